@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "meshd",
+  platforms: [.macOS(.v14)],
+  products: [
+    .library(name: "MeshCore", targets: ["MeshCore"]),
+    .executable(name: "meshd", targets: ["meshd"]),
+    .executable(name: "embed-mesh", targets: ["EmbedMesh"]),
+    .executable(name: "FuzzDatagram", targets: ["FuzzDatagram"]),
+    .executable(name: "FuzzHandshake", targets: ["FuzzHandshake"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CSodium",
+      pkgConfig: "libsodium",
+      providers: [.apt(["libsodium-dev"])]
+    ),
+    .target(
+      name: "CMeshShim",
+      cSettings: [.define("_GNU_SOURCE")]
+    ),
+    .target(
+      name: "MeshCore",
+      dependencies: [
+        "CSodium",
+        "CMeshShim",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+    .executableTarget(
+      name: "meshd",
+      dependencies: [
+        "MeshCore",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ]
+    ),
+    .executableTarget(
+      name: "EmbedMesh",
+      dependencies: ["MeshCore"],
+      path: "Examples/EmbedMesh"
+    ),
+    .executableTarget(
+      name: "FuzzDatagram",
+      dependencies: ["MeshCore"],
+      path: "Fuzz/FuzzDatagram"
+    ),
+    .executableTarget(
+      name: "FuzzHandshake",
+      dependencies: ["MeshCore"],
+      path: "Fuzz/FuzzHandshake"
+    ),
+    .testTarget(
+      name: "MeshCoreTests",
+      dependencies: ["MeshCore"]
+    ),
+    .testTarget(
+      name: "IntegrationTests",
+      dependencies: ["MeshCore"]
+    ),
+  ]
+)
