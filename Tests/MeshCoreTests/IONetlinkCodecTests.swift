@@ -46,8 +46,10 @@ import Testing
     // Two messages back to back, as in a multipart reply.
     let messages = try NetlinkParser.messages(m.bytes + m.bytes)
     #expect(messages.count == 2)
-    #expect(messages[0].header == NetlinkHeader(
-      length: UInt32(m.bytes.count), type: 16, flags: 2, sequence: 3, portID: 0))
+    #expect(
+      messages[0].header
+        == NetlinkHeader(
+          length: UInt32(m.bytes.count), type: 16, flags: 2, sequence: 3, portID: 0))
     let info = try NetlinkParser.link(messages[1])
     #expect(info.index == 42)
     #expect(info.name == "mshtap0")

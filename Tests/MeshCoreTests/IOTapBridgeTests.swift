@@ -95,7 +95,9 @@ struct IOTapBridgeTests {
       var frame = MACAddress.broadcast.octets + sender.octets + [0x88, 0xB5]
       frame += Array("meshd-io-test".utf8) + [UInt8](repeating: 0, count: 33)
       try frame.withUnsafeBytes { try tap0.write($0) }
-      let received = try readFrame(from: tap1) { $0.count >= 14 && $0[12] == 0x88 && $0[13] == 0xB5 }
+      let received = try readFrame(from: tap1) {
+        $0.count >= 14 && $0[12] == 0x88 && $0[13] == 0xB5
+      }
       #expect(received == frame)
 
       // An ARP request for the bridge's address is answered by the bridge's own stack.

@@ -78,4 +78,32 @@ struct IOUDPSocketTests {
       #expect(got.length == 4000)
     }
   }
+
+  @Test func batchRoundTrip() throws {
+    try withNetworkNamespace { _ in
+      try RouteNetlink().setUp(link: "lo")
+      let a = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!)
+      var options = UDPSocket.Options()
+      options.nonBlocking = true
+      let b = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!, options: options)
+      let out = UDPMessageBatch(capacity: 8)
+      for i in 0..<5 {
+        let buffer = out.buffer(at: i)
+        for j in 0..<(100 + i) { buffer[j] = UInt8(truncatingIfNeeded: i &+ j) }
+        out.setOutgoing(at: i, length: 100 + i, to: b.localEndpoint)
+      }
+      #expect(try a.sendBatch(out, count: 5) == 5)
+      let incoming = UDPMessageBatch(capacity: 8)
+      var received = 0
+      for _ in 0..<100 where received < 5 {
+        received += try b.receiveBatch(into: incoming) ?? 0
+        if received < 5 { usleep(1000) }
+      }
+      #expect(received == 5)
+      #expect(incoming.length(at: 0) == 100)
+      #expect(incoming.endpoint(at: 0) == a.localEndpoint)
+      #expect(incoming.datagram(at: 0)[99] == 99)
+      #expect(try b.receiveBatch(into: incoming) == nil)
+    }
+  }
 }
