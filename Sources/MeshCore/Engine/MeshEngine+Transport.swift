@@ -58,8 +58,8 @@ extension MeshEngine {
     }
     switch inner {
     case .keepalive: break
-    case .frame(let offset, let length):
-      let frame = UnsafeRawBufferPointer(rebasing: plaintext[offset..<(offset + length)])
+    case .frame(let range):
+      let frame = UnsafeRawBufferPointer(rebasing: plaintext[range])
       receiveFrame(frame, from: peerID, now: now, out: &out)
     default:
       // Relayed frames, gossip and path probes belong to the mesh layer.

@@ -59,24 +59,18 @@ public final class MeshNode: @unchecked Sendable {
     precondition(loop == nil, "MeshNode.start() called twice")
     let c = configuration
     let netlink = try RouteNetlink()
-    try netlink.ensureBridge(name: c.bridge)
-    guard let bridgeIndex = try netlink.linkIndex(name: c.bridge) else {
-      throw MeshNodeError.bridgeMissing(c.bridge)
-    }
-    let tap = try TapDevice(name: c.tapName)
-    guard let tapIndex = try netlink.linkIndex(name: tap.name) else {
-      throw MeshNodeError.bridgeMissing(tap.name)
-    }
+    _ = try netlink.ensureBridge(name: c.bridge)
+    let tap = try TapDevice(name: c.tapName, nonBlocking: true)
     let mtu = c.effectiveMTU
-    try netlink.setMACAddress(link: tapIndex, MeshNode.tapMAC(for: c.engine.privateKey.publicKey))
-    try netlink.setMTU(link: tapIndex, mtu: mtu)
-    try netlink.setMaster(link: tapIndex, master: bridgeIndex)
-    try netlink.setMTU(link: bridgeIndex, mtu: mtu)
-    try netlink.setUp(link: tapIndex)
-    try netlink.setUp(link: bridgeIndex)
-    try tap.setNonBlocking(true)
-    let socket = try UDPSocket(bind: c.listen)
-    try socket.setNonBlocking(true)
+    try netlink.setMACAddress(link: tap.name, MeshNode.tapMAC(for: c.engine.privateKey.publicKey))
+    try netlink.setMTU(link: tap.name, mtu: mtu)
+    try netlink.setMaster(link: tap.name, master: c.bridge)
+    try netlink.setMTU(link: c.bridge, mtu: mtu)
+    try netlink.setUp(link: tap.name)
+    try netlink.setUp(link: c.bridge)
+    var options = UDPSocket.Options()
+    options.nonBlocking = true
+    let socket = try UDPSocket(bindingTo: c.listen, options: options)
 
     var engineConfig = c.engine
     if engineConfig.advertisedEndpoints.isEmpty, !c.listen.isUnspecified {

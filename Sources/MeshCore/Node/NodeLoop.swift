@@ -83,7 +83,7 @@ final class NodeLoop: @unchecked Sendable {
       let wait = nextTick > now ? Int((nextTick.nanoseconds - now.nanoseconds) / 1_000_000) : 0
       let n: Int
       do {
-        n = try poller.wait(timeoutMilliseconds: max(wait, 0), into: &ready)
+        n = try poller.wait(timeoutMilliseconds: Int32(clamping: max(wait, 0)), into: &ready)
       } catch {
         logger.error("poll failed: \(error)")
         break
