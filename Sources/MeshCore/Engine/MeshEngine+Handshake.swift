@@ -184,9 +184,14 @@ extension MeshEngine {
     peers[peerID]?.nickname = payload.nickname
     peers[peerID]?.announcedEndpoints = payload.endpoints
     peers[peerID]?.lastReceived = now
-    // A dial to where this peer now is has served its purpose.
+    // A dial to where this peer now is has served its purpose; an initiation it has in
+    // flight now belongs to the peer (both ends may have dialled at once).
     if let d = dials.removeValue(forKey: source), let i = d.pendingInitiation {
-      initiations[i] = nil
+      if peers[peerID]?.pendingInitiation == nil {
+        peers[peerID]?.pendingInitiation = i
+      } else {
+        initiations[i] = nil
+      }
     }
   }
 
