@@ -134,7 +134,7 @@ extension UDPSocket {
         let n = try Syscall.runNonBlocking(
           "sendmmsg",
           {
-            cmesh_sendmmsg(fd, start, remaining, Int32(MSG_NOSIGNAL))
+            cmesh_sendmmsg(fd, start, remaining, Syscall.noSignal)
           })
       else { break }
       sent += Int(n)
