@@ -177,8 +177,10 @@ extension MeshEngine {
     if peers[peerID] == nil {
       peers[peerID] = PeerState(
         id: peerID, staticKey: key, nickname: payload.nickname, endpoint: source, now: now)
+      endpointsVersion &+= 1
     } else if peers[peerID]?.endpoint != source {
       peers[peerID]?.endpoint = source
+      endpointsVersion &+= 1
       out.event(.endpointChanged(peerID, source))
     }
     peers[peerID]?.nickname = payload.nickname

@@ -46,6 +46,7 @@ extension MeshEngine {
     }
     if peers[peerID]!.endpoint != source {
       peers[peerID]!.endpoint = source
+      endpointsVersion &+= 1
       out.event(.endpointChanged(peerID, source))
     }
     peers[peerID]!.lastReceived = now

@@ -78,7 +78,8 @@ public final class MeshNode: @unchecked Sendable {
     }
     let clock = SystemClock()
     var engine = MeshEngine(configuration: engineConfig, clock: clock, random: SystemRandom())
-    for p in c.peers { engine.connect(p, now: clock.now()) }
+    let remembered = try c.stateDirectory?.loadKnownPeers() ?? []
+    for p in c.peers + remembered { engine.connect(p, now: clock.now()) }
     let loop = try NodeLoop(
       engine: engine, tap: tap, socket: socket, clock: clock, node: self, logger: logger)
     self.loop = loop
