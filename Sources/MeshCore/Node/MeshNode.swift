@@ -57,6 +57,16 @@ public final class MeshNode: @unchecked Sendable {
   /// cannot be set up.
   public func start() throws {
     precondition(loop == nil, "MeshNode.start() called twice")
+    do {
+      try startDevices()
+    } catch let e as SystemError where e.errno == EPERM || e.errno == EACCES {
+      throw MeshNodeError.notPermitted(e.description)
+    } catch TapError.permissionDenied {
+      throw MeshNodeError.notPermitted("opening /dev/net/tun")
+    }
+  }
+
+  func startDevices() throws {
     let c = configuration
     let netlink = try RouteNetlink()
     _ = try netlink.ensureBridge(name: c.bridge)
@@ -173,11 +183,15 @@ enum NodeCommand: Sendable {
 public enum MeshNodeError: Error, CustomStringConvertible {
   /// The bridge does not exist and could not be created.
   case bridgeMissing(String)
+  /// The process lacks CAP_NET_ADMIN (or access to /dev/net/tun).
+  case notPermitted(String)
 
   /// A one-line explanation.
   public var description: String {
     switch self {
     case .bridgeMissing(let name): "link \(name) does not exist"
+    case .notPermitted(let what):
+      "not permitted (\(what)): meshd needs CAP_NET_ADMIN; run it as root or grant the capability"
     }
   }
 }
