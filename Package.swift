@@ -51,7 +51,8 @@ let package = Package(
     .executableTarget(
       name: "FuzzDatagram",
       dependencies: ["MeshCore"],
-      path: "Fuzz/FuzzDatagram"
+      path: "Fuzz/FuzzDatagram",
+      exclude: ["corpus"]
     ),
     .executableTarget(
       name: "FuzzHandshake",

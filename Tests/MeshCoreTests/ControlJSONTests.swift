@@ -26,8 +26,9 @@ import Testing
   }
 
   @Test func parsesStrictly() {
-    #expect(parse(#" {"a" : [1, 2.5e3, -0, "x\u00e9\ud83d\ude00"]} "#)
-      == ["a": [1, 2500.0, 0, "xé😀"]])
+    #expect(
+      parse(#" {"a" : [1, 2.5e3, -0, "x\u00e9\ud83d\ude00"]} "#)
+        == ["a": [1, 2500.0, 0, "xé😀"]])
     #expect(parse("9223372036854775807") == .int(Int.max))
     #expect(parse("9223372036854775808") == .double(9223372036854775808.0))
     for bad in [

@@ -6,7 +6,8 @@ import Testing
     ControlRoute, ControlRouteError
   > {
     var p = HTTPRequestParser()
-    let text = "\(method.rawValue) \(target) HTTP/1.1\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+    let text =
+      "\(method.rawValue) \(target) HTTP/1.1\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
     guard case .complete(let req) = p.feed(Array(text.utf8)) else {
       return .failure(.badRequest("unparsable test request"))
     }
@@ -20,9 +21,15 @@ import Testing
   }
 
   @Test func connectAndForget() {
-    #expect(route(.post, "/v1/connect?endpoint=192.0.2.1:6786") == .success(.connect(endpoint: "192.0.2.1:6786")))
-    #expect(route(.post, "/v1/forget", body: #"{"endpoint":"host.example"}"#) == .success(.forget(endpoint: "host.example")))
-    #expect(route(.post, "/v1/connect?endpoint=a:1", body: #"{"endpoint":"a:1"}"#) == .success(.connect(endpoint: "a:1")))
+    #expect(
+      route(.post, "/v1/connect?endpoint=192.0.2.1:6786")
+        == .success(.connect(endpoint: "192.0.2.1:6786")))
+    #expect(
+      route(.post, "/v1/forget", body: #"{"endpoint":"host.example"}"#)
+        == .success(.forget(endpoint: "host.example")))
+    #expect(
+      route(.post, "/v1/connect?endpoint=a:1", body: #"{"endpoint":"a:1"}"#)
+        == .success(.connect(endpoint: "a:1")))
     #expect(route(.post, "/v1/connect?endpoint=a:1", body: #"{"endpoint":"b:1"}"#).status == 400)
     #expect(route(.post, "/v1/connect").status == 400)
     #expect(route(.post, "/v1/connect", body: "[1]").status == 400)

@@ -71,7 +71,9 @@ import Testing
 
   @Test func percentDecodingAndQuery() throws {
     let req = try #require(
-      request(parseAll("POST /v1/forget?endpoint=%5B2001%3Adb8%3A%3A1%5D%3A6786&x=a+b&flag HTTP/1.1\r\n\r\n")))
+      request(
+        parseAll(
+          "POST /v1/forget?endpoint=%5B2001%3Adb8%3A%3A1%5D%3A6786&x=a+b&flag HTTP/1.1\r\n\r\n")))
     #expect(req.path == "/v1/forget")
     #expect(req.queryValue("endpoint") == "[2001:db8::1]:6786")
     #expect(req.queryValue("x") == "a b")
@@ -116,13 +118,16 @@ import Testing
 
   @Test func bodyBounds() {
     let max = 64 * 1024
-    let ok = "PUT /x HTTP/1.1\r\nContent-Length: \(max)\r\n\r\n" + String(repeating: "b", count: max)
+    let ok =
+      "PUT /x HTTP/1.1\r\nContent-Length: \(max)\r\n\r\n" + String(repeating: "b", count: max)
     #expect(request(parseAll(ok))?.body.count == max)
     #expect(status(parseAll("PUT /x HTTP/1.1\r\nContent-Length: \(max + 1)\r\n\r\n")) == 413)
-    #expect(status(parseAll("PUT /x HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n")) == 413)
+    #expect(
+      status(parseAll("PUT /x HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n")) == 413)
     #expect(status(parseAll("POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n")) == 501)
     #expect(status(parseAll("POST /x HTTP/1.1\r\nContent-Length: -1\r\n\r\n")) == 400)
-    #expect(status(parseAll("POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")) == 400)
+    #expect(
+      status(parseAll("POST /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")) == 400)
     #expect(status(parseAll("POST /x HTTP/1.1\r\nContent-Length: \r\n\r\n")) == 400)
     #expect(parseAll("POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nab") == .needMore)
   }

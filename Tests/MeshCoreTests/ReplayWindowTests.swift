@@ -148,7 +148,8 @@ final class Win {
     for _ in 0..<3_000 {
       let c: UInt64
       switch rng.below(10) {
-      case 0: base &+= rng.below(20_000)  // jump ahead
+      case 0:
+        base &+= rng.below(20_000)  // jump ahead
         c = base
       case 1: c = base &- rng.below(5_000)  // around the edge
       case 2: c = base &+ rng.below(64)

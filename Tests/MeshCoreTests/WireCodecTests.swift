@@ -62,16 +62,19 @@ func wireError(_ body: () throws -> Void) -> WireError? {
     ).encode()
     #expect(minimal.count == HandshakeInitiation.minLength)
     #expect(try HandshakeInitiation.decode(minimal).noise.count == 96)
-    #expect(wireError { _ = try HandshakeInitiation.decode(Array(minimal.dropLast())) } == .truncated)
+    #expect(
+      wireError { _ = try HandshakeInitiation.decode(Array(minimal.dropLast())) } == .truncated)
     let maximal = try HandshakeInitiation(
       senderIndex: 1, noise: [UInt8](repeating: 1, count: 608)
     ).encode()
     #expect(maximal.count == HandshakeInitiation.maxLength)
     #expect(try HandshakeInitiation.decode(maximal).noise.count == 608)
     #expect(wireError { _ = try HandshakeInitiation.decode(maximal + [0]) } == .oversized)
-    #expect(wireError { _ = try HandshakeInitiation(senderIndex: 1, noise: [1]).encode() } == .truncated)
+    #expect(
+      wireError { _ = try HandshakeInitiation(senderIndex: 1, noise: [1]).encode() } == .truncated)
     let big = [UInt8](repeating: 0, count: 609)
-    #expect(wireError { _ = try HandshakeInitiation(senderIndex: 1, noise: big).encode() } == .oversized)
+    #expect(
+      wireError { _ = try HandshakeInitiation(senderIndex: 1, noise: big).encode() } == .oversized)
     let badMAC = HandshakeInitiation(senderIndex: 1, noise: noise, mac1: [1, 2])
     #expect(wireError { _ = try badMAC.encode() } == .malformed)
     // A response is not an initiation.
@@ -118,7 +121,10 @@ func wireError(_ body: () throws -> Void) -> WireError? {
       try mac.withUnsafeBytes { m in try HandshakeMACRanges.writeMAC2(m, into: buf) }
     }
     #expect(Array(bytes[r.mac2]) == mac)
-    #expect(wireError { var x = bytes; try HandshakeMACRanges.writeMAC1([1], into: &x) } == .malformed)
+    #expect(
+      wireError {
+        var x = bytes; try HandshakeMACRanges.writeMAC1([1], into: &x)
+      } == .malformed)
     #expect(wireError { _ = try HandshakeMACRanges(messageLength: 39) } == .truncated)
   }
 
@@ -142,7 +148,8 @@ func wireError(_ body: () throws -> Void) -> WireError? {
         receiverIndex: 0xAABB_CCDD, counter: 0x0102_0304_0506_0708, into: buf)
       #expect(n == 16)
     }
-    #expect(Array(datagram[0..<16]) == [4, 0, 0, 0, 0xDD, 0xCC, 0xBB, 0xAA, 8, 7, 6, 5, 4, 3, 2, 1])
+    #expect(
+      Array(datagram[0..<16]) == [4, 0, 0, 0, 0xDD, 0xCC, 0xBB, 0xAA, 8, 7, 6, 5, 4, 3, 2, 1])
     let h = try raw(datagram) { try TransportHeader.parse($0) }
     #expect(h.receiverIndex == 0xAABB_CCDD)
     #expect(h.counter == 0x0102_0304_0506_0708)

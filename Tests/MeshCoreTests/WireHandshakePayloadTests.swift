@@ -71,6 +71,8 @@ import Testing
     let tooLong = [UInt8](repeating: 0, count: WireLimits.maxHandshakePayload + 1)
     #expect(wireError { _ = try HandshakePayload.decode(tooLong) } == .oversized)
     let empty: [UInt8] = [1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-    #expect(try HandshakePayload.decode(empty) == HandshakePayload(timestamp: 1, nickname: "", endpoints: []))
+    #expect(
+      try HandshakePayload.decode(empty)
+        == HandshakePayload(timestamp: 1, nickname: "", endpoints: []))
   }
 }

@@ -26,19 +26,25 @@ import Testing
     #expect(wireError { _ = try parse([0, 0]) } == .malformed)
     #expect(wireError { _ = try parse([]) } == .truncated)
     #expect(wireError { _ = try parse([5]) } == .unknownType(5))
-    #expect(try write(capacity: 4) { b throws(WireError) in try InnerMessage.writeKeepalive(into: b) } == [0])
+    #expect(
+      try write(capacity: 4) { b throws(WireError) in try InnerMessage.writeKeepalive(into: b) }
+        == [0])
   }
 
   @Test func frameMessage() throws {
     let f = frame()
     let bytes = try write(capacity: 64) { b throws(WireError) in
-      try f.withUnsafeBytes { fb in Result { () throws(WireError) in try InnerMessage.writeFrame(fb, into: b) } }.get()
+      try f.withUnsafeBytes { fb in
+        Result { () throws(WireError) in try InnerMessage.writeFrame(fb, into: b) }
+      }.get()
     }
     #expect(bytes == [1] + f)
     let m = try parse(bytes)
     #expect(m == .frame(1..<bytes.count))
     #expect(m.kind == .frame)
-    let eth = try raw(bytes) { b throws(WireError) in try EthernetHeader.parse(b, range: 1..<bytes.count) }
+    let eth = try raw(bytes) { b throws(WireError) in
+      try EthernetHeader.parse(b, range: 1..<bytes.count)
+    }
     #expect(eth.destination == .broadcast)
     #expect(eth.source == MACAddress(2, 0, 0, 0, 0, 1))
     #expect(eth.etherType == 0x0806)
@@ -54,7 +60,9 @@ import Testing
     let tagged = frame([0, 5, 0x08, 0x00, 0x45], etherType: [0x81, 0x00])
     let eth = try raw(tagged) { b throws(WireError) in try EthernetHeader.parse(b) }
     #expect(eth.isVLANTagged)
-    let qinq = try raw(frame(etherType: [0x88, 0xA8])) { b throws(WireError) in try EthernetHeader.parse(b) }
+    let qinq = try raw(frame(etherType: [0x88, 0xA8])) { b throws(WireError) in
+      try EthernetHeader.parse(b)
+    }
     #expect(qinq.isVLANTagged)
     var out = [UInt8](repeating: 0, count: 14)
     try out.withUnsafeMutableBytes { b in _ = try eth.write(into: b) }
@@ -67,7 +75,9 @@ import Testing
     let f = frame()
     let bytes = try write(capacity: 128) { b throws(WireError) in
       try f.withUnsafeBytes { fb in
-        Result { () throws(WireError) in try InnerMessage.writeRelayedFrame(header, frame: fb, into: b) }
+        Result { () throws(WireError) in
+          try InnerMessage.writeRelayedFrame(header, frame: fb, into: b)
+        }
       }.get()
     }
     #expect(bytes.count == 18 + f.count)
@@ -84,9 +94,12 @@ import Testing
     #expect(wireError { _ = try parse(zeroHop) } == .malformed)
     #expect(wireError { _ = try parse(Array(bytes.prefix(17))) } == .truncated)
     #expect(wireError { _ = try parse(Array(bytes.prefix(18 + 13))) } == .truncated)
-    let bad = RelayHeader(origin: PeerID(rawValue: 1), destination: PeerID(rawValue: 2), hopLimit: 0)
+    let bad = RelayHeader(
+      origin: PeerID(rawValue: 1), destination: PeerID(rawValue: 2), hopLimit: 0)
     let e = wireError {
-      _ = try write(capacity: 64) { b throws(WireError) in try InnerMessage.writeRelayHeader(bad, into: b) }
+      _ = try write(capacity: 64) { b throws(WireError) in
+        try InnerMessage.writeRelayHeader(bad, into: b)
+      }
     }
     #expect(e == .malformed)
   }
@@ -94,7 +107,9 @@ import Testing
   @Test func gossip() throws {
     let payload: [UInt8] = Array("hello".utf8)
     let bytes = try write(capacity: 16) { b throws(WireError) in
-      try payload.withUnsafeBytes { p in Result { () throws(WireError) in try InnerMessage.writeGossip(p, into: b) } }.get()
+      try payload.withUnsafeBytes { p in
+        Result { () throws(WireError) in try InnerMessage.writeGossip(p, into: b) }
+      }.get()
     }
     #expect(try parse(bytes) == .gossip(1..<6))
     #expect(wireError { _ = try parse([3]) } == .truncated)
@@ -104,7 +119,9 @@ import Testing
     let tooBig = [UInt8](repeating: 0, count: WireLimits.maxGossip + 1)
     let e = wireError {
       _ = try write(capacity: 2000) { b throws(WireError) in
-        try tooBig.withUnsafeBytes { p in Result { () throws(WireError) in try InnerMessage.writeGossip(p, into: b) } }.get()
+        try tooBig.withUnsafeBytes { p in
+          Result { () throws(WireError) in try InnerMessage.writeGossip(p, into: b) }
+        }.get()
       }
     }
     #expect(e == .oversized)
@@ -112,15 +129,21 @@ import Testing
 
   @Test func pathProbe() throws {
     let probe = PathProbe(probeID: 0xCAFE, isReply: true, paddingLength: 100)
-    let bytes = try write(capacity: 200) { b throws(WireError) in try InnerMessage.writePathProbe(probe, into: b) }
+    let bytes = try write(capacity: 200) { b throws(WireError) in
+      try InnerMessage.writePathProbe(probe, into: b)
+    }
     #expect(bytes.count == 106)
     #expect(bytes[106 - 1] == 0)
     #expect(try parse(bytes) == .pathProbe(probe))
-    #expect(try parse([4, 1, 0, 0, 0, 0]) == .pathProbe(PathProbe(probeID: 1, isReply: false, paddingLength: 0)))
+    #expect(
+      try parse([4, 1, 0, 0, 0, 0])
+        == .pathProbe(PathProbe(probeID: 1, isReply: false, paddingLength: 0)))
     #expect(wireError { _ = try parse([4, 1, 0, 0, 0, 2]) } == .malformed)
     #expect(wireError { _ = try parse([4, 1, 0, 0, 0]) } == .truncated)
     let e = wireError {
-      _ = try write(capacity: 10) { b throws(WireError) in try InnerMessage.writePathProbe(probe, into: b) }
+      _ = try write(capacity: 10) { b throws(WireError) in
+        try InnerMessage.writePathProbe(probe, into: b)
+      }
     }
     #expect(e == .truncated)
   }
@@ -129,11 +152,17 @@ import Testing
     let f = [UInt8](repeating: 0, count: 20)
     let e = wireError {
       _ = try write(capacity: 20) { b throws(WireError) in
-        try f.withUnsafeBytes { fb in Result { () throws(WireError) in try InnerMessage.writeFrame(fb, into: b) } }.get()
+        try f.withUnsafeBytes { fb in
+          Result { () throws(WireError) in try InnerMessage.writeFrame(fb, into: b) }
+        }.get()
       }
     }
     #expect(e == .truncated)
-    #expect(wireError { _ = try write(capacity: 0) { b throws(WireError) in try InnerMessage.writeKeepalive(into: b) } } == .truncated)
+    #expect(
+      wireError {
+        _ = try write(capacity: 0) { b throws(WireError) in try InnerMessage.writeKeepalive(into: b)
+        }
+      } == .truncated)
   }
 
   @Test func headerLengths() {
@@ -141,6 +170,7 @@ import Testing
     #expect(InnerKind.relayedFrame.headerLength == 18)
     #expect(InnerKind.pathProbe.headerLength == 6)
     // Overhead budget of an Ethernet frame over IPv4: IP 20 + UDP 8 + transport 16 + kind 1 + tag 16.
-    #expect(20 + 8 + TransportHeader.size + InnerKind.frame.headerLength + WireLimits.aeadTag <= 80 - 14)
+    #expect(
+      20 + 8 + TransportHeader.size + InnerKind.frame.headerLength + WireLimits.aeadTag <= 80 - 14)
   }
 }
