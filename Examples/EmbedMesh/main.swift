@@ -37,7 +37,8 @@ do {
   try await Task.sleep(for: .seconds(seconds))
   let status = await node.status()
   for peer in status.peers {
-    print("peer \(peer.nickname) \(peer.endpoint) \(peer.state) rx=\(peer.rxBytes) tx=\(peer.txBytes)")
+    print(
+      "peer \(peer.nickname) \(peer.endpoint) \(peer.state) rx=\(peer.rxBytes) tx=\(peer.txBytes)")
   }
   node.stop()
   await watcher.value

@@ -73,7 +73,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 func checkInner(_ plaintext: UnsafeRawBufferPointer) {
   guard let m = try? InnerMessage.parse(plaintext) else { return }
   switch m {
-  case .frame(let r), .relayedFrame(_, let r):
+  case .frame(let r), .relayedFrame(_, let r), .offloadedFrame(_, let r),
+    .relayedOffloadedFrame(_, _, let r):
     precondition(r.upperBound == plaintext.count, "frame range")
     _ = try? EthernetHeader.parse(plaintext, range: r)
   case .gossip(let r):

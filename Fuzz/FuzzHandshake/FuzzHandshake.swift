@@ -29,7 +29,7 @@ struct Sink: EngineOutput {
   mutating func send(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
     last = Array(datagram)
   }
-  mutating func deliver(_ frame: UnsafeRawBufferPointer) {}
+  mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?) {}
   mutating func event(_ event: MeshEvent) {}
 }
 
@@ -87,6 +87,7 @@ struct Fixture {
 
 nonisolated(unsafe) var fixture = Fixture()
 
+/// The libFuzzer entry point: one input, one scenario.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   guard size >= 1 else { return 0 }

@@ -47,7 +47,8 @@ struct ControlClient {
 
   private func findHeaderEnd(_ b: [UInt8]) -> Int? {
     guard b.count >= 4 else { return nil }
-    for i in 0...(b.count - 4) where b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 {
+    for i in 0...(b.count - 4)
+    where b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 {
       return i
     }
     return nil

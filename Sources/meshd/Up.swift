@@ -56,7 +56,8 @@ struct Up: AsyncParsableCommand {
       throw ValidationError("--peer \(p) is not HOST[:PORT] with HOST an IP address")
     }
     guard Logger.Level(rawValue: logLevel) != nil else {
-      throw ValidationError("--log-level \(logLevel) is not one of trace, debug, info, warning, error")
+      throw ValidationError(
+        "--log-level \(logLevel) is not one of trace, debug, info, warning, error")
     }
     if let mtu, !(576...65535).contains(mtu) {
       throw ValidationError("--mtu must be between 576 and 65535")

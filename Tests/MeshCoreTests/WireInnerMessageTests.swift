@@ -25,7 +25,7 @@ import Testing
     #expect(try parse([0]) == .keepalive)
     #expect(wireError { _ = try parse([0, 0]) } == .malformed)
     #expect(wireError { _ = try parse([]) } == .truncated)
-    #expect(wireError { _ = try parse([5]) } == .unknownType(5))
+    #expect(wireError { _ = try parse([7]) } == .unknownType(7))
     #expect(
       try write(capacity: 4) { b throws(WireError) in try InnerMessage.writeKeepalive(into: b) }
         == [0])

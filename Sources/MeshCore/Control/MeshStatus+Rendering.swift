@@ -81,7 +81,8 @@ extension MeshStatus {
     metric(
       "meshd_peers_established", "gauge", "Peers with a live session.",
       [("", UInt64(established))])
-    metric("meshd_mac_table_entries", "gauge", "Learned MAC addresses.", [("", UInt64(macTableSize))])
+    metric(
+      "meshd_mac_table_entries", "gauge", "Learned MAC addresses.", [("", UInt64(macTableSize))])
     let withID = peers.filter { $0.id != nil }
     func label(_ p: Peer) -> String { "{peer=\"\(p.id!)\",nickname=\"\(escape(p.nickname))\"}" }
     metric(

@@ -4,8 +4,11 @@
 public protocol EngineOutput {
   /// Sends one datagram to `endpoint` on the underlay socket.
   mutating func send(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint)
-  /// Writes one Ethernet frame to the local TAP.
-  mutating func deliver(_ frame: UnsafeRawBufferPointer)
+  /// Writes one Ethernet frame to the local TAP, with the offload header it came with (nil
+  /// for a plain frame). The `MeshEngine.deliveryHeadroom` bytes before the frame belong to
+  /// the caller's buffer and may be overwritten, so a virtio-net header can be put in front
+  /// without a copy.
+  mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?)
   /// Reports something an embedder may want to know.
   mutating func event(_ event: MeshEvent)
 }

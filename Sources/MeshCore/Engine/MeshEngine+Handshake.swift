@@ -24,11 +24,12 @@ extension MeshEngine {
     let index = newIndex()
     guard
       var hs = try? HandshakeState(
-      pattern: MeshHandshake.pattern, initiator: true, prologue: MeshHandshake.prologue,
-      localStatic: configuration.privateKey, localEphemeral: nil, remoteStatic: nil,
-      psk: configuration.clusterSecrets[0].bytes)
+        pattern: MeshHandshake.pattern, initiator: true, prologue: MeshHandshake.prologue,
+        localStatic: configuration.privateKey, localEphemeral: nil, remoteStatic: nil,
+        psk: configuration.clusterSecrets[0].bytes)
     else { return }
     let payload = HandshakePayload(
+      flags: configuration.acceptsOffloadedFrames ? MeshHandshake.flagAcceptsOffload : 0,
       timestamp: nextTimestamp(), nickname: configuration.nickname,
       endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)))
     guard let body = try? payload.encode(),
@@ -64,9 +65,9 @@ extension MeshEngine {
     guard let secretIndex = verifyMac1(datagram) else { return drops.count(.mac1) }
     guard
       var hs = try? HandshakeState(
-      pattern: MeshHandshake.pattern, initiator: false, prologue: MeshHandshake.prologue,
-      localStatic: configuration.privateKey, localEphemeral: nil, remoteStatic: nil,
-      psk: configuration.clusterSecrets[secretIndex].bytes)
+        pattern: MeshHandshake.pattern, initiator: false, prologue: MeshHandshake.prologue,
+        localStatic: configuration.privateKey, localEphemeral: nil, remoteStatic: nil,
+        psk: configuration.clusterSecrets[secretIndex].bytes)
     else { return drops.count(.handshakeFailed) }
     guard let payloadBytes = try? hs.readMessage(msg.noise), let remote = hs.remoteStaticKey,
       let payload = try? HandshakePayload.decode(payloadBytes)
@@ -81,6 +82,7 @@ extension MeshEngine {
       return drops.count(.replayedInitiation)
     }
     let reply = HandshakePayload(
+      flags: configuration.acceptsOffloadedFrames ? MeshHandshake.flagAcceptsOffload : 0,
       timestamp: nextTimestamp(), nickname: configuration.nickname,
       endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)))
     guard let body = try? reply.encode(),
@@ -166,7 +168,8 @@ extension MeshEngine {
     let wasUp = p.isUp
     p.isUp = true
     peers[peerID] = p
-    out.event(wasUp ? .rekeyed(peerID) : .peerUp(peerID, nickname: p.nickname, endpoint: p.endpoint))
+    out.event(
+      wasUp ? .rekeyed(peerID) : .peerUp(peerID, nickname: p.nickname, endpoint: p.endpoint))
   }
 
   /// Creates or refreshes the record of a peer that just proved its identity.
@@ -185,6 +188,7 @@ extension MeshEngine {
     }
     peers[peerID]?.nickname = payload.nickname
     peers[peerID]?.announcedEndpoints = payload.endpoints
+    peers[peerID]?.acceptsOffload = payload.flags & MeshHandshake.flagAcceptsOffload != 0
     peers[peerID]?.lastReceived = now
     // A dial to where this peer now is has served its purpose; an initiation it has in
     // flight now belongs to the peer (both ends may have dialled at once).

@@ -12,8 +12,7 @@ extension MeshEngine {
       initiate(.dial(ep), now: now, out: &out)
       var next = d
       next.pendingInitiation = dials[ep]?.pendingInitiation
-      next.nextAttempt = now.adding(
-        seconds: retryDelay(started: d.attemptsStarted, backoff: &next.backoff, now: now))
+      next.nextAttempt = now.adding(seconds: dialDelay(backoff: &next.backoff))
       dials[ep] = next
     }
     for id in Array(peers.keys) { tickPeer(id, now: now, timers: timers, out: &out) }
@@ -87,10 +86,20 @@ extension MeshEngine {
     }
     // A live session carries at least one message per keepalive interval each way, so that
     // both ends can tell a dead peer from a quiet one.
-    if let q = peers[id], q.current != nil, now.seconds(since: q.lastSent) >= timers.keepaliveTimeout
+    if let q = peers[id], q.current != nil,
+      now.seconds(since: q.lastSent) >= timers.keepaliveTimeout
     {
       sendKeepalive(to: id, now: now, out: &out)
     }
+  }
+
+  /// The wait before the next attempt at an endpoint whose host we do not know yet: from
+  /// `dialInitialDelay`, doubling up to the cap, with up to a third more as jitter so that
+  /// hosts restarted together do not retry in step.
+  mutating func dialDelay(backoff: inout Double) -> Double {
+    let t = configuration.timers
+    backoff = backoff == 0 ? t.dialInitialDelay : min(t.maxRetryInterval, backoff * 2)
+    return backoff * (1 + Double(random.uniform(1000)) / 3000)
   }
 
   /// The wait before the next handshake attempt: the rekey timeout plus jitter while the

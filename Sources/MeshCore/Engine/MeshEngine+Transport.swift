@@ -28,7 +28,8 @@ extension MeshEngine {
     }
     let peerID = keypairs.values[slot].peer
     let sealed = UnsafeMutableRawBufferPointer(
-      rebasing: datagram[header.ciphertextOffset..<(header.ciphertextOffset + header.ciphertextLength)])
+      rebasing: datagram[
+        header.ciphertextOffset..<(header.ciphertextOffset + header.ciphertextLength)])
     let result = keypairs.values[slot].open(
       counter: header.counter, sealed: sealed, now: now, timers: configuration.timers)
     let plaintextLength: Int
@@ -57,43 +58,66 @@ extension MeshEngine {
       peers[peerID]!.drops.count(.malformedInner)
       return drops.count(.malformedInner)
     }
+    let room = UnsafeMutableRawBufferPointer(rebasing: sealed[0..<plaintextLength])
     switch inner {
     case .keepalive: break
     case .frame(let range):
-      let frame = UnsafeRawBufferPointer(rebasing: plaintext[range])
-      receiveFrame(frame, from: peerID, now: now, out: &out)
-    default:
-      // Relayed frames, gossip and path probes belong to the mesh layer.
-      break
+      receiveFrame(room, range, offload: nil, relay: nil, from: peerID, now: now, out: &out)
+    case .offloadedFrame(let v, let range):
+      receiveFrame(room, range, offload: v, relay: nil, from: peerID, now: now, out: &out)
+    case .relayedFrame(let r, let range):
+      receiveFrame(room, range, offload: nil, relay: r, from: peerID, now: now, out: &out)
+    case .relayedOffloadedFrame(let r, let v, let range):
+      receiveFrame(room, range, offload: v, relay: r, from: peerID, now: now, out: &out)
+    case .gossip, .pathProbe:
+      // The mesh control plane's messages.
+      receiveControl(inner, plaintext, from: peerID, now: now, out: &out)
     }
   }
 
-  /// A frame that arrived from `peer`: learn where its source lives and hand it to the bridge.
+  /// A frame that arrived from neighbour `peer`, perhaps on behalf of another origin: learn
+  /// where its source lives, hand it to the bridge if it is for us, and pass it on along the
+  /// route or the origin's broadcast tree.
   mutating func receiveFrame(
-    _ frame: UnsafeRawBufferPointer, from peer: PeerID, now: MeshInstant,
-    out: inout some EngineOutput
+    _ plaintext: UnsafeMutableRawBufferPointer, _ range: Range<Int>, offload: VirtioNetHeader?,
+    relay: RelayHeader?, from peer: PeerID, now: MeshInstant, out: inout some EngineOutput
   ) {
-    let dst = MACAddress(reading: frame, at: 0)
-    let src = MACAddress(reading: frame, at: 6)
+    let frame = UnsafeMutableRawBufferPointer(rebasing: plaintext[range])
+    let dst = MACAddress(reading: UnsafeRawBufferPointer(frame), at: 0)
+    let src = MACAddress(reading: UnsafeRawBufferPointer(frame), at: 6)
     if dst.isLinkLocalControl || src.isMulticast {
       peers[peer]?.drops.count(.linkLocal)
       return drops.count(.linkLocal)
     }
-    macTable.learn(src, at: .remote(peer), now: now)
+    let origin = relay?.origin ?? peer
+    guard origin != id else { return drops.count(.loop) }
     peers[peer]?.rxFrames &+= 1
-    out.deliver(frame)
+    if let relay, !relay.isFlood, relay.destination != id {
+      // Not ours: pass it on towards its destination.
+      return forward(
+        UnsafeRawBufferPointer(frame), offload: offload, relay: relay, now: now, out: &out)
+    }
+    macTable.learn(src, at: .remote(origin), now: now)
+    if let relay, relay.isFlood {
+      forwardFlood(
+        UnsafeRawBufferPointer(frame), offload: offload, origin: origin,
+        hopLimit: relay.hopLimit, now: now, out: &out)
+    }
+    out.deliver(frame, offload: offload)
   }
 
   /// Switches one frame read from the TAP. The frame sits at `framePrefix` in `buffer`, which
-  /// has room for `frameSuffix` more bytes after it.
+  /// has room for `frameSuffix` more bytes after it. `offload` is the virtio-net header the
+  /// TAP gave the frame, when it gives one.
   public mutating func sendFrame(
-    _ buffer: UnsafeMutableRawBufferPointer, frameLength: Int, now: MeshInstant,
-    out: inout some EngineOutput
+    _ buffer: UnsafeMutableRawBufferPointer, frameLength: Int, offload: VirtioNetHeader? = nil,
+    now: MeshInstant, out: inout some EngineOutput
   ) {
     precondition(buffer.count >= MeshEngine.framePrefix + frameLength + MeshEngine.frameSuffix)
-    guard frameLength >= 14 else { return drops.count(.malformed) }
-    let frame = UnsafeRawBufferPointer(
-      rebasing: buffer[MeshEngine.framePrefix..<(MeshEngine.framePrefix + frameLength)])
+    guard frameLength >= WireLimits.ethernetHeader else { return drops.count(.malformed) }
+    let offload = offload.flatMap { $0.isPlain ? nil : $0 }
+    let range = MeshEngine.framePrefix..<(MeshEngine.framePrefix + frameLength)
+    let frame = UnsafeRawBufferPointer(rebasing: buffer[range])
     let dst = MACAddress(reading: frame, at: 0)
     let src = MACAddress(reading: frame, at: 6)
     if dst.isLinkLocalControl { return drops.count(.linkLocal) }
@@ -101,33 +125,99 @@ extension MeshEngine {
     if !dst.isMulticast, let location = macTable.lookup(dst, now: now) {
       switch location {
       case .local: return  // the bridge will deliver it; nothing crosses the mesh
-      case .remote(let peer):
-        buffer[TransportHeader.size] = InnerKind.frame.rawValue
-        return sealAndSend(
-          buffer, payloadLength: 1 + frameLength, to: peer, frames: 1, now: now, out: &out)
+      case .remote(let target):
+        if let p = peers.index(forKey: target), peers.values[p].current != nil {
+          // The common case: straight to the host that owns the MAC, encrypted in place.
+          return sendEncapsulated(
+            buffer, frameStart: MeshEngine.framePrefix, frameLength: frameLength,
+            offload: offload, relay: nil, toPeerAt: p, now: now, out: &out)
+        }
+        let relay = RelayHeader(
+          origin: id, destination: target, hopLimit: MeshEngine.maxHops)
+        return forward(frame, offload: offload, relay: relay, now: now, out: &out)
       }
     }
-    flood(frame, now: now, out: &out)
+    forwardFlood(
+      frame, offload: offload, origin: id, hopLimit: MeshEngine.maxHops + 1, now: now, out: &out)
   }
 
-  /// Sends a copy of a broadcast, multicast or unknown-unicast frame to every peer with a
-  /// session. In a full mesh that is the origin's broadcast tree: each host gets one copy.
-  mutating func flood(_ frame: UnsafeRawBufferPointer, now: MeshInstant, out: inout some EngineOutput)
-  {
+  /// Sends a copy of a frame to each of this host's children in `origin`'s broadcast tree,
+  /// so that every host gets exactly one copy.
+  mutating func forwardFlood(
+    _ frame: UnsafeRawBufferPointer, offload: VirtioNetHeader?, origin: PeerID, hopLimit: UInt8,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    guard hopLimit > 1 else { return drops.count(.hopLimit) }
+    let relay = RelayHeader(origin: origin, destination: RelayHeader.flood, hopLimit: hopLimit - 1)
     var sent = false
     var p = peers.startIndex
     while p != peers.endIndex {
-      if peers.values[p].current != nil {
+      let child = peers.values[p].id
+      if peers.values[p].current != nil, isFloodChild(child, origin: origin) {
         let s = scratch.bytes
-        s[TransportHeader.size] = InnerKind.frame.rawValue
         UnsafeMutableRawBufferPointer(rebasing: s[MeshEngine.framePrefix...]).copyMemory(
           from: frame)
-        sealAndSend(s, payloadLength: 1 + frame.count, toPeerAt: p, frames: 1, now: now, out: &out)
+        sendEncapsulated(
+          s, frameStart: MeshEngine.framePrefix, frameLength: frame.count, offload: offload,
+          relay: relay, toPeerAt: p, now: now, out: &out)
         sent = true
       }
       peers.formIndex(after: &p)
     }
-    if !sent { drops.count(.noSession) }
+    if !sent, origin == id { drops.count(.noSession) }
+  }
+
+  /// Passes a unicast frame one hop towards `relay.destination`.
+  mutating func forward(
+    _ frame: UnsafeRawBufferPointer, offload: VirtioNetHeader?, relay: RelayHeader,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    guard relay.hopLimit > 1 || relay.origin == id else { return drops.count(.hopLimit) }
+    guard let hop = nextHop(to: relay.destination), let p = peers.index(forKey: hop),
+      peers.values[p].current != nil
+    else { return drops.count(.noRoute) }
+    var next = relay
+    if relay.origin != id { next.hopLimit -= 1 }
+    let s = scratch.bytes
+    UnsafeMutableRawBufferPointer(rebasing: s[MeshEngine.framePrefix...]).copyMemory(from: frame)
+    sendEncapsulated(
+      s, frameStart: MeshEngine.framePrefix, frameLength: frame.count, offload: offload,
+      relay: next, toPeerAt: p, now: now, out: &out)
+  }
+
+  /// Writes the inner headers in front of the frame at `frameStart` (which has
+  /// `framePrefix` bytes of room before it), then encrypts and sends it to one neighbour.
+  /// A peer that did not announce offload support gets no offloaded frame.
+  mutating func sendEncapsulated(
+    _ buffer: UnsafeMutableRawBufferPointer, frameStart f: Int, frameLength: Int,
+    offload: VirtioNetHeader?, relay: RelayHeader?, toPeerAt p: Dictionary<PeerID, PeerState>.Index,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    if offload != nil, !peers.values[p].acceptsOffload {
+      peers.values[p].drops.count(.offloadUnsupported)
+      return drops.count(.offloadUnsupported)
+    }
+    var start = f
+    if let offload {
+      start -= VirtioNetHeader.size
+      offload.write(into: UnsafeMutableRawBufferPointer(rebasing: buffer[start...]))
+    }
+    let kind: InnerKind
+    if let relay {
+      start -= RelayHeader.size
+      kind = offload == nil ? .relayedFrame : .relayedOffloadedFrame
+      _ = try? InnerMessage.writeRelayHeader(
+        relay, into: UnsafeMutableRawBufferPointer(rebasing: buffer[start...]))
+      buffer[start] = kind.rawValue
+    } else {
+      start -= 1
+      kind = offload == nil ? .frame : .offloadedFrame
+      buffer[start] = kind.rawValue
+    }
+    let base = start - TransportHeader.size
+    sealAndSend(
+      UnsafeMutableRawBufferPointer(rebasing: buffer[base...]),
+      payloadLength: f + frameLength - start, toPeerAt: p, frames: 1, now: now, out: &out)
   }
 
   /// Sends a keepalive: an empty inner message that proves the session is alive.
@@ -144,7 +234,8 @@ extension MeshEngine {
     now: MeshInstant, out: inout some EngineOutput
   ) {
     guard let p = peers.index(forKey: peer) else { return drops.count(.noSession) }
-    sealAndSend(buffer, payloadLength: payloadLength, toPeerAt: p, frames: frames, now: now, out: &out)
+    sealAndSend(
+      buffer, payloadLength: payloadLength, toPeerAt: p, frames: frames, now: now, out: &out)
   }
 
   /// `sealAndSend` for a peer given by its position in the table, so that loops over the table

@@ -6,7 +6,12 @@
 public struct MeshEngine {
   /// Room that must precede a frame in the buffer given to `sendFrame`, so that the frame can be
   /// encrypted in place: the transport header and the inner kind byte.
-  public static let framePrefix = TransportHeader.size + 1
+  public static let framePrefix =
+    TransportHeader.size + RelayHeader.size + VirtioNetHeader.size
+  /// Bytes before every delivered frame that the output may overwrite.
+  public static let deliveryHeadroom = VirtioNetHeader.size
+  /// The most hosts a relayed frame crosses.
+  public static let maxHops: UInt8 = 16
   /// Room that must follow a frame in that buffer, for the authentication tag.
   public static let frameSuffix = ChaChaPoly.tagLength
   /// The size of a buffer that holds any frame with its prefix and suffix.

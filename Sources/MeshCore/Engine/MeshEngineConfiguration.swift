@@ -13,6 +13,9 @@ public struct MeshEngineConfiguration: Sendable {
   public var allowedKeys: Set<PublicKey>?
   /// Session timers.
   public var timers = SessionTimers()
+  /// Whether this host's TAP takes offloaded frames (large TCP segments, partial
+  /// checksums); announced to peers in the handshake.
+  public var acceptsOffloadedFrames = false
 
   /// A configuration with WireGuard's timers and no allow-list.
   public init(privateKey: PrivateKey, nickname: String, clusterSecrets: [SymmetricKey]) {
@@ -30,6 +33,8 @@ enum MeshHandshake {
   /// Bound into every handshake hash, so meshd sessions cannot be confused with another
   /// protocol's.
   static let prologue: [UInt8] = Array("meshd handshake v1".utf8)
+  /// Handshake payload flag: the sender takes offloaded frames.
+  static let flagAcceptsOffload: UInt8 = 1
   /// Prefix of the mac1 key derivation.
   static let mac1Label: [UInt8] = Array("meshd mac1 v1---".utf8)
 

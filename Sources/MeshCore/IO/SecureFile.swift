@@ -78,7 +78,9 @@ public enum SecureFile {
     var ok = fchmod(fd, mode) == 0
     var written = 0
     while ok, written < bytes.count {
-      let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+      let n = bytes.withUnsafeBytes {
+        Glibc.write(fd, $0.baseAddress! + written, $0.count - written)
+      }
       if n < 0, errno == EINTR { continue }
       if n <= 0 { ok = false } else { written += n }
     }

@@ -70,7 +70,16 @@ public final class MeshNode: @unchecked Sendable {
     let c = configuration
     let netlink = try RouteNetlink()
     _ = try netlink.ensureBridge(name: c.bridge)
-    let tap = try TapDevice(name: c.tapName, nonBlocking: true)
+    var tap = try TapDevice(name: c.tapName, nonBlocking: true, virtioHeader: c.offloads)
+    if c.offloads {
+      do {
+        try tap.enableOffloads(segmentation: true)
+      } catch {
+        logger.warning("TAP offloads refused, using plain frames: \(error)")
+        tap.close()
+        tap = try TapDevice(name: c.tapName, nonBlocking: true)
+      }
+    }
     let mtu = c.effectiveMTU
     try netlink.setMACAddress(link: tap.name, MeshNode.tapMAC(for: c.engine.privateKey.publicKey))
     try netlink.setMTU(link: tap.name, mtu: mtu)
@@ -83,6 +92,7 @@ public final class MeshNode: @unchecked Sendable {
     let socket = try UDPSocket(bindingTo: c.listen, options: options)
 
     var engineConfig = c.engine
+    engineConfig.acceptsOffloadedFrames = tap.hasVirtioHeader
     if engineConfig.advertisedEndpoints.isEmpty, !c.listen.isUnspecified {
       engineConfig.advertisedEndpoints = [c.listen]
     }
@@ -96,7 +106,8 @@ public final class MeshNode: @unchecked Sendable {
     logger.info(
       "mesh node up",
       metadata: [
-        "id": "\(id)", "tap": "\(tap.name)", "bridge": "\(c.bridge)", "mtu": "\(mtu)",
+        "id": "\(id)", "tap": "\(tap.name)", "offloads": "\(tap.hasVirtioHeader)",
+        "bridge": "\(c.bridge)", "mtu": "\(mtu)",
         "listen": "\(socket.localEndpoint)",
       ])
     thread = try NodeLoop.spawn(loop)
@@ -131,10 +142,11 @@ public final class MeshNode: @unchecked Sendable {
   public func statusBlocking() -> MeshStatus {
     let done = DispatchSemaphore(value: 0)
     let result = Mutex<MeshStatus?>(nil)
-    post(.status({ s in
-      result.withLock { $0 = s }
-      done.signal()
-    }))
+    post(
+      .status({ s in
+        result.withLock { $0 = s }
+        done.signal()
+      }))
     done.wait()
     return result.withLock { $0! }
   }
@@ -143,10 +155,13 @@ public final class MeshNode: @unchecked Sendable {
   public func forgetBlocking(_ endpoint: Endpoint) -> Bool {
     let done = DispatchSemaphore(value: 0)
     let result = Mutex(false)
-    post(.forget(endpoint, { found in
-      result.withLock { $0 = found }
-      done.signal()
-    }))
+    post(
+      .forget(
+        endpoint,
+        { found in
+          result.withLock { $0 = found }
+          done.signal()
+        }))
     done.wait()
     return result.withLock { $0 }
   }

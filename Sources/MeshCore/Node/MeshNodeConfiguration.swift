@@ -13,6 +13,9 @@ public struct MeshNodeConfiguration: Sendable {
   public var listen: Endpoint
   /// The MTU of the TAP and the bridge; nil derives it from a 1500-byte underlay.
   public var mtu: Int?
+  /// Whether to use TAP offloads (checksum and TCP segmentation), so that large TCP segments
+  /// cross the mesh as one datagram. Probed at start; off when the kernel refuses.
+  public var offloads = true
   /// Endpoints to connect to at start.
   public var peers: [Endpoint] = []
   /// Where known peers are remembered across restarts; nil remembers nothing.
@@ -31,7 +34,7 @@ public struct MeshNodeConfiguration: Sendable {
   /// headers, the transport header, the inner kind byte and the tag, plus the frame's own
   /// 14-byte Ethernet header that the MTU does not count.
   public static func overhead(ipv6: Bool) -> Int {
-    (ipv6 ? 40 : 20) + 8 + MeshEngine.framePrefix + MeshEngine.frameSuffix + 14
+    (ipv6 ? 40 : 20) + 8 + TransportHeader.size + 1 + MeshEngine.frameSuffix + 14
   }
 
   /// The mesh MTU for an underlay path MTU.

@@ -131,18 +131,23 @@ final class NodeLoop: @unchecked Sendable {
   }
 
   func drainTap() {
+    // With offloads, the TAP puts its virtio-net header right before the frame.
+    let header = tap.hasVirtioHeader ? VirtioNetHeader.size : 0
     let room = UnsafeMutableRawBufferPointer(
-      rebasing: tapBuffer[MeshEngine.framePrefix..<(MeshEngine.bufferSize - MeshEngine.frameSuffix)])
+      rebasing: tapBuffer[
+        (MeshEngine.framePrefix - header)..<(MeshEngine.bufferSize - MeshEngine.frameSuffix)])
     for _ in 0..<NodeLoop.batch {
       let n: Int
       do {
         guard let got = try tap.read(into: room) else { return }
-        n = got
+        n = got - header
       } catch {
         logger.warning("TAP read failed: \(error)")
         return
       }
-      engine.sendFrame(tapBuffer, frameLength: n, now: clock.now(), out: &output)
+      guard n > 0 else { continue }
+      let offload = header == 0 ? nil : VirtioNetHeader.read(UnsafeRawBufferPointer(room))
+      engine.sendFrame(tapBuffer, frameLength: n, offload: offload, now: clock.now(), out: &output)
     }
   }
 
@@ -197,8 +202,22 @@ struct NodeOutput: EngineOutput {
     do { try socket.send(datagram, to: endpoint) } catch { drops.count(.sendFailed) }
   }
 
-  mutating func deliver(_ frame: UnsafeRawBufferPointer) {
-    do { try tap.write(frame) } catch { drops.count(.tapWrite) }
+  mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?) {
+    do {
+      if tap.hasVirtioHeader {
+        let start = frame.baseAddress! - VirtioNetHeader.size
+        let withHeader = UnsafeMutableRawBufferPointer(
+          start: start, count: frame.count + VirtioNetHeader.size)
+        (offload ?? .plain).write(into: withHeader)
+        try tap.write(UnsafeRawBufferPointer(withHeader))
+      } else if offload == nil {
+        try tap.write(UnsafeRawBufferPointer(frame))
+      } else {
+        drops.count(.offloadUnsupported)
+      }
+    } catch {
+      drops.count(.tapWrite)
+    }
   }
 
   mutating func event(_ event: MeshEvent) {

@@ -54,7 +54,8 @@ public struct StateDirectory: Sendable {
 
   /// Replaces the remembered peers, atomically.
   public func saveKnownPeers(_ endpoints: [Endpoint]) throws(SecureFile.Failure) {
-    let text = "# peers meshd reconnects to after a restart\n"
+    let text =
+      "# peers meshd reconnects to after a restart\n"
       + endpoints.prefix(StateDirectory.maxKnownPeers).map { "\($0)\n" }.joined()
     try SecureFile.writeAtomically(knownPeersPath, Array(text.utf8), mode: 0o600)
   }

@@ -33,6 +33,12 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
   case sendFailed
   /// A handshake dropped by the per-source rate limit.
   case rateLimited
+  /// A relayed frame whose hop limit ran out.
+  case hopLimit
+  /// A frame for a host with no route to it.
+  case noRoute
+  /// An offloaded frame for a peer that cannot take one.
+  case offloadUnsupported
 
   /// The snake_case name used in status output and metrics.
   public var description: String {
@@ -53,6 +59,9 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case .tapWrite: "tap_write"
     case .sendFailed: "send_failed"
     case .rateLimited: "rate_limited"
+    case .hopLimit: "hop_limit"
+    case .noRoute: "no_route"
+    case .offloadUnsupported: "offload_unsupported"
     }
   }
 }

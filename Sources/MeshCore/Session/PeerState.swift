@@ -37,6 +37,8 @@ public struct PeerState: Sendable {
   var backoff: Double = 0
   /// Whether the peer is currently reported up.
   var isUp = false
+  /// Whether the peer announced that it takes offloaded frames (kind 5 and 6).
+  var acceptsOffload = false
 
   /// Bytes of decrypted payload received from the peer.
   public internal(set) var rxBytes: UInt64 = 0
@@ -52,8 +54,7 @@ public struct PeerState: Sendable {
   public internal(set) var drops = DropCounters()
 
   /// A peer first met at `now`.
-  init(id: PeerID, staticKey: PublicKey, nickname: String, endpoint: Endpoint, now: MeshInstant)
-  {
+  init(id: PeerID, staticKey: PublicKey, nickname: String, endpoint: Endpoint, now: MeshInstant) {
     self.id = id
     self.staticKey = staticKey
     self.nickname = nickname

@@ -115,8 +115,12 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
       return "\(a >> 24).\(a >> 16 & 0xFF).\(a >> 8 & 0xFF).\(a & 0xFF):\(port)"
     case .v6(let hi, let lo):
       var g: [String] = []
-      for i in 0..<4 { g.append(String(UInt16(truncatingIfNeeded: hi >> (48 - 16 * i)), radix: 16)) }
-      for i in 0..<4 { g.append(String(UInt16(truncatingIfNeeded: lo >> (48 - 16 * i)), radix: 16)) }
+      for i in 0..<4 {
+        g.append(String(UInt16(truncatingIfNeeded: hi >> (48 - 16 * i)), radix: 16))
+      }
+      for i in 0..<4 {
+        g.append(String(UInt16(truncatingIfNeeded: lo >> (48 - 16 * i)), radix: 16))
+      }
       return "[\(g.joined(separator: ":"))]:\(port)"
     }
   }

@@ -27,7 +27,9 @@ public struct IPv4Network: Hashable, Sendable, CustomStringConvertible {
   /// The network address (host bits cleared).
   public var networkAddress: UInt32 { address & mask }
   /// The network with its host bits cleared.
-  public var network: IPv4Network { IPv4Network(address: networkAddress, prefixLength: prefixLength) }
+  public var network: IPv4Network {
+    IPv4Network(address: networkAddress, prefixLength: prefixLength)
+  }
   /// Whether `ip` lies inside this network.
   public func contains(_ ip: UInt32) -> Bool { ip & mask == networkAddress }
 

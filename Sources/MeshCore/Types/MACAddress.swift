@@ -38,7 +38,9 @@ public struct MACAddress: Hashable, Sendable, Comparable, CustomStringConvertibl
   }
 
   /// The six octets, first octet first.
-  public var octets: [UInt8] { (0..<6).map { UInt8(truncatingIfNeeded: rawValue >> (40 - 8 * $0)) } }
+  public var octets: [UInt8] {
+    (0..<6).map { UInt8(truncatingIfNeeded: rawValue >> (40 - 8 * $0)) }
+  }
 
   /// True for group (broadcast and multicast) addresses: the I/G bit of the first octet.
   @inlinable public var isMulticast: Bool { rawValue & 0x0100_0000_0000 != 0 }

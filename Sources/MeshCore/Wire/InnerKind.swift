@@ -10,6 +10,11 @@ public enum InnerKind: UInt8, Sendable, CaseIterable {
   case gossip = 3
   /// A path-MTU / liveness probe or its reply.
   case pathProbe = 4
+  /// An Ethernet frame with the `VirtioNetHeader` its TAP gave it: a large TCP segment or a
+  /// frame with a partial checksum, for the receiver's kernel to finish.
+  case offloadedFrame = 5
+  /// An offloaded frame forwarded on behalf of another host.
+  case relayedOffloadedFrame = 6
 
   /// The bytes of this kind's header, kind byte included: where its payload starts.
   public var headerLength: Int {
@@ -17,6 +22,8 @@ public enum InnerKind: UInt8, Sendable, CaseIterable {
     case .keepalive, .frame, .gossip: return 1
     case .relayedFrame: return RelayHeader.size
     case .pathProbe: return PathProbe.headerSize
+    case .offloadedFrame: return 1 + VirtioNetHeader.size
+    case .relayedOffloadedFrame: return RelayHeader.size + VirtioNetHeader.size
     }
   }
 }

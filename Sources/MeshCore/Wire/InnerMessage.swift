@@ -13,6 +13,10 @@ public enum InnerMessage: Equatable, Sendable {
   case gossip(Range<Int>)
   /// A path probe or reply; its padding follows the header.
   case pathProbe(PathProbe)
+  /// An Ethernet frame with its offload header.
+  case offloadedFrame(VirtioNetHeader, frame: Range<Int>)
+  /// A relayed Ethernet frame with its relay and offload headers.
+  case relayedOffloadedFrame(RelayHeader, VirtioNetHeader, frame: Range<Int>)
 
   /// The kind byte of this message.
   public var kind: InnerKind {
@@ -22,6 +26,8 @@ public enum InnerMessage: Equatable, Sendable {
     case .relayedFrame: return .relayedFrame
     case .gossip: return .gossip
     case .pathProbe: return .pathProbe
+    case .offloadedFrame: return .offloadedFrame
+    case .relayedOffloadedFrame: return .relayedOffloadedFrame
     }
   }
 
@@ -39,6 +45,28 @@ public enum InnerMessage: Equatable, Sendable {
       return .keepalive
     case .frame:
       return .frame(try frameRange(from: 1, count: count))
+    case .offloadedFrame:
+      let start = 1 + VirtioNetHeader.size
+      guard count >= start,
+        let v = VirtioNetHeader.read(UnsafeRawBufferPointer(rebasing: plaintext[1...]))
+      else { throw .truncated }
+      let frame = try frameRange(from: start, count: count)
+      guard v.isConsistent(frameLength: frame.count) else { throw .malformed }
+      return .offloadedFrame(v, frame: frame)
+    case .relayedOffloadedFrame:
+      let start = RelayHeader.size + VirtioNetHeader.size
+      guard count >= start,
+        let v = VirtioNetHeader.read(
+          UnsafeRawBufferPointer(rebasing: plaintext[RelayHeader.size...]))
+      else { throw .truncated }
+      let header = RelayHeader(
+        origin: PeerID(rawValue: plaintext.le64(at: 1)),
+        destination: PeerID(rawValue: plaintext.le64(at: 9)),
+        hopLimit: plaintext[17])
+      guard header.hopLimit >= 1 else { throw .malformed }
+      let frame = try frameRange(from: start, count: count)
+      guard v.isConsistent(frameLength: frame.count) else { throw .malformed }
+      return .relayedOffloadedFrame(header, v, frame: frame)
     case .relayedFrame:
       guard count >= RelayHeader.size else { throw .truncated }
       let header = RelayHeader(

@@ -63,6 +63,17 @@ public struct VirtioNetHeader: Equatable, Sendable {
       checksumStart: u16(6), checksumOffset: u16(8))
   }
 
+  /// Writes the header at the start of `buffer` (at least `size` bytes).
+  public func write(into buffer: UnsafeMutableRawBufferPointer) {
+    precondition(buffer.count >= VirtioNetHeader.size)
+    buffer[0] = flags
+    buffer[1] = gsoType
+    for (i, v) in [headerLength, gsoSize, checksumStart, checksumOffset].enumerated() {
+      buffer[2 + 2 * i] = UInt8(truncatingIfNeeded: v)
+      buffer[3 + 2 * i] = UInt8(truncatingIfNeeded: v >> 8)
+    }
+  }
+
   /// Checks the header against the frame it describes, so a peer cannot hand our kernel a
   /// header that points outside the frame. The kernel checks again.
   public func isConsistent(frameLength: Int) -> Bool {

@@ -30,6 +30,9 @@
 ///   origin's broadcast tree) · hopLimit (1, ≥ 1) · Ethernet frame as in kind 1.
 /// - 3 gossip: opaque control bytes, 1 ... `WireLimits.maxGossip`.
 /// - 4 pathProbe: probeID (u32) · isReply (1: 0 or 1) · padding (≤ `WireLimits.maxProbePadding`).
+/// - 5 offloadedFrame: `VirtioNetHeader` (10) · Ethernet frame; only to peers that announced
+///   offload support in their handshake flags.
+/// - 6 relayedOffloadedFrame: relay header fields as kind 2 · `VirtioNetHeader` (10) · frame.
 ///
 /// The Noise payload of message 1 and 2 is a `HandshakePayload`: version (1) = 1 · flags (1) ·
 /// timestamp (u64 wall-clock ns, nonzero) · nicknameLength (1, ≤ `WireLimits.maxNickname`) ·

@@ -31,7 +31,9 @@ struct EngineHandshakeTests {
     net.sendFrame(from: a, ethernetFrame(dst: .broadcast, src: macA))
     #expect(net.outputs[b]!.delivered.count == 1)
     net.sendFrame(from: b, ethernetFrame(dst: macA, src: macB, payload: Array("pong".utf8)))
-    #expect(net.outputs[a]!.delivered.last == ethernetFrame(dst: macA, src: macB, payload: Array("pong".utf8)))
+    #expect(
+      net.outputs[a]!.delivered.last
+        == ethernetFrame(dst: macA, src: macB, payload: Array("pong".utf8)))
     #expect(net.status(a).macTableSize == 2)
     let s = net.status(b).peers.first!
     #expect(s.rxFrames == 1 && s.txFrames == 1)

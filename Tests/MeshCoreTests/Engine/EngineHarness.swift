@@ -20,7 +20,9 @@ struct Recorder: EngineOutput {
   mutating func send(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
     sent.append((Array(datagram), endpoint))
   }
-  mutating func deliver(_ frame: UnsafeRawBufferPointer) { delivered.append(Array(frame)) }
+  mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?) {
+    delivered.append(Array(frame))
+  }
   mutating func event(_ event: MeshEvent) { events.append(event) }
 }
 
