@@ -1,4 +1,71 @@
 #ifndef CSODIUM_SHIM_H
 #define CSODIUM_SHIM_H
 #include <sodium.h>
+
+/* Thin shims over libsodium that take `void *`, so Swift can pass raw buffer pointers
+   without rebinding memory to `unsigned char`. */
+
+static inline void csodium_randombytes(void *buf, size_t len) {
+  randombytes_buf(buf, len);
+}
+
+static inline void csodium_memzero(void *buf, size_t len) {
+  sodium_memzero(buf, len);
+}
+
+static inline int csodium_memcmp(const void *a, const void *b, size_t len) {
+  return sodium_memcmp(a, b, len);
+}
+
+static inline int csodium_scalarmult_base(void *q, const void *n) {
+  return crypto_scalarmult_base((unsigned char *)q, (const unsigned char *)n);
+}
+
+static inline int csodium_scalarmult(void *q, const void *n, const void *p) {
+  return crypto_scalarmult((unsigned char *)q, (const unsigned char *)n,
+                           (const unsigned char *)p);
+}
+
+static inline int csodium_aead_seal_detached(void *c, void *mac, const void *m, size_t mlen,
+                                             const void *ad, size_t adlen, const void *npub,
+                                             const void *k) {
+  return crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+      (unsigned char *)c, (unsigned char *)mac, NULL, (const unsigned char *)m,
+      (unsigned long long)mlen, (const unsigned char *)ad, (unsigned long long)adlen, NULL,
+      (const unsigned char *)npub, (const unsigned char *)k);
+}
+
+static inline int csodium_aead_open_detached(void *m, const void *c, size_t clen,
+                                             const void *mac, const void *ad, size_t adlen,
+                                             const void *npub, const void *k) {
+  return crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+      (unsigned char *)m, NULL, (const unsigned char *)c, (unsigned long long)clen,
+      (const unsigned char *)mac, (const unsigned char *)ad, (unsigned long long)adlen,
+      (const unsigned char *)npub, (const unsigned char *)k);
+}
+
+static inline int csodium_generichash_init(void *state, const void *key, size_t keylen,
+                                           size_t outlen) {
+  return crypto_generichash_init((crypto_generichash_state *)state,
+                                 (const unsigned char *)key, keylen, outlen);
+}
+
+static inline int csodium_generichash_update(void *state, const void *in, size_t inlen) {
+  return crypto_generichash_update((crypto_generichash_state *)state,
+                                   (const unsigned char *)in, (unsigned long long)inlen);
+}
+
+static inline int csodium_generichash_final(void *state, void *out, size_t outlen) {
+  return crypto_generichash_final((crypto_generichash_state *)state, (unsigned char *)out,
+                                  outlen);
+}
+
+static inline int csodium_pwhash_argon2id(void *out, size_t outlen, const void *passwd,
+                                          size_t passwdlen, const void *salt,
+                                          unsigned long long opslimit, size_t memlimit) {
+  return crypto_pwhash((unsigned char *)out, (unsigned long long)outlen, (const char *)passwd,
+                       (unsigned long long)passwdlen, (const unsigned char *)salt, opslimit,
+                       memlimit, crypto_pwhash_ALG_ARGON2ID13);
+}
+
 #endif

@@ -121,3 +121,14 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     }
   }
 }
+
+extension Endpoint {
+  /// True for the wildcard addresses 0.0.0.0 and ::, which listen everywhere but cannot be
+  /// announced to peers.
+  public var isUnspecified: Bool {
+    switch address {
+    case .v4(let a): a == 0
+    case .v6(let hi, let lo): hi == 0 && lo == 0
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/// Timers: handshake retries with jitter and backoff, rekeying, keepalives, dead-peer
+/// detection, key expiry. All driven by `tick`, with the time given by the caller.
+extension MeshEngine {
+  /// How often the engine wants `tick` called at the least.
+  public static let tickInterval = 0.1
+
+  /// Runs every timer that is due at `now`.
+  public mutating func tick(now: MeshInstant, out: inout some EngineOutput) {
+    let timers = configuration.timers
+    for ep in Array(dials.keys) {
+      guard let d = dials[ep], now >= d.nextAttempt else { continue }
+      initiate(.dial(ep), now: now, out: &out)
+      var next = d
+      next.pendingInitiation = dials[ep]?.pendingInitiation
+      next.nextAttempt = now.adding(
+        seconds: retryDelay(started: d.attemptsStarted, backoff: &next.backoff, now: now))
+      dials[ep] = next
+    }
+    for id in Array(peers.keys) { tickPeer(id, now: now, timers: timers, out: &out) }
+    if lastHousekeeping.map({ now.seconds(since: $0) >= 10 }) ?? true {
+      lastHousekeeping = now
+      macTable.expire(now: now)
+      for (i, p) in initiations where now.seconds(since: p.sent) > timers.rekeyAttemptTime {
+        initiations[i] = nil
+      }
+    }
+  }
+
+  mutating func tickPeer(
+    _ id: PeerID, now: MeshInstant, timers: SessionTimers, out: inout some EngineOutput
+  ) {
+    guard var p = peers[id] else { return }
+    // Sessions past their reject time are gone; with none left the peer is down.
+    for slot in [\PeerState.previous, \PeerState.current, \PeerState.next] {
+      if let i = p[keyPath: slot], let k = keypairs[i], !k.isUsable(now, timers) {
+        discardKeypair(i)
+        p[keyPath: slot] = nil
+      }
+    }
+    if let last = p.lastHandshake, now.seconds(since: last) >= timers.zeroKeysAfter {
+      for i in p.sessionIndices { discardKeypair(i) }
+      p.current = nil
+      p.previous = nil
+      p.next = nil
+    }
+    var wantHandshake = false
+    if let i = p.current, let k = keypairs[i] {
+      let age = k.age(now)
+      if k.isInitiator ? age >= timers.rekeyAfterTime : age >= timers.responderRekeyAfterTime {
+        wantHandshake = true
+      }
+      if k.sendCounter >= timers.rekeyAfterMessages { wantHandshake = true }
+      // We keep talking, the peer does not answer: it is gone or restarted.
+      if now.seconds(since: p.lastReceived) >= timers.deadPeerTimeout {
+        wantHandshake = true
+        if p.isUp {
+          p.isUp = false
+          out.event(.peerDown(id))
+        }
+      }
+    } else if let n = p.next, let k = keypairs[n], k.age(now) < timers.rekeyTimeout {
+      // We answered the peer's handshake; give it time to confirm before starting our own.
+    } else {
+      wantHandshake = true
+      if p.isUp {
+        p.isUp = false
+        out.event(.peerDown(id))
+      }
+    }
+    peers[id] = p
+    if wantHandshake {
+      if p.attemptsStarted == nil {
+        p.attemptsStarted = now
+        p.nextAttempt = now
+      }
+      if let due = p.nextAttempt, now >= due {
+        var backoff = p.backoff
+        let delay = retryDelay(started: p.attemptsStarted!, backoff: &backoff, now: now)
+        peers[id]?.attemptsStarted = p.attemptsStarted
+        peers[id]?.backoff = backoff
+        peers[id]?.nextAttempt = now.adding(seconds: delay)
+        initiate(.peer(id), now: now, out: &out)
+      } else {
+        peers[id]?.attemptsStarted = p.attemptsStarted
+        peers[id]?.nextAttempt = p.nextAttempt
+      }
+    }
+    // A live session carries at least one message per keepalive interval each way, so that
+    // both ends can tell a dead peer from a quiet one.
+    if let q = peers[id], q.current != nil, now.seconds(since: q.lastSent) >= timers.keepaliveTimeout
+    {
+      sendKeepalive(to: id, now: now, out: &out)
+    }
+  }
+
+  /// The wait before the next handshake attempt: the rekey timeout plus jitter while the
+  /// attempts are young, then doubling up to the cap, so an absent peer costs little but is
+  /// never given up on.
+  mutating func retryDelay(started: MeshInstant, backoff: inout Double, now: MeshInstant) -> Double
+  {
+    let t = configuration.timers
+    let jitter = Double(random.uniform(1000)) / 1000 * t.rekeyJitter
+    if now.seconds(since: started) < t.rekeyAttemptTime { return t.rekeyTimeout + jitter }
+    backoff = backoff == 0 ? t.rekeyTimeout * 2 : min(t.maxRetryInterval, backoff * 2)
+    return backoff + jitter
+  }
+}

@@ -1,0 +1,115 @@
+/// The decision-making core of a mesh host: handshakes, sessions, timers and the L2 switch.
+///
+/// A pure state machine. It owns no socket and no device and never reads a clock: every call
+/// takes the current time and an `EngineOutput` to put its decisions into. `MeshNode` drives it
+/// from a single thread; tests and fuzzers drive it directly, with no devices and no sleeps.
+public struct MeshEngine {
+  /// Room that must precede a frame in the buffer given to `sendFrame`, so that the frame can be
+  /// encrypted in place: the transport header and the inner kind byte.
+  public static let framePrefix = TransportHeader.size + 1
+  /// Room that must follow a frame in that buffer, for the authentication tag.
+  public static let frameSuffix = ChaChaPoly.tagLength
+  /// The size of a buffer that holds any frame with its prefix and suffix.
+  public static let bufferSize = framePrefix + WireLimits.maxFrame + frameSuffix
+
+  /// The configuration.
+  public private(set) var configuration: MeshEngineConfiguration
+  /// This host's ID.
+  public let id: PeerID
+  /// This host's public key.
+  public let publicKey: PublicKey
+  var mac1Keys: [[UInt8]]
+  var random: any RandomSource
+  let clock: any MeshClock
+
+  var peers: [PeerID: PeerState] = [:]
+  var dials: [Endpoint: DialState] = [:]
+  var initiations: [UInt32: PendingInitiation] = [:]
+  var keypairs: [UInt32: Keypair] = [:]
+  /// The switch's learning table.
+  public internal(set) var macTable = MACTable()
+  /// Drops not attributable to a known peer.
+  public internal(set) var drops = DropCounters()
+  var lastTimestamp: UInt64 = 0
+  var lastHousekeeping: MeshInstant?
+  /// Scratch space for flooding (each copy is encrypted separately) and control messages.
+  let scratch = ScratchBuffer(count: MeshEngine.bufferSize)
+
+  /// Creates an engine for the host described by `configuration`, drawing session indices and
+  /// ephemeral keys from `random`. The clock gives wall time for handshake timestamps; monotonic
+  /// time comes with each call.
+  public init(
+    configuration: MeshEngineConfiguration, clock: any MeshClock, random: any RandomSource
+  ) {
+    self.configuration = configuration
+    self.clock = clock
+    self.publicKey = configuration.privateKey.publicKey
+    self.id = publicKey.peerID
+    self.mac1Keys = configuration.clusterSecrets.map(MeshHandshake.mac1Key)
+    self.random = random
+  }
+
+  // MARK: Operator requests
+
+  /// Starts connecting to `endpoint` (a configured or `meshd connect` peer). Retries forever,
+  /// with backoff, until `forget`.
+  public mutating func connect(_ endpoint: Endpoint, now: MeshInstant) {
+    if peers.values.contains(where: { $0.endpoint == endpoint }) || dials[endpoint] != nil {
+      return
+    }
+    dials[endpoint] = DialState(endpoint: endpoint, attemptsStarted: now, nextAttempt: now)
+  }
+
+  /// Stops connecting to `endpoint` and drops any peer there, wiping its keys. Returns whether
+  /// anything was known at that endpoint.
+  @discardableResult
+  public mutating func forget(_ endpoint: Endpoint) -> Bool {
+    var found = false
+    if let d = dials.removeValue(forKey: endpoint) {
+      found = true
+      if let i = d.pendingInitiation { initiations[i] = nil }
+    }
+    for id in peers.keys where peers[id]?.endpoint == endpoint {
+      found = true
+      removePeer(id)
+    }
+    return found
+  }
+
+  /// Replaces the cluster secrets (rotation); sessions already up stay up.
+  public mutating func setClusterSecrets(_ secrets: [SymmetricKey]) {
+    precondition(!secrets.isEmpty)
+    configuration.clusterSecrets = secrets
+    mac1Keys = secrets.map(MeshHandshake.mac1Key)
+  }
+
+  /// Replaces the allow-list; peers no longer allowed are dropped at once.
+  public mutating func setAllowedKeys(_ keys: Set<PublicKey>?) {
+    configuration.allowedKeys = keys
+    guard let keys else { return }
+    for (id, p) in peers where !keys.contains(p.staticKey) { removePeer(id) }
+  }
+
+  mutating func removePeer(_ id: PeerID) {
+    guard let p = peers.removeValue(forKey: id) else { return }
+    for i in p.sessionIndices { keypairs[i]?.wipe(); keypairs[i] = nil }
+    if let i = p.pendingInitiation { initiations[i] = nil }
+    macTable.forget(peer: id)
+  }
+
+  // MARK: Indices and timestamps
+
+  /// A fresh random local index not in use.
+  mutating func newIndex() -> UInt32 {
+    while true {
+      let i = random.next32()
+      if i != 0, keypairs[i] == nil, initiations[i] == nil { return i }
+    }
+  }
+
+  /// A handshake timestamp: wall-clock time, but never going backwards within a process.
+  mutating func nextTimestamp() -> UInt64 {
+    lastTimestamp = max(clock.wallNanoseconds(), lastTimestamp &+ 1)
+    return lastTimestamp
+  }
+}

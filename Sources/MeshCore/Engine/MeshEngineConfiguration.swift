@@ -1,0 +1,40 @@
+/// What the engine needs to know about this host and its cluster.
+public struct MeshEngineConfiguration: Sendable {
+  /// This host's static X25519 key.
+  public var privateKey: PrivateKey
+  /// The host name announced to peers.
+  public var nickname: String
+  /// The cluster secrets, current first. Handshakes are sent with the first and accepted with
+  /// any, so a cluster can rotate its secret host by host without downtime.
+  public var clusterSecrets: [SymmetricKey]
+  /// Underlay endpoints announced to peers in handshakes.
+  public var advertisedEndpoints: [Endpoint] = []
+  /// When set, only these static keys may join (strict mode).
+  public var allowedKeys: Set<PublicKey>?
+  /// Session timers.
+  public var timers = SessionTimers()
+
+  /// A configuration with WireGuard's timers and no allow-list.
+  public init(privateKey: PrivateKey, nickname: String, clusterSecrets: [SymmetricKey]) {
+    precondition(!clusterSecrets.isEmpty, "at least one cluster secret")
+    self.privateKey = privateKey
+    self.nickname = String(nickname.utf8.prefix(WireLimits.maxNickname)) ?? "meshd"
+    self.clusterSecrets = clusterSecrets
+  }
+}
+
+/// The Noise protocol constants of meshd's handshake.
+enum MeshHandshake {
+  /// The handshake pattern.
+  static let pattern = NoisePattern.IXpsk2
+  /// Bound into every handshake hash, so meshd sessions cannot be confused with another
+  /// protocol's.
+  static let prologue: [UInt8] = Array("meshd handshake v1".utf8)
+  /// Prefix of the mac1 key derivation.
+  static let mac1Label: [UInt8] = Array("meshd mac1 v1---".utf8)
+
+  /// The key of mac1 for a cluster secret: members can compute it, outsiders cannot.
+  static func mac1Key(_ secret: SymmetricKey) -> [UInt8] {
+    secret.withUnsafeBytes { Blake2b.hash(mac1Label + Array($0), outputLength: 32) }
+  }
+}

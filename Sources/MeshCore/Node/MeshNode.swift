@@ -1,0 +1,188 @@
+import Dispatch
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The embeddable mesh host: a TAP on a Linux bridge, a UDP socket, and the engine that joins
+/// them to the other hosts.
+///
+/// `start()` opens the devices and starts one data thread that owns the engine: it reads the
+/// TAP and the socket, encrypts and switches, and runs the timers. Every other call posts a
+/// command to that thread, so the per-packet path takes no lock and makes no actor hop.
+///
+/// ```swift
+/// let node = MeshNode(configuration: config)
+/// try node.start()
+/// node.connect(Endpoint("192.0.2.2:6786")!)
+/// for await event in node.events { print(event) }
+/// ```
+public final class MeshNode: @unchecked Sendable {
+  /// The configuration the node was created with.
+  public let configuration: MeshNodeConfiguration
+  /// This host's ID.
+  public let id: PeerID
+  /// Events from the engine: peers up and down, rekeys, roaming.
+  public let events: AsyncStream<MeshEvent>
+  let eventSink: AsyncStream<MeshEvent>.Continuation
+  let logger: Logger
+
+  let commands = Mutex<[NodeCommand]>([])
+  var loop: NodeLoop?
+  var thread: pthread_t?
+  var stopped = false
+
+  /// Creates a node; nothing is opened until `start()`.
+  public init(configuration: MeshNodeConfiguration) {
+    self.configuration = configuration
+    self.id = configuration.engine.privateKey.publicKey.peerID
+    self.logger = configuration.logger
+    (events, eventSink) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
+  }
+
+  deinit { stop() }
+
+  /// The MAC address of this host's TAP: derived from its public key, so that restarts change
+  /// no MAC and neighbours' ARP caches stay valid.
+  public static func tapMAC(for key: PublicKey) -> MACAddress {
+    let h = Blake2b.hash(Array("meshd tap mac".utf8) + key.bytes, outputLength: 32)
+    // Locally administered, unicast.
+    return MACAddress((h[0] & 0xFC) | 0x02, h[1], h[2], h[3], h[4], h[5])
+  }
+
+  /// Opens the TAP and joins it to the bridge (creating the bridge if needed), binds the
+  /// socket, and starts the data thread. Throws a clear error when a device or the socket
+  /// cannot be set up.
+  public func start() throws {
+    precondition(loop == nil, "MeshNode.start() called twice")
+    let c = configuration
+    let netlink = try RouteNetlink()
+    try netlink.ensureBridge(name: c.bridge)
+    guard let bridgeIndex = try netlink.linkIndex(name: c.bridge) else {
+      throw MeshNodeError.bridgeMissing(c.bridge)
+    }
+    let tap = try TapDevice(name: c.tapName)
+    guard let tapIndex = try netlink.linkIndex(name: tap.name) else {
+      throw MeshNodeError.bridgeMissing(tap.name)
+    }
+    let mtu = c.effectiveMTU
+    try netlink.setMACAddress(link: tapIndex, MeshNode.tapMAC(for: c.engine.privateKey.publicKey))
+    try netlink.setMTU(link: tapIndex, mtu: mtu)
+    try netlink.setMaster(link: tapIndex, master: bridgeIndex)
+    try netlink.setMTU(link: bridgeIndex, mtu: mtu)
+    try netlink.setUp(link: tapIndex)
+    try netlink.setUp(link: bridgeIndex)
+    try tap.setNonBlocking(true)
+    let socket = try UDPSocket(bind: c.listen)
+    try socket.setNonBlocking(true)
+
+    var engineConfig = c.engine
+    if engineConfig.advertisedEndpoints.isEmpty, !c.listen.isUnspecified {
+      engineConfig.advertisedEndpoints = [c.listen]
+    }
+    let clock = SystemClock()
+    var engine = MeshEngine(configuration: engineConfig, clock: clock, random: SystemRandom())
+    for p in c.peers { engine.connect(p, now: clock.now()) }
+    let loop = try NodeLoop(
+      engine: engine, tap: tap, socket: socket, clock: clock, node: self, logger: logger)
+    self.loop = loop
+    logger.info(
+      "mesh node up",
+      metadata: [
+        "id": "\(id)", "tap": "\(tap.name)", "bridge": "\(c.bridge)", "mtu": "\(mtu)",
+        "listen": "\(socket.localEndpoint)",
+      ])
+    thread = try NodeLoop.spawn(loop)
+  }
+
+  /// Stops the data thread and closes the TAP (which removes it from the bridge) and the
+  /// socket. The bridge stays. Safe to call more than once.
+  public func stop() {
+    guard let t = thread, !stopped else { return }
+    stopped = true
+    post(.stop)
+    pthread_join(t, nil)
+    thread = nil
+    loop = nil
+    eventSink.finish()
+  }
+
+  /// Starts connecting to `endpoint`, retrying until `forget`.
+  public func connect(_ endpoint: Endpoint) { post(.connect(endpoint)) }
+
+  /// Stops connecting to `endpoint` and drops the peer there. Returns whether one was known.
+  public func forget(_ endpoint: Endpoint) async -> Bool {
+    await withCheckedContinuation { k in post(.forget(endpoint, { k.resume(returning: $0) })) }
+  }
+
+  /// A snapshot of the node's peers, sessions and counters.
+  public func status() async -> MeshStatus {
+    await withCheckedContinuation { k in post(.status({ k.resume(returning: $0) })) }
+  }
+
+  /// `status()` for callers on a plain thread, such as the control socket's.
+  public func statusBlocking() -> MeshStatus {
+    let done = DispatchSemaphore(value: 0)
+    let result = Mutex<MeshStatus?>(nil)
+    post(.status({ s in
+      result.withLock { $0 = s }
+      done.signal()
+    }))
+    done.wait()
+    return result.withLock { $0! }
+  }
+
+  /// `forget(_:)` for callers on a plain thread.
+  public func forgetBlocking(_ endpoint: Endpoint) -> Bool {
+    let done = DispatchSemaphore(value: 0)
+    let result = Mutex(false)
+    post(.forget(endpoint, { found in
+      result.withLock { $0 = found }
+      done.signal()
+    }))
+    done.wait()
+    return result.withLock { $0 }
+  }
+
+  /// The underlay endpoint the socket is bound to (the real port when 0 was asked for).
+  public var localEndpoint: Endpoint? { loop?.socket.localEndpoint }
+
+  func post(_ command: NodeCommand) {
+    guard let loop else {
+      // Not running: answer at once so no caller waits forever.
+      if case .status(let reply) = command {
+        var e = MeshEngine(
+          configuration: configuration.engine, clock: SystemClock(), random: SystemRandom())
+        e.macTable = MACTable()
+        reply(e.status(now: SystemClock().now()))
+      }
+      if case .forget(_, let reply) = command { reply(false) }
+      return
+    }
+    commands.withLock { $0.append(command) }
+    loop.wake()
+  }
+}
+
+/// A request to the data thread.
+enum NodeCommand: Sendable {
+  case connect(Endpoint)
+  case forget(Endpoint, @Sendable (Bool) -> Void)
+  case status(@Sendable (MeshStatus) -> Void)
+  case stop
+}
+
+/// Errors from setting up a node.
+public enum MeshNodeError: Error, CustomStringConvertible {
+  /// The bridge does not exist and could not be created.
+  case bridgeMissing(String)
+
+  /// A one-line explanation.
+  public var description: String {
+    switch self {
+    case .bridgeMissing(let name): "link \(name) does not exist"
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import Logging
+
+/// Everything a `MeshNode` needs: the engine's identity and secrets plus the devices and
+/// sockets to run them on.
+public struct MeshNodeConfiguration: Sendable {
+  /// The identity, secrets and timers of the engine.
+  public var engine: MeshEngineConfiguration
+  /// The Linux bridge the TAP joins (created if missing).
+  public var bridge: String
+  /// The TAP device's name.
+  public var tapName: String = "meshtap0"
+  /// The UDP endpoint to listen on.
+  public var listen: Endpoint
+  /// The MTU of the TAP and the bridge; nil derives it from a 1500-byte underlay.
+  public var mtu: Int?
+  /// Endpoints to connect to at start.
+  public var peers: [Endpoint] = []
+  /// Where log lines go.
+  public var logger = Logger(label: "meshd")
+
+  /// A configuration with the default TAP name, derived MTU and no initial peers.
+  public init(engine: MeshEngineConfiguration, bridge: String, listen: Endpoint) {
+    self.engine = engine
+    self.bridge = bridge
+    self.listen = listen
+  }
+
+  /// Bytes each Ethernet frame costs on the underlay beyond the frame itself: IP and UDP
+  /// headers, the transport header, the inner kind byte and the tag, plus the frame's own
+  /// 14-byte Ethernet header that the MTU does not count.
+  public static func overhead(ipv6: Bool) -> Int {
+    (ipv6 ? 40 : 20) + 8 + MeshEngine.framePrefix + MeshEngine.frameSuffix + 14
+  }
+
+  /// The mesh MTU for an underlay path MTU.
+  public static func meshMTU(underlayMTU: Int, ipv6: Bool) -> Int {
+    underlayMTU - overhead(ipv6: ipv6)
+  }
+
+  /// The MTU the node applies.
+  public var effectiveMTU: Int {
+    mtu ?? MeshNodeConfiguration.meshMTU(underlayMTU: 1500, ipv6: listen.isIPv6)
+  }
+}

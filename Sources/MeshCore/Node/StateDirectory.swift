@@ -1,0 +1,45 @@
+/// The daemon's state directory: its identity key now, known peers and the IPAM claim later.
+/// Every file is written atomically; a corrupt file is an error that names it, never a silent
+/// new identity.
+public struct StateDirectory: Sendable {
+  /// The directory's path.
+  public let path: String
+
+  /// The file holding this host's private key.
+  public var keyPath: String { path + "/private.key" }
+
+  /// Wraps a directory path; nothing is touched until used.
+  public init(path: String) { self.path = path }
+
+  /// Loads the private key, creating the directory and a new key at first start.
+  public func loadOrCreateKey() throws(SecureFile.Failure) -> PrivateKey {
+    do {
+      return try StateDirectory.readKey(keyPath)
+    } catch .missing {
+      try SecureFile.makeDirectory(path)
+      let key = PrivateKey.generate()
+      try SecureFile.writeAtomically(keyPath, Array((key.base64 + "\n").utf8))
+      return key
+    }
+  }
+
+  /// Reads a base64 private key file that only its owner may read.
+  public static func readKey(_ path: String) throws(SecureFile.Failure) -> PrivateKey {
+    let text = SecureFile.text(try SecureFile.read(path, requirePrivate: true))
+    guard let key = try? PrivateKey(base64: text) else {
+      throw .malformed(path, "not a base64 X25519 private key (expected 44 characters)")
+    }
+    return key
+  }
+
+  /// Reads a base64 32-byte cluster secret file that only its owner may read.
+  public static func readSecret(_ path: String) throws(SecureFile.Failure) -> SymmetricKey {
+    let text = SecureFile.text(try SecureFile.read(path, requirePrivate: true))
+    guard let bytes = Base64.decode(text), bytes.count == 32,
+      let key = try? SymmetricKey(bytes: bytes)
+    else {
+      throw .malformed(path, "not a base64 32-byte cluster secret (make one with meshd gen-secret)")
+    }
+    return key
+  }
+}

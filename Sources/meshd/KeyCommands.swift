@@ -1,0 +1,49 @@
+import ArgumentParser
+import MeshCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `meshd genkey`: prints a new private key.
+struct GenKey: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "genkey", abstract: "Print a new base64 X25519 private key.")
+
+  func run() throws {
+    print(PrivateKey.generate().base64)
+  }
+}
+
+/// `meshd pubkey`: reads a private key on stdin and prints its public key.
+struct PubKey: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "pubkey", abstract: "Read a private key on stdin; print its public key.")
+
+  func run() throws {
+    var input: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 256)
+    while input.count <= 4096 {
+      let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+      if n < 0, errno == EINTR { continue }
+      if n <= 0 { break }
+      input += chunk[0..<n]
+    }
+    let text = SecureFile.text(input)
+    guard let key = try? PrivateKey(base64: text) else {
+      throw CLIError("stdin: not a base64 X25519 private key (expected 44 characters)")
+    }
+    print(key.publicKey.base64)
+  }
+}
+
+/// `meshd gen-secret`: prints a new cluster secret.
+struct GenSecret: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gen-secret",
+    abstract: "Print a new base64 32-byte cluster secret (store it with mode 0600).")
+
+  func run() throws {
+    print(Base64.encode(SymmetricKey.generate().bytes))
+  }
+}

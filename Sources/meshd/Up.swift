@@ -1,0 +1,133 @@
+import ArgumentParser
+import Logging
+import MeshCore
+import ServiceLifecycle
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// `meshd up`: the daemon, in the foreground, until SIGTERM or SIGINT.
+struct Up: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "up", abstract: "Run the mesh daemon in the foreground.")
+
+  @Option(help: "The Linux bridge to join (created if missing).")
+  var bridge: String = "br0"
+
+  @Option(help: "The cluster secret file (base64, mode 0600).")
+  var secretFile: String
+
+  @Option(help: "A second secret accepted during rotation (base64, mode 0600).")
+  var nextSecretFile: String?
+
+  @Option(help: "The UDP address and port to listen on.")
+  var listen: String = "0.0.0.0:6786"
+
+  @Option(help: "The state directory: identity key and known peers.")
+  var stateDir: String = "/var/lib/meshd"
+
+  @Option(help: "The control socket.")
+  var socket: String = defaultSocketPath
+
+  @Option(help: "A group ID for the control socket (mode 0660).")
+  var socketGroup: UInt32?
+
+  @Option(name: .customLong("peer"), help: "A peer to connect to, HOST[:PORT]; repeatable.")
+  var peers: [String] = []
+
+  @Option(help: "The TAP device's name.")
+  var tap: String = "meshtap0"
+
+  @Option(help: "The MTU of the TAP and the bridge (default: derived from a 1500-byte underlay).")
+  var mtu: Int?
+
+  @Option(help: "The host name announced to peers (default: this host's name).")
+  var nickname: String?
+
+  @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+  var logLevel: String = "info"
+
+  func validate() throws {
+    guard Endpoint(listen) != nil else {
+      throw ValidationError("--listen \(listen) is not ADDRESS:PORT (an IP address)")
+    }
+    for p in peers where Endpoint(p) == nil {
+      throw ValidationError("--peer \(p) is not HOST[:PORT] with HOST an IP address")
+    }
+    guard Logger.Level(rawValue: logLevel) != nil else {
+      throw ValidationError("--log-level \(logLevel) is not one of trace, debug, info, warning, error")
+    }
+    if let mtu, !(576...65535).contains(mtu) {
+      throw ValidationError("--mtu must be between 576 and 65535")
+    }
+    guard !tap.isEmpty, tap.utf8.count < 16 else {
+      throw ValidationError("--tap must be 1 to 15 characters")
+    }
+  }
+
+  func run() async throws {
+    var secrets = [try StateDirectory.readSecret(secretFile)]
+    if let nextSecretFile { secrets.append(try StateDirectory.readSecret(nextSecretFile)) }
+    let key = try StateDirectory(path: stateDir).loadOrCreateKey()
+
+    LoggingSystem.bootstrap { label in
+      var h = StreamLogHandler.standardError(label: label)
+      h.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+      return h
+    }
+    let logger = Logger(label: "meshd")
+
+    var engine = MeshEngineConfiguration(
+      privateKey: key, nickname: nickname ?? Up.hostName(), clusterSecrets: secrets)
+    if let s = getenv("MESHD_TEST_REKEY_AFTER_SECONDS"), let v = Double(String(cString: s)),
+      v > 0
+    {
+      logger.warning("test knob: rekeying every \(v) s")
+      engine.timers = .rekeying(after: v)
+    }
+    var config = MeshNodeConfiguration(engine: engine, bridge: bridge, listen: Endpoint(listen)!)
+    config.tapName = tap
+    config.mtu = mtu
+    config.peers = peers.compactMap { Endpoint($0) }
+    config.logger = logger
+
+    let node = MeshNode(configuration: config)
+    try node.start()
+    let facts = MeshStatus.HostFacts(
+      listen: node.localEndpoint?.description ?? listen, bridge: bridge, tap: tap,
+      mtu: config.effectiveMTU)
+    let server = try ControlServer(
+      path: socket, group: socketGroup, node: node, logger: logger, facts: { facts })
+    try server.start()
+    logger.info("control socket at \(socket)")
+
+    let service = MeshService(node: node, server: server, logger: logger)
+    let group = ServiceGroup(
+      configuration: .init(
+        services: [.init(service: service)],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger))
+    try await group.run()
+  }
+
+  static func hostName() -> String {
+    var buf = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buf, buf.count - 1) == 0 else { return "meshd" }
+    return String(cString: buf)
+  }
+}
+
+/// Runs until graceful shutdown, then stops the node: the TAP goes, the bridge stays.
+struct MeshService: Service {
+  let node: MeshNode
+  let server: ControlServer
+  let logger: Logger
+
+  func run() async throws {
+    try? await gracefulShutdown()
+    logger.info("shutting down")
+    server.stop()
+    node.stop()
+  }
+}

@@ -1,0 +1,126 @@
+import MeshCore
+import Synchronization
+
+/// A clock the test moves by hand.
+final class FakeClock: MeshClock, @unchecked Sendable {
+  private let t = Mutex<UInt64>(1_000_000_000)
+  private let wallOffset: UInt64 = 1_700_000_000_000_000_000
+
+  func now() -> MeshInstant { MeshInstant(nanoseconds: t.withLock { $0 }) }
+  func wallNanoseconds() -> UInt64 { wallOffset + t.withLock { $0 } }
+  func advance(_ seconds: Double) { t.withLock { $0 += UInt64(seconds * 1e9) } }
+}
+
+/// A repeatable random source (SplitMix64).
+struct SeededRandom: RandomSource {
+  var state: UInt64
+  init(seed: UInt64) { state = seed }
+  mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) {
+    for i in 0..<buffer.count {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      buffer[i] = UInt8(truncatingIfNeeded: z ^ (z >> 31))
+    }
+  }
+}
+
+/// Records what an engine decided.
+struct Recorder: EngineOutput {
+  var sent: [(bytes: [UInt8], to: Endpoint)] = []
+  var delivered: [[UInt8]] = []
+  var events: [MeshEvent] = []
+
+  mutating func send(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
+    sent.append((Array(datagram), endpoint))
+  }
+  mutating func deliver(_ frame: UnsafeRawBufferPointer) { delivered.append(Array(frame)) }
+  mutating func event(_ event: MeshEvent) { events.append(event) }
+}
+
+/// Several engines joined by a lossless in-memory underlay.
+struct Network {
+  let clock = FakeClock()
+  var hosts: [Endpoint: MeshEngine] = [:]
+  var outputs: [Endpoint: Recorder] = [:]
+  /// Datagrams dropped in transit, for tests that cut a link.
+  var cut: Set<Endpoint> = []
+  /// Everything that crossed the underlay, in order.
+  var wire: [(bytes: [UInt8], from: Endpoint, to: Endpoint)] = []
+
+  static func endpoint(_ n: Int) -> Endpoint { Endpoint("192.0.2.\(n):6786")! }
+
+  @discardableResult
+  mutating func add(
+    _ n: Int, secret: SymmetricKey, timers: SessionTimers = SessionTimers(), seed: UInt64? = nil
+  ) -> Endpoint {
+    let ep = Network.endpoint(n)
+    var random = SeededRandom(seed: seed ?? UInt64(n) * 7919)
+    let key = PrivateKey.generate(using: &random)
+    var config = MeshEngineConfiguration(
+      privateKey: key, nickname: "host\(n)", clusterSecrets: [secret])
+    config.advertisedEndpoints = [ep]
+    config.timers = timers
+    hosts[ep] = MeshEngine(configuration: config, clock: clock, random: random)
+    outputs[ep] = Recorder()
+    return ep
+  }
+
+  /// Delivers queued datagrams until the network is quiet (bounded).
+  mutating func run(rounds: Int = 20) {
+    for _ in 0..<rounds {
+      var moved = false
+      for from in Array(outputs.keys) {
+        let queued = outputs[from]!.sent
+        outputs[from]!.sent = []
+        for (bytes, to) in queued {
+          moved = true
+          wire.append((bytes, from, to))
+          guard !cut.contains(from), !cut.contains(to), hosts[to] != nil else { continue }
+          var copy = bytes
+          copy.withUnsafeMutableBytes { buf in
+            hosts[to]!.receive(buf, from: from, now: clock.now(), out: &outputs[to]!)
+          }
+        }
+      }
+      if !moved { return }
+    }
+  }
+
+  /// Advances time in steps, ticking every host and delivering traffic.
+  mutating func advance(_ seconds: Double, step: Double = 0.1) {
+    var left = seconds
+    while left > 1e-9 {
+      let d = min(step, left)
+      clock.advance(d)
+      left -= d
+      for ep in Array(hosts.keys) { hosts[ep]!.tick(now: clock.now(), out: &outputs[ep]!) }
+      run()
+    }
+  }
+
+  /// Sends an Ethernet frame from host `from`'s TAP.
+  mutating func sendFrame(from: Endpoint, _ frame: [UInt8]) {
+    var buffer = [UInt8](repeating: 0, count: MeshEngine.bufferSize)
+    buffer.replaceSubrange(
+      MeshEngine.framePrefix..<(MeshEngine.framePrefix + frame.count), with: frame)
+    buffer.withUnsafeMutableBytes { b in
+      hosts[from]!.sendFrame(b, frameLength: frame.count, now: clock.now(), out: &outputs[from]!)
+    }
+    run()
+  }
+
+  func status(_ ep: Endpoint) -> MeshStatus { hosts[ep]!.status(now: clock.now()) }
+
+  func established(_ a: Endpoint, _ b: Endpoint) -> Bool {
+    status(a).peers.contains { $0.endpoint == b && $0.state == "established" }
+  }
+}
+
+/// An Ethernet frame from `src` to `dst` carrying `payload`.
+func ethernetFrame(dst: MACAddress, src: MACAddress, payload: [UInt8] = Array("hello".utf8))
+  -> [UInt8]
+{
+  dst.octets + src.octets + [0x08, 0x00] + payload
+}
