@@ -22,6 +22,13 @@ extension MeshIntegration {
         #expect(links.contains("192.0.2.1/24"))
         let probe = try net.spawn(in: a, name: "sleeper", ["sleep", "60"])
         #expect(probe.isRunning)
+        // Children must start with a clean signal mask, so SIGTERM stops them at once.
+        let status = try String(contentsOfFile: "/proc/\(probe.pid)/status", encoding: .utf8)
+        #expect(status.contains("SigBlk:\t0000000000000000"), "child signal mask: \(status)")
+        let start = Date()
+        probe.stop(grace: 3)
+        #expect(!probe.isRunning)
+        #expect(Date().timeIntervalSince(start) < 2, "SIGTERM stopped the child promptly")
       }
       let after = try Shell.run([ip, "netns", "list"]).check().stdout
       for name in names { #expect(!after.contains(name), "namespace \(name) left behind") }

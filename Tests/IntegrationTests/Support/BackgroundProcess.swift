@@ -33,7 +33,7 @@ final class BackgroundProcess {
     process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/null"))
     process.standardOutput = logHandle
     process.standardError = logHandle
-    try process.run()
+    try ChildLauncher.run(process)
   }
 
   deinit {
@@ -44,13 +44,17 @@ final class BackgroundProcess {
   /// The process ID.
   var pid: Int32 { process.processIdentifier }
 
-  /// Whether the process is still running.
-  var isRunning: Bool { process.isRunning }
+  /// Whether the process is still running (an unreaped zombie counts as exited).
+  var isRunning: Bool { process.isRunning && !ProcFS.hasExited(pid: process.processIdentifier) }
 
-  /// The exit status, once the process has exited.
-  var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
+  /// The exit status, once Foundation has seen the process exit (-1 for an unreaped zombie).
+  var exitStatus: Int32? {
+    if !process.isRunning { return process.terminationStatus }
+    return isRunning ? nil : -1
+  }
 
-  /// Sends `signal` to this process (only while it runs, so a recycled PID is never hit).
+  /// Sends `signal` to this process (only while it exists unreaped, so a recycled PID is
+  /// never hit).
   func send(signal: Int32) {
     if process.isRunning { kill(process.processIdentifier, signal) }
   }
@@ -59,7 +63,7 @@ final class BackgroundProcess {
   @discardableResult
   func waitForExit(timeout: Double) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning {
+    while isRunning {
       if Date() > deadline { return false }
       usleep(10_000)
     }
@@ -68,7 +72,7 @@ final class BackgroundProcess {
 
   /// Stops the process: SIGTERM, then SIGKILL if it is still running after `grace` seconds.
   func stop(grace: Double = 5) {
-    guard process.isRunning else { return }
+    guard isRunning else { return }
     send(signal: SIGTERM)
     if !waitForExit(timeout: grace) {
       send(signal: SIGKILL)

@@ -99,23 +99,32 @@ enum Shell {
     process.standardInput = inHandle
     process.standardOutput = outHandle
     process.standardError = errHandle
-    try process.run()
+    try ChildLauncher.run(process)
 
+    let pid = process.processIdentifier
     let deadline = Date().addingTimeInterval(timeout)
     var timedOut = false
+    var exitSeenAt: Date?
     while process.isRunning {
-      if Date() > deadline {
+      if Date() > deadline && !timedOut {
         timedOut = true
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        break
+        kill(pid, SIGKILL)
+      }
+      // A zombie that Foundation has not reaped (see ProcFS): give it a moment, then stop
+      // waiting, and report it with status -1.
+      if ProcFS.hasExited(pid: pid) {
+        if let seen = exitSeenAt {
+          if Date().timeIntervalSince(seen) > 2 { break }
+        } else {
+          exitSeenAt = Date()
+        }
       }
       usleep(5_000)
     }
     let out = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
     let err = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
     return Result(
-      command: argv, status: process.terminationStatus, stdout: out, stderr: err,
-      timedOut: timedOut)
+      command: argv, status: process.isRunning ? -1 : process.terminationStatus, stdout: out,
+      stderr: err, timedOut: timedOut)
   }
 }
