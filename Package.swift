@@ -51,12 +51,14 @@ let package = Package(
     .executableTarget(
       name: "FuzzDatagram",
       dependencies: ["MeshCore"],
-      path: "Fuzz/FuzzDatagram"
+      path: "Fuzz/FuzzDatagram",
+      exclude: ["corpus"]
     ),
     .executableTarget(
       name: "FuzzHandshake",
       dependencies: ["MeshCore"],
-      path: "Fuzz/FuzzHandshake"
+      path: "Fuzz/FuzzHandshake",
+      exclude: ["corpus"]
     ),
     .testTarget(
       name: "MeshCoreTests",

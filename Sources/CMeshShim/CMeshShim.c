@@ -35,6 +35,18 @@ int cmesh_tun_set_persist(int fd, int persist) {
 int cmesh_iff_tap(void) { return IFF_TAP; }
 int cmesh_iff_no_pi(void) { return IFF_NO_PI; }
 
+int cmesh_iff_vnet_hdr(void) { return IFF_VNET_HDR; }
+
+int cmesh_tun_set_offload(int fd, unsigned int flags) {
+  return ioctl(fd, TUNSETOFFLOAD, (unsigned long)flags);
+}
+
+unsigned int cmesh_tun_f_csum(void) { return TUN_F_CSUM; }
+unsigned int cmesh_tun_f_tso4(void) { return TUN_F_TSO4; }
+unsigned int cmesh_tun_f_tso6(void) { return TUN_F_TSO6; }
+
+int cmesh_tun_set_vnet_hdr_size(int fd, int size) { return ioctl(fd, TUNSETVNETHDRSZ, &size); }
+
 int cmesh_setns_net(int fd) { return setns(fd, CLONE_NEWNET); }
 
 int cmesh_recvmmsg(int fd, struct cmesh_mmsghdr *vec, unsigned int count, int flags) {

@@ -31,22 +31,20 @@ struct CreateBridge: ParsableCommand {
 
   func run() throws {
     let netlink = try RouteNetlink()
-    let created = try netlink.ensureBridge(name: bridge)
-    guard let index = try netlink.linkIndex(name: bridge) else {
-      throw CLIError("bridge \(bridge) could not be created")
-    }
-    if created {
+    let existed = try netlink.linkIndex(name: bridge) != nil
+    _ = try netlink.ensureBridge(name: bridge)
+    if !existed {
       // A bridge takes the lowest MAC of its ports unless its own is set; pin it so that
       // adding or re-creating a TAP never changes the bridge's MAC.
       var random = SystemRandom()
       let b = random.bytes(6)
       try netlink.setMACAddress(
-        link: index, MACAddress((b[0] & 0xFC) | 0x02, b[1], b[2], b[3], b[4], b[5]))
+        link: bridge, MACAddress((b[0] & 0xFC) | 0x02, b[1], b[2], b[3], b[4], b[5]))
     }
-    if let mtu { try netlink.setMTU(link: index, mtu: mtu) }
+    if let mtu { try netlink.setMTU(link: bridge, mtu: mtu) }
     if let address, let net = IPv4Network(address) {
-      try netlink.addIPv4Address(link: index, net)
+      _ = try netlink.addIPv4Address(link: bridge, net)
     }
-    try netlink.setUp(link: index)
+    try netlink.setUp(link: bridge)
   }
 }

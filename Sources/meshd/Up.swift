@@ -91,6 +91,7 @@ struct Up: AsyncParsableCommand {
     config.mtu = mtu
     config.peers = peers.compactMap { Endpoint($0) }
     config.logger = logger
+    config.stateDirectory = StateDirectory(path: stateDir)
 
     let node = MeshNode(configuration: config)
     try node.start()
@@ -112,9 +113,11 @@ struct Up: AsyncParsableCommand {
   }
 
   static func hostName() -> String {
-    var buf = [CChar](repeating: 0, count: 256)
-    guard gethostname(&buf, buf.count - 1) == 0 else { return "meshd" }
-    return String(cString: buf)
+    var buf = [UInt8](repeating: 0, count: 256)
+    guard buf.withUnsafeMutableBytes({ gethostname($0.baseAddress!, 255) }) == 0 else {
+      return "meshd"
+    }
+    return String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
   }
 }
 

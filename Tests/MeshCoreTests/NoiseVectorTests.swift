@@ -99,7 +99,8 @@ import Testing
         ? try initiator.writeMessage(payload: message.payload, random: &random)
         : try responder.writeMessage(payload: message.payload, random: &random)
       #expect(
-        Hex.encode(written) == Hex.encode(message.ciphertext), "\(name): handshake message \(index)")
+        Hex.encode(written) == Hex.encode(message.ciphertext), "\(name): handshake message \(index)"
+      )
       let read =
         fromInitiator ? try responder.readMessage(written) : try initiator.readMessage(written)
       #expect(read == message.payload, "\(name): payload of handshake message \(index)")

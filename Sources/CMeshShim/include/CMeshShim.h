@@ -24,6 +24,24 @@ int cmesh_iff_tap(void);
 /// The IFF_NO_PI flag of TUNSETIFF.
 int cmesh_iff_no_pi(void);
 
+/// The IFF_VNET_HDR flag of TUNSETIFF: every frame read or written is preceded by a
+/// `struct virtio_net_hdr` describing checksum and segmentation offloads.
+int cmesh_iff_vnet_hdr(void);
+
+/// Sets the offloads the TAP may hand us (TUNSETOFFLOAD), a mask of the `cmesh_tun_f_*`
+/// values. Returns 0 or -1 with errno (EINVAL when the kernel lacks one).
+int cmesh_tun_set_offload(int fd, unsigned int flags);
+
+/// TUN_F_CSUM: frames may carry a partial checksum for the receiver to complete.
+unsigned int cmesh_tun_f_csum(void);
+/// TUN_F_TSO4: TCP over IPv4 may come as one large segment.
+unsigned int cmesh_tun_f_tso4(void);
+/// TUN_F_TSO6: TCP over IPv6 may come as one large segment.
+unsigned int cmesh_tun_f_tso6(void);
+
+/// The size of the virtio-net header the TAP uses (TUNSETVNETHDRSZ). Returns 0 or -1.
+int cmesh_tun_set_vnet_hdr_size(int fd, int size);
+
 /// Moves the calling thread into the network namespace referred to by `fd`
 /// (setns(fd, CLONE_NEWNET)). Returns 0 or -1 with errno.
 int cmesh_setns_net(int fd);

@@ -22,8 +22,18 @@ extension MeshStatus {
   }
 
   static func dropsJSON(_ d: DropCounters) -> JSONValue {
-    .object(DropReason.allCases.map { ($0.description, .number(Double(d[$0]))) })
+    var o = JSONObject()
+    for r in DropReason.allCases { o[r.description] = .int(Int(d[r])) }
+    return .object(o)
   }
+
+  static func object(_ pairs: [(String, JSONValue)]) -> JSONValue {
+    var o = JSONObject()
+    for (k, v) in pairs { o[k] = v }
+    return .object(o)
+  }
+
+  static func count(_ v: UInt64) -> JSONValue { .int(Int(clamping: v)) }
 
   /// The `/v1/status` document.
   public func json(host: HostFacts) -> JSONValue {
@@ -34,26 +44,26 @@ extension MeshStatus {
         ("public_key", p.publicKey.map { .string($0) } ?? .null),
         ("endpoint", .string(p.endpoint.description)),
         ("state", .string(p.state)),
-        ("session_age_seconds", p.sessionAge.map { .number($0) } ?? .null),
-        ("last_handshake_seconds_ago", p.lastHandshakeAgo.map { .number($0) } ?? .null),
+        ("session_age_seconds", p.sessionAge.map { .double($0) } ?? .null),
+        ("last_handshake_seconds_ago", p.lastHandshakeAgo.map { .double($0) } ?? .null),
       ]
       fields += [
-        ("rx_bytes", .number(Double(p.rxBytes))), ("tx_bytes", .number(Double(p.txBytes))),
-        ("rx_frames", .number(Double(p.rxFrames))), ("tx_frames", .number(Double(p.txFrames))),
-        ("handshakes_completed", .number(Double(p.handshakesCompleted))),
+        ("rx_bytes", MeshStatus.count(p.rxBytes)), ("tx_bytes", MeshStatus.count(p.txBytes)),
+        ("rx_frames", MeshStatus.count(p.rxFrames)), ("tx_frames", MeshStatus.count(p.txFrames)),
+        ("handshakes_completed", MeshStatus.count(p.handshakesCompleted)),
         ("drops", MeshStatus.dropsJSON(p.drops)),
       ]
-      return .object(fields)
+      return MeshStatus.object(fields)
     }
-    return .object([
+    return MeshStatus.object([
       ("peer_id", .string(id.description)),
       ("nickname", .string(nickname)),
       ("public_key", .string(publicKey)),
       ("listen", .string(host.listen)),
       ("bridge", .string(host.bridge)),
       ("tap", .string(host.tap)),
-      ("mtu", .number(Double(host.mtu))),
-      ("mac_table_size", .number(Double(macTableSize))),
+      ("mtu", .int(host.mtu)),
+      ("mac_table_size", .int(macTableSize)),
       ("peers", .array(peerList)),
       ("drops", MeshStatus.dropsJSON(drops)),
     ])

@@ -90,11 +90,12 @@ extension Base64 {
   /// Decodes the text form of a key of `length` bytes. Leading and trailing ASCII whitespace
   /// (the newline at the end of a key file or of `meshd pubkey`'s input) is ignored.
   static func decodeKey(_ text: String, length: Int) throws(CryptoError) -> [UInt8] {
-    let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-    var trimmed = Substring(text)
-    while let first = trimmed.first, isSpace(first) { trimmed = trimmed.dropFirst() }
-    while let last = trimmed.last, isSpace(last) { trimmed = trimmed.dropLast() }
-    guard let bytes = decode(String(trimmed)) else { throw .invalidBase64 }
+    let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+    let utf8 = Array(text.utf8)
+    let start = utf8.firstIndex { !isSpace($0) } ?? utf8.endIndex
+    let end = utf8.lastIndex { !isSpace($0) }.map { $0 + 1 } ?? start
+    let trimmed = String(decoding: utf8[start..<max(start, end)], as: UTF8.self)
+    guard let bytes = decode(trimmed) else { throw .invalidBase64 }
     guard bytes.count == length else {
       throw .invalidLength(expected: length, actual: bytes.count)
     }

@@ -22,17 +22,23 @@ extension MeshEngine {
       if let old = d.pendingInitiation { initiations[old] = nil }
     }
     let index = newIndex()
-    var hs = HandshakeState(
+    guard
+      var hs = try? HandshakeState(
       pattern: MeshHandshake.pattern, initiator: true, prologue: MeshHandshake.prologue,
       localStatic: configuration.privateKey, localEphemeral: nil, remoteStatic: nil,
       psk: configuration.clusterSecrets[0].bytes)
+    else { return }
     let payload = HandshakePayload(
       timestamp: nextTimestamp(), nickname: configuration.nickname,
       endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)))
-    guard let noise = try? hs.writeMessage(payload: payload.encode(), random: &random) else {
+    guard let body = try? payload.encode(),
+      let noise = try? hs.writeMessage(payload: body, random: &random)
+    else {
       return
     }
-    var message = HandshakeInitiation(senderIndex: index, noise: noise).encode()
+    guard var message = try? HandshakeInitiation(senderIndex: index, noise: noise).encode() else {
+      return
+    }
     writeMac1(&message, key: mac1Keys[0])
     initiations[index] = PendingInitiation(
       handshake: hs, secretIndex: 0, endpoint: endpoint, sent: now)
@@ -56,10 +62,12 @@ extension MeshEngine {
       return drops.count(.malformed)
     }
     guard let secretIndex = verifyMac1(datagram) else { return drops.count(.mac1) }
-    var hs = HandshakeState(
+    guard
+      var hs = try? HandshakeState(
       pattern: MeshHandshake.pattern, initiator: false, prologue: MeshHandshake.prologue,
       localStatic: configuration.privateKey, localEphemeral: nil, remoteStatic: nil,
       psk: configuration.clusterSecrets[secretIndex].bytes)
+    else { return drops.count(.handshakeFailed) }
     guard let payloadBytes = try? hs.readMessage(msg.noise), let remote = hs.remoteStaticKey,
       let payload = try? HandshakePayload.decode(payloadBytes)
     else { return drops.count(.handshakeFailed) }
@@ -75,7 +83,8 @@ extension MeshEngine {
     let reply = HandshakePayload(
       timestamp: nextTimestamp(), nickname: configuration.nickname,
       endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)))
-    guard let noise = try? hs.writeMessage(payload: reply.encode(), random: &random),
+    guard let body = try? reply.encode(),
+      let noise = try? hs.writeMessage(payload: body, random: &random),
       let keys = try? hs.splitKeys()
     else { return drops.count(.handshakeFailed) }
     hs.wipe()
@@ -84,15 +93,17 @@ extension MeshEngine {
     let index = newIndex()
     let keypair = Keypair(
       localIndex: index, remoteIndex: msg.senderIndex, peer: peerID, created: now,
-      isInitiator: false, sendKey: keys.send, receiveKey: keys.receive)
+      isInitiator: false, sendKey: keys.send.bytes, receiveKey: keys.receive.bytes)
     keypairs[index] = keypair
     if let old = peers[peerID]?.next { discardKeypair(old) }
     peers[peerID]?.next = index
     peers[peerID]?.lastInitiationTimestamp = payload.timestamp
 
-    var response = HandshakeResponse(
-      senderIndex: index, receiverIndex: msg.senderIndex, noise: noise
-    ).encode()
+    guard
+      var response = try? HandshakeResponse(
+        senderIndex: index, receiverIndex: msg.senderIndex, noise: noise
+      ).encode()
+    else { return }
     writeMac1(&response, key: mac1Keys[secretIndex])
     peers[peerID]?.lastSent = now
     response.withUnsafeBytes { out.send($0, to: source) }
@@ -131,7 +142,7 @@ extension MeshEngine {
     }
     let keypair = Keypair(
       localIndex: msg.receiverIndex, remoteIndex: msg.senderIndex, peer: peerID, created: now,
-      isInitiator: true, sendKey: keys.send, receiveKey: keys.receive)
+      isInitiator: true, sendKey: keys.send.bytes, receiveKey: keys.receive.bytes)
     keypairs[msg.receiverIndex] = keypair
     install(current: msg.receiverIndex, for: peerID, now: now, out: &out)
     // Confirm the session to the responder, which sends nothing until it hears from us.
@@ -166,16 +177,23 @@ extension MeshEngine {
     if peers[peerID] == nil {
       peers[peerID] = PeerState(
         id: peerID, staticKey: key, nickname: payload.nickname, endpoint: source, now: now)
+      endpointsVersion &+= 1
     } else if peers[peerID]?.endpoint != source {
       peers[peerID]?.endpoint = source
+      endpointsVersion &+= 1
       out.event(.endpointChanged(peerID, source))
     }
     peers[peerID]?.nickname = payload.nickname
     peers[peerID]?.announcedEndpoints = payload.endpoints
     peers[peerID]?.lastReceived = now
-    // A dial to where this peer now is has served its purpose.
+    // A dial to where this peer now is has served its purpose; an initiation it has in
+    // flight now belongs to the peer (both ends may have dialled at once).
     if let d = dials.removeValue(forKey: source), let i = d.pendingInitiation {
-      initiations[i] = nil
+      if peers[peerID]?.pendingInitiation == nil {
+        peers[peerID]?.pendingInitiation = i
+      } else {
+        initiations[i] = nil
+      }
     }
   }
 

@@ -46,6 +46,7 @@ extension MeshEngine {
     }
     if peers[peerID]!.endpoint != source {
       peers[peerID]!.endpoint = source
+      endpointsVersion &+= 1
       out.event(.endpointChanged(peerID, source))
     }
     peers[peerID]!.lastReceived = now
@@ -58,8 +59,8 @@ extension MeshEngine {
     }
     switch inner {
     case .keepalive: break
-    case .frame(let offset, let length):
-      let frame = UnsafeRawBufferPointer(rebasing: plaintext[offset..<(offset + length)])
+    case .frame(let range):
+      let frame = UnsafeRawBufferPointer(rebasing: plaintext[range])
       receiveFrame(frame, from: peerID, now: now, out: &out)
     default:
       // Relayed frames, gossip and path probes belong to the mesh layer.

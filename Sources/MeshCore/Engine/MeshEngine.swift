@@ -31,6 +31,9 @@ public struct MeshEngine {
   /// Drops not attributable to a known peer.
   public internal(set) var drops = DropCounters()
   var lastTimestamp: UInt64 = 0
+  /// Bumped whenever the set of known peer endpoints changes, so the node knows when to save
+  /// it.
+  public internal(set) var endpointsVersion: UInt64 = 0
   var lastHousekeeping: MeshInstant?
   /// Scratch space for flooding (each copy is encrypted separately) and control messages.
   let scratch = ScratchBuffer(count: MeshEngine.bufferSize)
@@ -58,6 +61,13 @@ public struct MeshEngine {
       return
     }
     dials[endpoint] = DialState(endpoint: endpoint, attemptsStarted: now, nextAttempt: now)
+    endpointsVersion &+= 1
+  }
+
+  /// Every endpoint this host would reconnect to after a restart: its peers' current
+  /// endpoints and the endpoints still being dialled, sorted.
+  public var knownEndpoints: [Endpoint] {
+    Set(peers.values.map(\.endpoint)).union(dials.keys).sorted { $0.description < $1.description }
   }
 
   /// Stops connecting to `endpoint` and drops any peer there, wiping its keys. Returns whether
@@ -67,6 +77,7 @@ public struct MeshEngine {
     var found = false
     if let d = dials.removeValue(forKey: endpoint) {
       found = true
+      endpointsVersion &+= 1
       if let i = d.pendingInitiation { initiations[i] = nil }
     }
     for id in peers.keys where peers[id]?.endpoint == endpoint {
@@ -92,6 +103,7 @@ public struct MeshEngine {
 
   mutating func removePeer(_ id: PeerID) {
     guard let p = peers.removeValue(forKey: id) else { return }
+    endpointsVersion &+= 1
     for i in p.sessionIndices { keypairs[i]?.wipe(); keypairs[i] = nil }
     if let i = p.pendingInitiation { initiations[i] = nil }
     macTable.forget(peer: id)

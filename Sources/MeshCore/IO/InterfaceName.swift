@@ -31,7 +31,8 @@ public enum InterfaceName {
         name: name, reason: "\(bytes.count) bytes, at most \(maximumLength) allowed")
     }
     if name == "." || name == ".." { throw InterfaceNameError(name: name, reason: "reserved") }
-    for b in bytes where b == 0x2F || b == 0x3A || b == 0 || b == 0x20 || (0x09...0x0D).contains(b) {
+    for b in bytes where b == 0x2F || b == 0x3A || b == 0 || b == 0x20 || (0x09...0x0D).contains(b)
+    {
       throw InterfaceNameError(name: name, reason: "contains '/', ':', NUL or whitespace")
     }
   }

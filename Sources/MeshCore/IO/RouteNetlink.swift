@@ -77,7 +77,8 @@ public final class RouteNetlink {
     let seq = sequence
     message.sequence = seq
     var bytes = message.bytes
-    let flags = dump ? Netlink.Flags.request | Netlink.Flags.dump : Netlink.Flags.request | Netlink.Flags.ack
+    let flags =
+      dump ? Netlink.Flags.request | Netlink.Flags.dump : Netlink.Flags.request | Netlink.Flags.ack
     let existing = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 6, as: UInt16.self) }
     withUnsafeBytes(of: existing | flags) { raw in
       bytes[6] = raw[0]
@@ -102,7 +103,8 @@ public final class RouteNetlink {
           return replies
         case Netlink.MessageType.done:
           if reply.payload.count >= 4 {
-            let code = Int32(bitPattern: try NetlinkParser.uint32(reply.payload, at: 0, what: "done"))
+            let code = Int32(
+              bitPattern: try NetlinkParser.uint32(reply.payload, at: 0, what: "done"))
             if code < 0 { throw SystemError(call: call, errno: -code) }
           }
           if interrupted { throw SystemError(call: call, errno: EINTR, detail: "dump interrupted") }

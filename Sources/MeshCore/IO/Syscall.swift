@@ -9,6 +9,11 @@
 /// for `EAGAIN`/`EWOULDBLOCK` instead of throwing, so that "nothing ready" stays cheap and
 /// distinguishable from a real failure. None of the helpers allocate on success.
 public enum Syscall {
+  /// `MSG_NOSIGNAL`: a send on a closed stream returns EPIPE instead of killing the process.
+  /// Spelled out because Glibc's Swift module does not export it in every build configuration
+  /// (the sanitizer builds miss it).
+  public static let noSignal: Int32 = 0x4000
+
   /// Runs `body` until it does not fail with `EINTR`; returns its result or throws
   /// ``SystemError`` when it returns `-1`.
   @inlinable

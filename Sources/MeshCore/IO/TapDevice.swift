@@ -43,10 +43,14 @@ public final class TapDevice: @unchecked Sendable {
   /// The file descriptor, or -1 after ``close()``.
   public private(set) var fd: Int32
 
+  /// Whether every frame read and written is preceded by a `VirtioNetHeader`.
+  public let hasVirtioHeader: Bool
+
   /// Opens `/dev/net/tun` and creates a TAP device named `name` (or a kernel-chosen name such
   /// as `tap0` when nil; a name containing `%d` is a template). With `nonBlocking`, reads
-  /// return nil instead of waiting.
-  public init(name: String? = nil, nonBlocking: Bool = false) throws {
+  /// return nil instead of waiting. With `virtioHeader`, frames carry a `VirtioNetHeader`
+  /// (IFF_VNET_HDR), which `enableOffloads` needs.
+  public init(name: String? = nil, nonBlocking: Bool = false, virtioHeader: Bool = false) throws {
     if let name { try InterfaceName.validate(name) }
     let fd: Int32
     do {
@@ -61,7 +65,14 @@ public final class TapDevice: @unchecked Sendable {
     var chosen = [CChar](repeating: 0, count: 16)
     do {
       try Syscall.run("ioctl(TUNSETIFF)") {
-        cmesh_tun_set_iff(fd, name, cmesh_iff_tap() | cmesh_iff_no_pi(), &chosen)
+        cmesh_tun_set_iff(
+          fd, name,
+          cmesh_iff_tap() | cmesh_iff_no_pi() | (virtioHeader ? cmesh_iff_vnet_hdr() : 0), &chosen)
+      }
+      if virtioHeader {
+        try Syscall.run("ioctl(TUNSETVNETHDRSZ)") {
+          cmesh_tun_set_vnet_hdr_size(fd, Int32(VirtioNetHeader.size))
+        }
       }
       // A device left persistent by an earlier owner would outlive us: clear the flag.
       try Syscall.run("ioctl(TUNSETPERSIST)") { cmesh_tun_set_persist(fd, 0) }
@@ -72,6 +83,7 @@ public final class TapDevice: @unchecked Sendable {
       throw TapError.system(error)
     }
     self.fd = fd
+    self.hasVirtioHeader = virtioHeader
     self.name = String(
       decoding: chosen.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
@@ -104,6 +116,18 @@ public final class TapDevice: @unchecked Sendable {
       if error.errno == EIO { throw TapError.linkDown }
       throw TapError.system(error)
     }
+  }
+
+  /// Lets the kernel hand over frames with partial checksums and, with `segmentation`, TCP
+  /// segments of up to 64 KiB, which cross the mesh as one datagram instead of forty. Needs a
+  /// device opened with `virtioHeader`. Throws when the kernel refuses, so callers can fall
+  /// back to plain frames.
+  public func enableOffloads(segmentation: Bool) throws {
+    precondition(hasVirtioHeader, "offloads need the virtio-net header")
+    let fd = self.fd
+    var flags = cmesh_tun_f_csum()
+    if segmentation { flags |= cmesh_tun_f_tso4() | cmesh_tun_f_tso6() }
+    try Syscall.run("ioctl(TUNSETOFFLOAD)") { cmesh_tun_set_offload(fd, flags) }
   }
 
   /// Switches the descriptor between blocking and non-blocking reads.

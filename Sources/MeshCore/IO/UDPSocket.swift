@@ -161,7 +161,7 @@ public final class UDPSocket: @unchecked Sendable {
     _ = try withUnsafePointer(to: &storage) { p in
       try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
         try Syscall.run("sendto") {
-          sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), sa, length)
+          sendto(fd, bytes.baseAddress, bytes.count, Syscall.noSignal, sa, length)
         }
       }
     }

@@ -68,7 +68,7 @@ public final class UnixStream: @unchecked Sendable {
     while offset < bytes.count {
       let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
       offset += try Syscall.run("send(unix)") {
-        send(fd, rest.baseAddress, rest.count, Int32(MSG_NOSIGNAL))
+        send(fd, rest.baseAddress, rest.count, Syscall.noSignal)
       }
     }
   }

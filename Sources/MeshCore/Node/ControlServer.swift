@@ -24,7 +24,7 @@ public final class ControlServer: @unchecked Sendable {
     path: String, group: UInt32? = nil, node: MeshNode, logger: Logger,
     facts: @escaping @Sendable () -> MeshStatus.HostFacts
   ) throws {
-    self.listener = try UnixSocketListener(path: path, mode: 0o660, group: group)
+    self.listener = try UnixSocketListener(path: path, mode: 0o660, groupID: group)
     self.node = node
     self.facts = facts
     self.logger = logger
@@ -70,7 +70,7 @@ public final class ControlServer: @unchecked Sendable {
 
   func handle(_ stream: UnixStream) {
     defer { stream.close() }
-    try? stream.setReceiveTimeout(seconds: ControlServer.requestTimeoutSeconds)
+    try? stream.setReceiveTimeout(seconds: Double(ControlServer.requestTimeoutSeconds))
     var parser = HTTPRequestParser()
     var response: HTTPResponse
     reading: while true {
@@ -81,41 +81,40 @@ public final class ControlServer: @unchecked Sendable {
         response = respond(to: request)
         break reading
       case .error(let e):
-        response = HTTPResponse.json(
-          status: e.status, .object([("error", .string(e.description))]))
+        logger.debug("control request refused: \(e.message)")
+        response = e.response
         break reading
       }
     }
-    try? stream.writeAll(response.serialized())
+    try? stream.writeAll(response.serialize())
   }
 
   func respond(to request: HTTPRequest) -> HTTPResponse {
+    let route: ControlRoute
     switch ControlRouter.route(request) {
+    case .success(let r): route = r
+    case .failure(let e): return e.response
+    }
+    switch route {
     case .status, .peers:
-      let s = node.statusBlocking()
-      return .json(status: 200, s.json(host: facts()))
+      return .json(node.statusBlocking().json(host: facts()))
     case .metrics:
-      return HTTPResponse(
-        status: 200, headers: [("Content-Type", "text/plain; version=0.0.4")],
-        body: Array(node.statusBlocking().prometheus().utf8))
-    case .connect(let text), .forget(let text):
-      guard let text, let endpoint = Endpoint(text) else {
-        return .json(
-          status: 400, .object([("error", .string("expected endpoint=HOST[:PORT], an IP address"))]))
-      }
-      if case .connect = ControlRouter.route(request) {
-        node.connect(endpoint)
-        return .json(status: 202, .object([("connecting", .string(endpoint.description))]))
-      }
+      return .text(node.statusBlocking().prometheus(), contentType: "text/plain; version=0.0.4")
+    case .connect(let text):
+      guard let endpoint = Endpoint(text) else { return badEndpoint(text) }
+      node.connect(endpoint)
+      return .json(["connecting": .string(endpoint.description)], status: 202)
+    case .forget(let text):
+      guard let endpoint = Endpoint(text) else { return badEndpoint(text) }
       let found = node.forgetBlocking(endpoint)
       return .json(
-        status: found ? 200 : 404,
-        .object([("forgot", .string(endpoint.description)), ("found", .bool(found))]))
-    case .notFound:
-      return .json(status: 404, .object([("error", .string("no such resource"))]))
-    case .methodNotAllowed(let allow):
-      return .json(status: 405, .object([("error", .string("method not allowed; use \(allow)"))]))
+        ["forgot": .string(endpoint.description), "found": .bool(found)],
+        status: found ? 200 : 404)
     }
+  }
+
+  func badEndpoint(_ text: String) -> HTTPResponse {
+    .json(["error": .string("\(text) is not HOST[:PORT] with HOST an IP address")], status: 400)
   }
 }
 

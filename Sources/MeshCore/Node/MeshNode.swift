@@ -57,26 +57,30 @@ public final class MeshNode: @unchecked Sendable {
   /// cannot be set up.
   public func start() throws {
     precondition(loop == nil, "MeshNode.start() called twice")
+    do {
+      try startDevices()
+    } catch let e as SystemError where e.errno == EPERM || e.errno == EACCES {
+      throw MeshNodeError.notPermitted(e.description)
+    } catch TapError.permissionDenied {
+      throw MeshNodeError.notPermitted("opening /dev/net/tun")
+    }
+  }
+
+  func startDevices() throws {
     let c = configuration
     let netlink = try RouteNetlink()
-    try netlink.ensureBridge(name: c.bridge)
-    guard let bridgeIndex = try netlink.linkIndex(name: c.bridge) else {
-      throw MeshNodeError.bridgeMissing(c.bridge)
-    }
-    let tap = try TapDevice(name: c.tapName)
-    guard let tapIndex = try netlink.linkIndex(name: tap.name) else {
-      throw MeshNodeError.bridgeMissing(tap.name)
-    }
+    _ = try netlink.ensureBridge(name: c.bridge)
+    let tap = try TapDevice(name: c.tapName, nonBlocking: true)
     let mtu = c.effectiveMTU
-    try netlink.setMACAddress(link: tapIndex, MeshNode.tapMAC(for: c.engine.privateKey.publicKey))
-    try netlink.setMTU(link: tapIndex, mtu: mtu)
-    try netlink.setMaster(link: tapIndex, master: bridgeIndex)
-    try netlink.setMTU(link: bridgeIndex, mtu: mtu)
-    try netlink.setUp(link: tapIndex)
-    try netlink.setUp(link: bridgeIndex)
-    try tap.setNonBlocking(true)
-    let socket = try UDPSocket(bind: c.listen)
-    try socket.setNonBlocking(true)
+    try netlink.setMACAddress(link: tap.name, MeshNode.tapMAC(for: c.engine.privateKey.publicKey))
+    try netlink.setMTU(link: tap.name, mtu: mtu)
+    try netlink.setMaster(link: tap.name, master: c.bridge)
+    try netlink.setMTU(link: c.bridge, mtu: mtu)
+    try netlink.setUp(link: tap.name)
+    try netlink.setUp(link: c.bridge)
+    var options = UDPSocket.Options()
+    options.nonBlocking = true
+    let socket = try UDPSocket(bindingTo: c.listen, options: options)
 
     var engineConfig = c.engine
     if engineConfig.advertisedEndpoints.isEmpty, !c.listen.isUnspecified {
@@ -84,7 +88,8 @@ public final class MeshNode: @unchecked Sendable {
     }
     let clock = SystemClock()
     var engine = MeshEngine(configuration: engineConfig, clock: clock, random: SystemRandom())
-    for p in c.peers { engine.connect(p, now: clock.now()) }
+    let remembered = try c.stateDirectory?.loadKnownPeers() ?? []
+    for p in c.peers + remembered { engine.connect(p, now: clock.now()) }
     let loop = try NodeLoop(
       engine: engine, tap: tap, socket: socket, clock: clock, node: self, logger: logger)
     self.loop = loop
@@ -178,11 +183,15 @@ enum NodeCommand: Sendable {
 public enum MeshNodeError: Error, CustomStringConvertible {
   /// The bridge does not exist and could not be created.
   case bridgeMissing(String)
+  /// The process lacks CAP_NET_ADMIN (or access to /dev/net/tun).
+  case notPermitted(String)
 
   /// A one-line explanation.
   public var description: String {
     switch self {
     case .bridgeMissing(let name): "link \(name) does not exist"
+    case .notPermitted(let what):
+      "not permitted (\(what)): meshd needs CAP_NET_ADMIN; run it as root or grant the capability"
     }
   }
 }

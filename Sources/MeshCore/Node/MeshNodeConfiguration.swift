@@ -15,6 +15,8 @@ public struct MeshNodeConfiguration: Sendable {
   public var mtu: Int?
   /// Endpoints to connect to at start.
   public var peers: [Endpoint] = []
+  /// Where known peers are remembered across restarts; nil remembers nothing.
+  public var stateDirectory: StateDirectory?
   /// Where log lines go.
   public var logger = Logger(label: "meshd")
 

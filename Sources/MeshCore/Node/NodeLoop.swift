@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 
 #if canImport(Glibc)
@@ -22,6 +23,10 @@ final class NodeLoop: @unchecked Sendable {
   let udpBuffer: UnsafeMutableRawBufferPointer
   var output: NodeOutput
   var running = true
+  /// The engine's endpoints version last handed to the state writer.
+  var savedEndpointsVersion: UInt64 = 0
+  /// Writes state files off the data thread.
+  let stateWriter = DispatchQueue(label: "meshd.state-writer")
 
   private enum Token: Int {
     case tap = 1
@@ -83,7 +88,7 @@ final class NodeLoop: @unchecked Sendable {
       let wait = nextTick > now ? Int((nextTick.nanoseconds - now.nanoseconds) / 1_000_000) : 0
       let n: Int
       do {
-        n = try poller.wait(timeoutMilliseconds: max(wait, 0), into: &ready)
+        n = try poller.wait(timeoutMilliseconds: Int32(clamping: max(wait, 0)), into: &ready)
       } catch {
         logger.error("poll failed: \(error)")
         break
@@ -100,10 +105,29 @@ final class NodeLoop: @unchecked Sendable {
       if after >= nextTick {
         engine.tick(now: after, out: &output)
         nextTick = after.adding(seconds: MeshEngine.tickInterval)
+        saveKnownPeersIfChanged()
       }
     }
     tap.close()
     socket.close()
+  }
+
+  /// Hands the known peers to the state writer when they changed; the data thread never
+  /// waits for the disk.
+  func saveKnownPeersIfChanged() {
+    guard engine.endpointsVersion != savedEndpointsVersion,
+      let directory = node.configuration.stateDirectory
+    else { return }
+    savedEndpointsVersion = engine.endpointsVersion
+    let endpoints = engine.knownEndpoints
+    let logger = self.logger
+    stateWriter.async {
+      do {
+        try directory.saveKnownPeers(endpoints)
+      } catch {
+        logger.error("cannot save known peers: \(error)")
+      }
+    }
   }
 
   func drainTap() {

@@ -8,6 +8,12 @@ public struct StateDirectory: Sendable {
   /// The file holding this host's private key.
   public var keyPath: String { path + "/private.key" }
 
+  /// The file listing the peers to reconnect to after a restart, one endpoint a line.
+  public var knownPeersPath: String { path + "/known-peers" }
+
+  /// The most known peers remembered.
+  public static let maxKnownPeers = 4096
+
   /// Wraps a directory path; nothing is touched until used.
   public init(path: String) { self.path = path }
 
@@ -21,6 +27,36 @@ public struct StateDirectory: Sendable {
       try SecureFile.writeAtomically(keyPath, Array((key.base64 + "\n").utf8))
       return key
     }
+  }
+
+  /// The remembered peers; none when the file does not exist yet.
+  public func loadKnownPeers() throws(SecureFile.Failure) -> [Endpoint] {
+    let bytes: [UInt8]
+    do {
+      bytes = try SecureFile.read(knownPeersPath, requirePrivate: false)
+    } catch .missing {
+      return []
+    }
+    var out: [Endpoint] = []
+    for (n, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n").enumerated() {
+      let text = String(line).trimmingWhitespace()
+      if text.isEmpty || text.hasPrefix("#") { continue }
+      guard let e = Endpoint(text) else {
+        throw .malformed(knownPeersPath, "line \(n + 1): \(text) is not an IP endpoint")
+      }
+      out.append(e)
+      guard out.count <= StateDirectory.maxKnownPeers else {
+        throw .malformed(knownPeersPath, "more than \(StateDirectory.maxKnownPeers) peers")
+      }
+    }
+    return out
+  }
+
+  /// Replaces the remembered peers, atomically.
+  public func saveKnownPeers(_ endpoints: [Endpoint]) throws(SecureFile.Failure) {
+    let text = "# peers meshd reconnects to after a restart\n"
+      + endpoints.prefix(StateDirectory.maxKnownPeers).map { "\($0)\n" }.joined()
+    try SecureFile.writeAtomically(knownPeersPath, Array(text.utf8), mode: 0o600)
   }
 
   /// Reads a base64 private key file that only its owner may read.

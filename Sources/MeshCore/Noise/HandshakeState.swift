@@ -66,7 +66,8 @@ public struct HandshakeState: Sendable {
     if !usesLocalStatic && localStatic != nil { throw .unexpectedKey("localStatic") }
     if remotePre.contains(.s) && remoteStatic == nil { throw .missingKey("remoteStatic") }
     if !remotePre.contains(.s) && remoteStatic != nil {
-      throw .unexpectedKey(remoteSends.contains(.s) ? "remoteStatic (sent in-band)" : "remoteStatic")
+      throw .unexpectedKey(
+        remoteSends.contains(.s) ? "remoteStatic (sent in-band)" : "remoteStatic")
     }
     if localPre.contains(.e) && localEphemeral == nil { throw .missingKey("localEphemeral") }
     if remotePre.contains(.e) { throw .missingKey("remoteEphemeral pre-message") }

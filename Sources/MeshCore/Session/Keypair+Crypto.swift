@@ -36,7 +36,7 @@ extension Keypair {
     guard isUsable(now, timers) else { return nil }
     let counter = sendCounter
     sendCounter += 1
-    TransportHeader.write(receiverIndex: remoteIndex, counter: counter, into: buffer)
+    try! TransportHeader.write(receiverIndex: remoteIndex, counter: counter, into: buffer)
     sendKey.withUnsafeBytes { key in
       ChaChaPoly.sealInPlace(
         key: key.baseAddress!, counter: counter, ad: UnsafeRawBufferPointer(start: nil, count: 0),

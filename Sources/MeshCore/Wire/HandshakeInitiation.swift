@@ -16,9 +16,11 @@ public struct HandshakeInitiation: Equatable, Sendable {
   /// Bytes before the Noise message: common header and senderIndex.
   public static let noiseOffset = WireMessageType.headerSize + 4
   /// The smallest valid message.
-  public static let minLength = noiseOffset + WireLimits.minHandshakeNoise + 2 * WireLimits.macLength
+  public static let minLength =
+    noiseOffset + WireLimits.minHandshakeNoise + 2 * WireLimits.macLength
   /// The largest valid message.
-  public static let maxLength = noiseOffset + WireLimits.maxHandshakeNoise + 2 * WireLimits.macLength
+  public static let maxLength =
+    noiseOffset + WireLimits.maxHandshakeNoise + 2 * WireLimits.macLength
 
   /// Creates a message; the MACs default to zeros, to be filled with `HandshakeMACRanges`.
   public init(

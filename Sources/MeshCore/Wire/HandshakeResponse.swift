@@ -17,9 +17,11 @@ public struct HandshakeResponse: Equatable, Sendable {
   /// Bytes before the Noise message: common header and both indices.
   public static let noiseOffset = WireMessageType.headerSize + 8
   /// The smallest valid message.
-  public static let minLength = noiseOffset + WireLimits.minHandshakeNoise + 2 * WireLimits.macLength
+  public static let minLength =
+    noiseOffset + WireLimits.minHandshakeNoise + 2 * WireLimits.macLength
   /// The largest valid message.
-  public static let maxLength = noiseOffset + WireLimits.maxHandshakeNoise + 2 * WireLimits.macLength
+  public static let maxLength =
+    noiseOffset + WireLimits.maxHandshakeNoise + 2 * WireLimits.macLength
 
   /// Creates a message; the MACs default to zeros, to be filled with `HandshakeMACRanges`.
   public init(

@@ -11,21 +11,6 @@ final class FakeClock: MeshClock, @unchecked Sendable {
   func advance(_ seconds: Double) { t.withLock { $0 += UInt64(seconds * 1e9) } }
 }
 
-/// A repeatable random source (SplitMix64).
-struct SeededRandom: RandomSource {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func fill(_ buffer: UnsafeMutableRawBufferPointer) {
-    for i in 0..<buffer.count {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      buffer[i] = UInt8(truncatingIfNeeded: z ^ (z >> 31))
-    }
-  }
-}
-
 /// Records what an engine decided.
 struct Recorder: EngineOutput {
   var sent: [(bytes: [UInt8], to: Endpoint)] = []

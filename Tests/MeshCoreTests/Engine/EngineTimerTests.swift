@@ -6,12 +6,6 @@ struct EngineTimerTests {
   let secret = try! SymmetricKey(bytes: Array(repeating: 7, count: 32))
   let macA = MACAddress(0x02, 0, 0, 0, 0, 0xA)
 
-  func initiations(_ net: Network, from: Endpoint) -> [Double] {
-    var times: [Double] = []
-    _ = net
-    return times
-  }
-
   @Test func retriesEveryRekeyTimeoutWithJitter() {
     var net = Network()
     let a = net.add(1, secret: secret)
