@@ -77,6 +77,7 @@ for i in 1 2 3; do
   # shellcheck disable=SC2086 # PEERS holds several words on purpose
   ip netns exec "mshdemo$i" "$MESHD" up --bridge br0 --secret-file "$WORK/secret" \
     --listen "192.0.2.$i:$PORT" --state-dir "$WORK/state$i" --socket "$WORK/meshd$i.sock" \
+    --nickname "mshdemo$i" \
     ${PEERS[$i]} </dev/null >"$WORK/meshd$i.log" 2>&1 &
   PIDS+=($!)
   echo "meshd on mshdemo$i: pid $!"
