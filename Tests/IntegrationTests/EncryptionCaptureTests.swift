@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+extension MeshIntegration {
+  /// (c) The underlay never carries overlay plaintext.
+  @Suite("Underlay capture")
+  struct EncryptionCaptureTests {
+    @Test("a marker sent through the tunnel is on B's br0 but never on A's underlay")
+    func markerNeverOnUnderlay() async throws {
+      let net = try TestNetwork(hostCount: 2)
+      defer { net.shutdown() }
+      let (a, b) = (net.host(1), net.host(2))
+      let secret = try net.makeSecretFile()
+      try net.startMeshd(on: a, peers: [b], secret: secret)
+      try net.startMeshd(on: b, secret: secret)
+      try await net.requirePing(from: a, to: b.overlayIP)
+
+      let marker = "MESHD-PLAINTEXT-MARKER-\(UUID().uuidString)"
+      let payload = String(repeating: marker + "\n", count: 4000)
+      let file = net.workDirectory.appendingPathComponent("marker.txt")
+      try payload.write(to: file, atomically: true, encoding: .utf8)
+
+      let underlay = try await PacketCapture(
+        in: net, namespace: a.namespace, interface: NetnsHost.underlayDevice, name: "underlayA")
+      let overlay = try await PacketCapture(
+        in: net, namespace: b.namespace, interface: NetnsHost.bridge, name: "bridgeB")
+      let transfer = try await TcpTransfer.run(in: net, from: a, to: b, file: file, port: 5202)
+      // A little UDP too, so a datagram path is covered as well as TCP.
+      _ = try a.run(
+        [
+          "python3", "-c",
+          "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+            + "[s.sendto(b'\(marker)' * 20, ('\(b.overlayIP)', 5999)) for _ in range(20)]",
+        ], timeout: 10)
+      try await Task.sleep(nanoseconds: 300_000_000)
+      underlay.stop()
+      overlay.stop()
+      #expect(transfer.isIntact, "\(transfer.summary)\n\(net.diagnostics())")
+
+      let markerBytes = Data(marker.utf8)
+      let underlayBytes = try underlay.bytes()
+      let meshPackets = try underlay.count(matching: ["udp", "port", "\(NetnsHost.meshPort)"])
+      #expect(meshPackets > 100, "underlay capture has \(meshPackets) mesh UDP packets")
+      #expect(
+        underlayBytes.range(of: markerBytes) == nil,
+        "plaintext marker found on the underlay in \(underlay.file.path)")
+      let overlayBytes = try overlay.bytes()
+      #expect(
+        overlayBytes.range(of: markerBytes) != nil,
+        "positive control: the marker should be visible on B's br0 (\(overlayBytes.count) B)")
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import Foundation
+
+/// A small Python traffic tool, written into a test network's work directory and run inside
+/// namespaces: a TCP sink that prints the SHA-256 of what it received, a (rate-limited) TCP
+/// sender, and a UDP garbage generator.
+enum NetTool {
+  /// The file name of the script inside a work directory.
+  static let fileName = "nettool.py"
+
+  /// Writes the script into `directory` and returns its path.
+  static func install(in directory: URL) throws -> URL {
+    let url = directory.appendingPathComponent(fileName)
+    try source.write(to: url, atomically: true, encoding: .utf8)
+    return url
+  }
+
+  /// Parses the `RESULT <sha256> <bytes>` line printed by `recv-sha`.
+  static func parseResult(_ log: String) -> (sha256: String, bytes: Int)? {
+    for line in log.split(separator: "\n") where line.hasPrefix("RESULT ") {
+      let parts = line.split(separator: " ")
+      if parts.count == 3, let bytes = Int(parts[2]) { return (String(parts[1]), bytes) }
+    }
+    return nil
+  }
+
+  /// The script.
+  static let source = #"""
+    import argparse, hashlib, os, random, socket, sys, time
+
+    def recv_sha(a):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((a.bind, a.port))
+        s.listen(1)
+        print("LISTENING", flush=True)
+        s.settimeout(a.timeout)
+        c, peer = s.accept()
+        c.settimeout(a.timeout)
+        h = hashlib.sha256()
+        n = 0
+        while True:
+            b = c.recv(1 << 16)
+            if not b:
+                break
+            h.update(b)
+            n += len(b)
+        print("RESULT %s %d" % (h.hexdigest(), n), flush=True)
+        c.close()
+
+    def send_file(a):
+        deadline = time.time() + a.connect_timeout
+        while True:
+            try:
+                c = socket.create_connection((a.to, a.port), timeout=3)
+                break
+            except OSError as e:
+                if time.time() > deadline:
+                    print("CONNECT-FAILED %s" % e, flush=True)
+                    sys.exit(2)
+                time.sleep(0.2)
+        c.settimeout(a.timeout)
+        start = time.time()
+        sent = 0
+        with open(a.file, "rb") as f:
+            while True:
+                chunk = f.read(max(1, a.rate // 20) if a.rate > 0 else 1 << 20)
+                if not chunk:
+                    break
+                c.sendall(chunk)
+                sent += len(chunk)
+                if a.rate > 0:
+                    ahead = start + sent / a.rate - time.time()
+                    if ahead > 0:
+                        time.sleep(ahead)
+        c.shutdown(socket.SHUT_WR)
+        while c.recv(4096):
+            pass
+        c.close()
+        print("SENT %d in %.1f s" % (sent, time.time() - start), flush=True)
+
+    def udp_garbage(a):
+        rng = random.Random(a.seed)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sent = 0
+        for i in range(a.count):
+            n = rng.randint(0, 1500)
+            d = bytearray(rng.randbytes(n))
+            if n >= 4 and rng.random() < 0.4:
+                d[0] = rng.randint(1, 4)
+                d[1:4] = b"\0\0\0"
+            try:
+                s.sendto(bytes(d), (a.to, a.port))
+                sent += 1
+            except OSError:
+                time.sleep(0.001)
+            if i % 500 == 499:
+                time.sleep(0.002)
+        print("SENT %d" % sent, flush=True)
+
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("recv-sha")
+    r.add_argument("--bind", required=True)
+    r.add_argument("--port", type=int, required=True)
+    r.add_argument("--timeout", type=float, default=120)
+    r.set_defaults(fn=recv_sha)
+    w = sub.add_parser("send-file")
+    w.add_argument("--to", required=True)
+    w.add_argument("--port", type=int, required=True)
+    w.add_argument("--file", required=True)
+    w.add_argument("--rate", type=int, default=0)
+    w.add_argument("--timeout", type=float, default=60)
+    w.add_argument("--connect-timeout", type=float, default=15)
+    w.set_defaults(fn=send_file)
+    g = sub.add_parser("udp-garbage")
+    g.add_argument("--to", required=True)
+    g.add_argument("--port", type=int, required=True)
+    g.add_argument("--count", type=int, default=20000)
+    g.add_argument("--seed", type=int, default=1)
+    g.set_defaults(fn=udp_garbage)
+    a = p.parse_args()
+    a.fn(a)
+    """#
+}

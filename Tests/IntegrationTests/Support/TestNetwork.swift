@@ -1,0 +1,233 @@
+import Foundation
+import Synchronization
+
+/// A disposable set of namespace hosts on one underlay segment.
+///
+/// Topology: a "switch" namespace `<id>sw` holds a bridge `mshsw0`; every host namespace
+/// `<id>h<i>` is joined to it by a veth pair (`mshu0` in the host, `mshp<i>` in the switch).
+/// All names start with `mshit<pid>`, and nothing is created in the caller's namespace: the
+/// veth pairs are created inside the switch namespace.
+///
+/// `shutdown()` (also run by `deinit`) stops every process the network started, by PID, deletes
+/// its namespaces and removes its work directory (kept when `MESHD_IT_KEEP=1`).
+final class TestNetwork {
+  private static let counter = Atomic<Int>(0)
+
+  /// Deletes `mshit<pid>…` namespaces left behind by test processes that no longer exist.
+  private static let staleCleanup: Void = {
+    guard let ip = IntegrationEnvironment.ipPath,
+      let list = try? Shell.run([ip, "netns", "list"], timeout: 10)
+    else { return }
+    for line in list.stdout.split(separator: "\n") {
+      let name = String(line.split(separator: " ").first ?? "")
+      guard name.hasPrefix("mshit") else { continue }
+      let digits = name.dropFirst(5).prefix { $0.isNumber }
+      guard let pid = Int32(digits), pid != getpid() else { continue }
+      if kill(pid, 0) != 0 && errno == ESRCH {
+        _ = try? Shell.run([ip, "netns", "del", name], timeout: 10)
+      }
+    }
+  }()
+
+  /// A unique prefix for this network's names, `mshit<pid>x<n>`.
+  let id: String
+  /// A private directory for secrets, state, sockets, logs and captures.
+  let workDirectory: URL
+  /// The switch namespace.
+  let switchNamespace: String
+  /// The hosts, in index order (host 1 first).
+  private(set) var hosts: [NetnsHost] = []
+  private var daemons: [Int: MeshdProcess] = [:]
+  private var helpers: [BackgroundProcess] = []
+  private var namespaces: [String] = []
+  private var isShutDown = false
+
+  /// Creates `hostCount` hosts; with `bridges`, runs `meshd create-bridge` in each.
+  init(hostCount: Int, bridges: Bool = true) throws {
+    _ = TestNetwork.staleCleanup
+    let n = TestNetwork.counter.add(1, ordering: .relaxed).newValue
+    id = "mshit\(getpid())x\(n)"
+    switchNamespace = "\(id)sw"
+    workDirectory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent(id)
+    try FileManager.default.createDirectory(
+      at: workDirectory, withIntermediateDirectories: true,
+      attributes: [.posixPermissions: 0o700])
+    do {
+      try build(hostCount: hostCount, bridges: bridges)
+    } catch {
+      shutdown()
+      throw error
+    }
+  }
+
+  deinit { shutdown() }
+
+  private func build(hostCount: Int, bridges: Bool) throws {
+    let ip = try IntegrationEnvironment.ip()
+    let sw = switchNamespace
+    try addNamespace(sw)
+    try Shell.run([ip, "-n", sw, "link", "add", "mshsw0", "type", "bridge", "stp_state", "0"])
+      .check()
+    try Shell.run([ip, "-n", sw, "link", "set", "mshsw0", "up"]).check()
+    for i in 1...hostCount {
+      let host = NetnsHost(namespace: "\(id)h\(i)", index: i)
+      try addNamespace(host.namespace)
+      let port = "mshp\(i)"
+      try Shell.run([
+        ip, "-n", sw, "link", "add", port, "type", "veth", "peer", "name",
+        NetnsHost.underlayDevice, "netns", host.namespace,
+      ]).check()
+      try Shell.run([ip, "-n", sw, "link", "set", port, "master", "mshsw0", "up"]).check()
+      try Shell.run([
+        ip, "-n", host.namespace, "addr", "add", "\(host.underlayIP)/24", "dev",
+        NetnsHost.underlayDevice,
+      ]).check()
+      try Shell.run([ip, "-n", host.namespace, "link", "set", NetnsHost.underlayDevice, "up"])
+        .check()
+      hosts.append(host)
+    }
+    if bridges {
+      let meshd = try IntegrationEnvironment.meshdBinary()
+      for host in hosts {
+        let result = try host.run([
+          meshd, "create-bridge", "--bridge", NetnsHost.bridge, "--address", host.overlayCIDR,
+        ])
+        guard result.succeeded else {
+          throw HarnessError("meshd create-bridge failed on \(host):\n\(result)")
+        }
+      }
+    }
+  }
+
+  private func addNamespace(_ name: String) throws {
+    let ip = try IntegrationEnvironment.ip()
+    try Shell.run([ip, "netns", "add", name]).check()
+    namespaces.append(name)
+    try Shell.run([ip, "-n", name, "link", "set", "lo", "up"]).check()
+  }
+
+  /// Host number `index` (1-based).
+  func host(_ index: Int) -> NetnsHost { hosts[index - 1] }
+
+  /// Writes a fresh cluster secret from `meshd gen-secret` into a mode-0600 file.
+  func makeSecretFile(named name: String = "secret") throws -> URL {
+    let meshd = try IntegrationEnvironment.meshdBinary()
+    let result = try Shell.run([meshd, "gen-secret"], timeout: 10)
+    guard result.succeeded, !result.stdout.isEmpty else {
+      throw HarnessError("meshd gen-secret failed:\n\(result)")
+    }
+    let url = workDirectory.appendingPathComponent(name)
+    guard
+      FileManager.default.createFile(
+        atPath: url.path, contents: Data(result.stdout.utf8),
+        attributes: [.posixPermissions: 0o600])
+    else { throw HarnessError("cannot write \(url.path)") }
+    return url
+  }
+
+  /// Starts `meshd up` on `host`, with `--peer` for each of `peers`.
+  @discardableResult
+  func startMeshd(
+    on host: NetnsHost, peers: [NetnsHost] = [], secret: URL,
+    environment: [String: String] = [:]
+  ) throws -> MeshdProcess {
+    let daemon = try MeshdProcess(
+      host: host, secretFile: secret, peers: peers.map(\.meshEndpoint),
+      workDirectory: workDirectory, environment: environment)
+    daemons[host.index] = daemon
+    return daemon
+  }
+
+  /// The daemon running on `host`, if one was started.
+  func meshd(on host: NetnsHost) -> MeshdProcess? { daemons[host.index] }
+
+  /// Starts a helper process (capture, traffic server) in `host`; it is stopped at shutdown.
+  func spawn(
+    in host: NetnsHost, name: String, _ argv: [String], environment: [String: String] = [:]
+  ) throws -> BackgroundProcess {
+    try spawn(namespace: host.namespace, name: name, argv, environment: environment)
+  }
+
+  /// Starts a helper process in namespace `namespace`; it is stopped at shutdown.
+  func spawn(
+    namespace: String, name: String, _ argv: [String], environment: [String: String] = [:]
+  ) throws -> BackgroundProcess {
+    let process = try BackgroundProcess(
+      name: name, argv: [try IntegrationEnvironment.ip(), "netns", "exec", namespace] + argv,
+      environment: environment, logURL: workDirectory.appendingPathComponent("\(name).log"))
+    helpers.append(process)
+    return process
+  }
+
+  /// The decoded status of the daemon on `host`.
+  func status(_ host: NetnsHost) throws -> StatusView {
+    guard let daemon = daemons[host.index] else {
+      throw HarnessError("no meshd was started on \(host)")
+    }
+    return try daemon.status()
+  }
+
+  /// Polls until `from` gets a ping answer from `address`; true if it did within `timeout`.
+  func waitForPing(from: NetnsHost, to address: String, timeout: Double) async -> Bool {
+    await waitUntil(timeout: timeout, interval: 0.1) { from.ping(address) }
+  }
+
+  /// Like `waitForPing`, but throws an error with every daemon's last log lines on failure.
+  func requirePing(from: NetnsHost, to address: String, timeout: Double = 20) async throws {
+    if await !waitForPing(from: from, to: address, timeout: timeout) {
+      throw HarnessError(
+        "no ping answer from \(address) to \(from) within \(timeout) s\n\(diagnostics())")
+    }
+  }
+
+  /// Polls until both daemons list each other as established (matched by peer ID).
+  func requireEstablished(_ a: NetnsHost, _ b: NetnsHost, timeout: Double = 20) async throws {
+    let ok = await waitUntil(timeout: timeout) {
+      guard let sa = try? status(a), let sb = try? status(b) else { return false }
+      return sa.peer(id: sb.peerID)?.isEstablished == true
+        && sb.peer(id: sa.peerID)?.isEstablished == true
+    }
+    if !ok {
+      throw HarnessError(
+        "\(a) and \(b) did not both report an established session within \(timeout) s\n"
+          + diagnostics())
+    }
+  }
+
+  /// The last log lines of every daemon, and their status if reachable, for failure messages.
+  func diagnostics() -> String {
+    var text = ""
+    for index in daemons.keys.sorted() {
+      guard let daemon = daemons[index] else { continue }
+      text += daemon.diagnostics() + "\n"
+      if let status = try? daemon.host.run(
+        [IntegrationEnvironment.meshdBinary(), "status", "--json", "--socket", daemon.socket.path],
+        timeout: 5)
+      {
+        text += "--- status on \(daemon.host): \(status.stdout)\(status.stderr)\n"
+      }
+    }
+    return text
+  }
+
+  /// Stops all processes (by PID), deletes the namespaces and the work directory. Idempotent.
+  func shutdown() {
+    guard !isShutDown else { return }
+    isShutDown = true
+    for helper in helpers.reversed() { helper.stop(grace: 3) }
+    for index in daemons.keys.sorted() { daemons[index]?.stop() }
+    helpers.removeAll()
+    daemons.removeAll()
+    if let ip = IntegrationEnvironment.ipPath {
+      for name in namespaces.reversed() {
+        _ = try? Shell.run([ip, "netns", "del", name], timeout: 10)
+      }
+    }
+    namespaces.removeAll()
+    if IntegrationEnvironment.keepWorkDirectories {
+      print("meshd integration: kept \(workDirectory.path)")
+    } else {
+      try? FileManager.default.removeItem(at: workDirectory)
+    }
+  }
+}
