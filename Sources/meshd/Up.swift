@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import MeshCore
 import ServiceLifecycle
+import UnixSignals
 
 #if canImport(Glibc)
   import Glibc
@@ -20,6 +21,10 @@ struct Up: AsyncParsableCommand {
 
   @Option(help: "A second secret accepted during rotation (base64, mode 0600).")
   var nextSecretFile: String?
+
+  @Option(
+    help: "Strict mode: only these public keys may join (one base64 key a line). SIGHUP reloads.")
+  var allowedKeysFile: String?
 
   @Option(help: "The UDP address and port to listen on.")
   var listen: String = "0.0.0.0:6786"
@@ -68,8 +73,7 @@ struct Up: AsyncParsableCommand {
   }
 
   func run() async throws {
-    var secrets = [try StateDirectory.readSecret(secretFile)]
-    if let nextSecretFile { secrets.append(try StateDirectory.readSecret(nextSecretFile)) }
+    let (secrets, allowed) = try readSecrets()
     let key = try StateDirectory(path: stateDir).loadOrCreateKey()
 
     LoggingSystem.bootstrap { label in
@@ -81,6 +85,7 @@ struct Up: AsyncParsableCommand {
 
     var engine = MeshEngineConfiguration(
       privateKey: key, nickname: nickname ?? Up.hostName(), clusterSecrets: secrets)
+    engine.allowedKeys = allowed
     if let s = getenv("MESHD_TEST_REKEY_AFTER_SECONDS"), let v = Double(String(cString: s)),
       v > 0
     {
@@ -104,13 +109,22 @@ struct Up: AsyncParsableCommand {
     try server.start()
     logger.info("control socket at \(socket)")
 
-    let service = MeshService(node: node, server: server, logger: logger)
+    let service = MeshService(node: node, server: server, logger: logger, reload: readSecrets)
     let group = ServiceGroup(
       configuration: .init(
         services: [.init(service: service)],
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
     try await group.run()
+  }
+
+  /// The cluster secrets (current first) and the allow-list, read from their files; run at
+  /// start and again on SIGHUP.
+  @Sendable func readSecrets() throws -> ([SymmetricKey], Set<PublicKey>?) {
+    var secrets = [try StateDirectory.readSecret(secretFile)]
+    if let nextSecretFile { secrets.append(try StateDirectory.readSecret(nextSecretFile)) }
+    guard let allowedKeysFile else { return (secrets, nil) }
+    return (secrets, try StateDirectory.readAllowedKeys(allowedKeysFile))
   }
 
   static func hostName() -> String {
@@ -127,9 +141,25 @@ struct MeshService: Service {
   let node: MeshNode
   let server: ControlServer
   let logger: Logger
+  let reload: @Sendable () throws -> ([SymmetricKey], Set<PublicKey>?)
 
   func run() async throws {
-    try? await gracefulShutdown()
+    // SIGHUP re-reads the secret files and the allow-list: rotation and revocation without a
+    // restart.
+    let hangups = await UnixSignalsSequence(trapping: .sighup)
+    _ = await cancelWhenGracefulShutdown {
+      for await _ in hangups {
+        do {
+          let (secrets, allowed) = try reload()
+          node.reload(clusterSecrets: secrets, allowedKeys: allowed)
+          logger.info(
+            "reloaded \(secrets.count) secret(s), allow-list \(allowed.map { "of \($0.count) keys" } ?? "off")"
+          )
+        } catch {
+          logger.error("reload failed, keeping the old secrets: \(error)")
+        }
+      }
+    }
     logger.info("shutting down")
     server.stop()
     node.stop()

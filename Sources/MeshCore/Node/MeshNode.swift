@@ -125,6 +125,14 @@ public final class MeshNode: @unchecked Sendable {
     eventSink.finish()
   }
 
+  /// Replaces the cluster secrets (current first) and the allow-list at run time: secret
+  /// rotation with no downtime, and removing a host from a strict-mode cluster. Peers no
+  /// longer allowed are cut off at once.
+  public func reload(clusterSecrets: [SymmetricKey], allowedKeys: Set<PublicKey>?) {
+    precondition(!clusterSecrets.isEmpty)
+    post(.reload(clusterSecrets, allowedKeys))
+  }
+
   /// Starts connecting to `endpoint`, retrying until `forget`.
   public func connect(_ endpoint: Endpoint) { post(.connect(endpoint)) }
 
@@ -189,6 +197,7 @@ public final class MeshNode: @unchecked Sendable {
 /// A request to the data thread.
 enum NodeCommand: Sendable {
   case connect(Endpoint)
+  case reload([SymmetricKey], Set<PublicKey>?)
   case forget(Endpoint, @Sendable (Bool) -> Void)
   case status(@Sendable (MeshStatus) -> Void)
   case stop

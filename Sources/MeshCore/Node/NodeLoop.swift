@@ -177,6 +177,9 @@ final class NodeLoop: @unchecked Sendable {
     for c in pending {
       switch c {
       case .connect(let ep): engine.connect(ep, now: now)
+      case .reload(let secrets, let allowed):
+        engine.setClusterSecrets(secrets)
+        engine.setAllowedKeys(allowed)
       case .forget(let ep, let reply): reply(engine.forget(ep))
       case .status(let reply):
         var s = engine.status(now: now)

@@ -69,6 +69,22 @@ public struct StateDirectory: Sendable {
     return key
   }
 
+  /// Reads an allow-list: one base64 public key a line, `#` comments. An empty list is
+  /// allowed (nobody may join).
+  public static func readAllowedKeys(_ path: String) throws(SecureFile.Failure) -> Set<PublicKey> {
+    let bytes = try SecureFile.read(path, requirePrivate: false)
+    var keys = Set<PublicKey>()
+    for (n, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n").enumerated() {
+      let text = String(line).trimmingWhitespace()
+      if text.isEmpty || text.hasPrefix("#") { continue }
+      guard let key = try? PublicKey(base64: text) else {
+        throw .malformed(path, "line \(n + 1): not a base64 X25519 public key")
+      }
+      keys.insert(key)
+    }
+    return keys
+  }
+
   /// Reads a base64 32-byte cluster secret file that only its owner may read.
   public static func readSecret(_ path: String) throws(SecureFile.Failure) -> SymmetricKey {
     let text = SecureFile.text(try SecureFile.read(path, requirePrivate: true))
