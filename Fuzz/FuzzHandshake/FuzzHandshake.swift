@@ -69,12 +69,15 @@ struct Fixture {
     var i = initiator
     var msg = initiation
     msg.withUnsafeMutableBytes { r.receive($0, from: addressI, now: clock.now(), out: &sink) }
+    r.processHandshakes(now: clock.now(), out: &sink)
     var response = sink.last
     response.withUnsafeMutableBytes { i.receive($0, from: addressR, now: clock.now(), out: &sink) }
+    i.processHandshakes(now: clock.now(), out: &sink)
     var keepalive = sink.last
     keepalive.withUnsafeMutableBytes {
       r.receive($0, from: addressI, now: clock.now(), out: &sink)
     }
+    r.processHandshakes(now: clock.now(), out: &sink)
     self.mac1Key = MeshHandshake.mac1Key(secret)
     self.responder = responder
     self.initiator = initiator
@@ -101,11 +104,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var e = f.responder
     var d = body
     d.withUnsafeMutableBytes { e.receive($0, from: f.addressI, now: now, out: &sink) }
+    e.processHandshakes(now: now, out: &sink)
   case 1:  // an initiation with the attacker's Noise message and a valid mac1
     var e = f.responder
     guard var msg = try? HandshakeInitiation(senderIndex: 7, noise: body).encode() else { break }
     e.writeMac1(&msg, key: f.mac1Key)
     msg.withUnsafeMutableBytes { e.receive($0, from: f.addressI, now: now, out: &sink) }
+    e.processHandshakes(now: now, out: &sink)
   case 2:  // a response to a real pending initiation
     var e = f.initiator
     guard
@@ -114,18 +119,21 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     else { break }
     e.writeMac1(&msg, key: f.mac1Key)
     msg.withUnsafeMutableBytes { e.receive($0, from: f.addressR, now: now, out: &sink) }
+    e.processHandshakes(now: now, out: &sink)
   case 3:  // a real initiation with the attacker's bytes XORed in, mac1 recomputed
     var e = f.responder
     var msg = f.initiation
     for (i, b) in body.enumerated() where i < msg.count - 32 { msg[i] ^= b }
     e.writeMac1(&msg, key: f.mac1Key)
     msg.withUnsafeMutableBytes { e.receive($0, from: f.addressI, now: now, out: &sink) }
+    e.processHandshakes(now: now, out: &sink)
   case 4:  // transport messages on an established session
     var e = f.established
     var msg: [UInt8] = [4, 0, 0, 0]
     withUnsafeBytes(of: f.sessionIndex.littleEndian) { msg += $0 }
     msg += body
     msg.withUnsafeMutableBytes { e.receive($0, from: f.addressI, now: now, out: &sink) }
+    e.processHandshakes(now: now, out: &sink)
   default:  // a sequence of datagrams and clock jumps against an established session
     var e = f.established
     var i = 0
@@ -139,6 +147,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       clock = clock.adding(seconds: jump)
       e.tick(now: clock, out: &sink)
       d.withUnsafeMutableBytes { e.receive($0, from: f.addressI, now: clock, out: &sink) }
+      e.processHandshakes(now: clock, out: &sink)
     }
   }
   return 0

@@ -68,4 +68,24 @@ static inline int csodium_pwhash_argon2id(void *out, size_t outlen, const void *
                        memlimit, crypto_pwhash_ALG_ARGON2ID13);
 }
 
+/// XChaCha20-Poly1305 (IETF) with the tag appended; `c` holds `mlen + 16` bytes.
+static inline int csodium_xaead_seal(void *c, const void *m, size_t mlen, const void *ad,
+                                     size_t adlen, const void *nonce, const void *key) {
+  return crypto_aead_xchacha20poly1305_ietf_encrypt((unsigned char *)c, NULL,
+                                                    (const unsigned char *)m, mlen,
+                                                    (const unsigned char *)ad, adlen, NULL,
+                                                    (const unsigned char *)nonce,
+                                                    (const unsigned char *)key);
+}
+
+/// Opens XChaCha20-Poly1305 (IETF); `m` receives `clen - 16` bytes. Returns -1 on forgery.
+static inline int csodium_xaead_open(void *m, const void *c, size_t clen, const void *ad,
+                                     size_t adlen, const void *nonce, const void *key) {
+  return crypto_aead_xchacha20poly1305_ietf_decrypt((unsigned char *)m, NULL, NULL,
+                                                    (const unsigned char *)c, clen,
+                                                    (const unsigned char *)ad, adlen,
+                                                    (const unsigned char *)nonce,
+                                                    (const unsigned char *)key);
+}
+
 #endif

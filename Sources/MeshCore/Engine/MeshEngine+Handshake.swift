@@ -40,9 +40,9 @@ extension MeshEngine {
     guard var message = try? HandshakeInitiation(senderIndex: index, noise: noise).encode() else {
       return
     }
-    writeMac1(&message, key: mac1Keys[0])
+    let mac1 = stampMacs(&message, secretIndex: 0, to: endpoint, now: now)
     initiations[index] = PendingInitiation(
-      handshake: hs, secretIndex: 0, endpoint: endpoint, sent: now)
+      handshake: hs, secretIndex: 0, endpoint: endpoint, sent: now, mac1: mac1)
     switch target {
     case .peer(let id):
       peers[id]?.pendingInitiation = index
@@ -56,13 +56,12 @@ extension MeshEngine {
   /// Handles message 1 from a would-be peer: verify, answer, and hold the new session until the
   /// initiator confirms it by sending.
   mutating func handleInitiation(
-    _ datagram: UnsafeRawBufferPointer, from source: Endpoint, now: MeshInstant,
-    out: inout some EngineOutput
+    _ datagram: UnsafeRawBufferPointer, from source: Endpoint, secretIndex: Int,
+    now: MeshInstant, out: inout some EngineOutput
   ) {
     guard let msg = try? HandshakeInitiation.decode(datagram) else {
       return drops.count(.malformed)
     }
-    guard let secretIndex = verifyMac1(datagram) else { return drops.count(.mac1) }
     guard
       var hs = try? HandshakeState(
         pattern: MeshHandshake.pattern, initiator: false, prologue: MeshHandshake.prologue,
@@ -106,23 +105,21 @@ extension MeshEngine {
         senderIndex: index, receiverIndex: msg.senderIndex, noise: noise
       ).encode()
     else { return }
-    writeMac1(&response, key: mac1Keys[secretIndex])
+    stampMacs(&response, secretIndex: secretIndex, to: source, now: now)
     peers[peerID]?.lastSent = now
     response.withUnsafeBytes { out.send($0, to: source) }
   }
 
   /// Handles message 2, the answer to our initiation: the session is ready for sending at once.
   mutating func handleResponse(
-    _ datagram: UnsafeRawBufferPointer, from source: Endpoint, now: MeshInstant,
-    out: inout some EngineOutput
+    _ datagram: UnsafeRawBufferPointer, from source: Endpoint, secretIndex: Int,
+    now: MeshInstant, out: inout some EngineOutput
   ) {
     guard let msg = try? HandshakeResponse.decode(datagram) else {
       return drops.count(.malformed)
     }
     guard let pending = initiations[msg.receiverIndex] else { return drops.count(.unknownIndex) }
-    guard verifyMac1(datagram, only: pending.secretIndex) != nil else {
-      return drops.count(.mac1)
-    }
+    guard secretIndex == pending.secretIndex else { return drops.count(.mac1) }
     var hs = pending.handshake
     guard let payloadBytes = try? hs.readMessage(msg.noise), let remote = hs.remoteStaticKey,
       let payload = try? HandshakePayload.decode(payloadBytes), let keys = try? hs.splitKeys()
@@ -207,13 +204,31 @@ extension MeshEngine {
     keypairs[index] = nil
   }
 
-  // MARK: mac1
+  // MARK: mac1 and mac2
 
-  /// Writes mac1 into an encoded handshake message.
-  func writeMac1(_ message: inout [UInt8], key: [UInt8]) {
+  /// Writes mac1 into an encoded handshake message and returns it.
+  @discardableResult
+  func writeMac1(_ message: inout [UInt8], key: [UInt8]) -> [UInt8] {
     let end = message.count - 32
     let mac = Blake2b.mac(key: key, data: Array(message[..<end]), outputLength: 16)
     message.replaceSubrange(end..<(end + 16), with: mac)
+    return mac
+  }
+
+  /// Writes mac1, and mac2 when we hold a fresh cookie from `endpoint`; returns mac1.
+  @discardableResult
+  func stampMacs(
+    _ message: inout [UInt8], secretIndex: Int, to endpoint: Endpoint, now: MeshInstant
+  )
+    -> [UInt8]
+  {
+    let mac1 = writeMac1(&message, key: mac1Keys[secretIndex])
+    if let c = cookies[endpoint], now.seconds(since: c.received) < CookieChecker.secretLifetime {
+      let end = message.count - 16
+      let mac2 = Blake2b.mac(key: c.cookie, data: Array(message[..<end]), outputLength: 16)
+      message.replaceSubrange(end..<(end + 16), with: mac2)
+    }
+    return mac1
   }
 
   /// The index of the cluster secret whose mac1 key verifies the message, if any.

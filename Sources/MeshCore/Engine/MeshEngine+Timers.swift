@@ -7,6 +7,7 @@ extension MeshEngine {
   /// Runs every timer that is due at `now`.
   public mutating func tick(now: MeshInstant, out: inout some EngineOutput) {
     let timers = configuration.timers
+    processHandshakes(now: now, out: &out)
     for ep in Array(dials.keys) {
       guard let d = dials[ep], now >= d.nextAttempt else { continue }
       initiate(.dial(ep), now: now, out: &out)
@@ -19,6 +20,10 @@ extension MeshEngine {
     if lastHousekeeping.map({ now.seconds(since: $0) >= 10 }) ?? true {
       lastHousekeeping = now
       macTable.expire(now: now)
+      rateLimiter.expire(now: now)
+      cookies = cookies.filter {
+        now.seconds(since: $0.value.received) < CookieChecker.secretLifetime
+      }
       for (i, p) in initiations where now.seconds(since: p.sent) > timers.rekeyAttemptTime {
         initiations[i] = nil
       }

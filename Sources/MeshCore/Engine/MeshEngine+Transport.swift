@@ -10,9 +10,9 @@ extension MeshEngine {
     guard let type = try? WireMessageType.peek(raw) else { return drops.count(.malformed) }
     switch type {
     case .transport: receiveTransport(datagram, from: source, now: now, out: &out)
-    case .handshakeInitiation: handleInitiation(raw, from: source, now: now, out: &out)
-    case .handshakeResponse: handleResponse(raw, from: source, now: now, out: &out)
-    case .cookieReply: drops.count(.unknownIndex)
+    case .handshakeInitiation, .handshakeResponse:
+      admitHandshake(raw, from: source, now: now, out: &out)
+    case .cookieReply: handleCookieReply(raw, now: now)
     }
   }
 

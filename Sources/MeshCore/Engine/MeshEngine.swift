@@ -40,6 +40,12 @@ public struct MeshEngine {
   /// it.
   public internal(set) var endpointsVersion: UInt64 = 0
   var lastHousekeeping: MeshInstant?
+  /// Handshake messages that passed mac1, waiting for their Diffie-Hellman.
+  var handshakeQueue: [QueuedHandshake] = []
+  var cookieChecker = CookieChecker()
+  var rateLimiter = RateLimiter()
+  /// Cookies received from responders under load, by their endpoint.
+  var cookies: [Endpoint: (cookie: [UInt8], received: MeshInstant)] = [:]
   /// Scratch space for flooding (each copy is encrypted separately) and control messages.
   let scratch = ScratchBuffer(count: MeshEngine.bufferSize)
 

@@ -38,6 +38,13 @@ enum MeshHandshake {
   /// Prefix of the mac1 key derivation.
   static let mac1Label: [UInt8] = Array("meshd mac1 v1---".utf8)
 
+  /// The key that seals cookie replies, from the cluster secret.
+  static func cookieKey(_ secret: SymmetricKey) -> [UInt8] {
+    secret.withUnsafeBytes {
+      Blake2b.hash(Array("meshd cookie v1-".utf8) + Array($0), outputLength: 32)
+    }
+  }
+
   /// The key of mac1 for a cluster secret: members can compute it, outsiders cannot.
   static func mac1Key(_ secret: SymmetricKey) -> [UInt8] {
     secret.withUnsafeBytes { Blake2b.hash(mac1Label + Array($0), outputLength: 32) }

@@ -160,11 +160,12 @@ final class NodeLoop: @unchecked Sendable {
         logger.debug("socket receive failed: \(error)")
         continue
       }
-      guard let got else { return }
+      guard let got else { break }
       engine.receive(
         UnsafeMutableRawBufferPointer(rebasing: udpBuffer[0..<got.length]), from: got.from,
         now: clock.now(), out: &output)
     }
+    engine.processHandshakes(now: clock.now(), out: &output)
   }
 
   func runCommands() {

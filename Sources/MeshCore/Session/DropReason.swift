@@ -33,6 +33,10 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
   case sendFailed
   /// A handshake dropped by the per-source rate limit.
   case rateLimited
+  /// A handshake dropped because the handshake queue was full.
+  case handshakeQueueFull
+  /// A handshake answered with a cookie instead of a response (we were under load).
+  case cookieRequired
   /// A relayed frame whose hop limit ran out.
   case hopLimit
   /// A frame for a host with no route to it.
@@ -59,6 +63,8 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case .tapWrite: "tap_write"
     case .sendFailed: "send_failed"
     case .rateLimited: "rate_limited"
+    case .handshakeQueueFull: "handshake_queue_full"
+    case .cookieRequired: "cookie_required"
     case .hopLimit: "hop_limit"
     case .noRoute: "no_route"
     case .offloadUnsupported: "offload_unsupported"

@@ -91,4 +91,6 @@ struct PendingInitiation {
   var endpoint: Endpoint
   /// When it was sent.
   var sent: MeshInstant
+  /// Its mac1, the associated data of a cookie reply to it.
+  var mac1: [UInt8]
 }

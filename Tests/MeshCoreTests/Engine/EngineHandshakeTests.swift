@@ -64,6 +64,7 @@ struct EngineHandshakeTests {
     bytes.withUnsafeMutableBytes {
       net.hosts[b]!.receive($0, from: a, now: net.clock.now(), out: &net.outputs[b]!)
     }
+    net.hosts[b]!.processHandshakes(now: net.clock.now(), out: &net.outputs[b]!)
     #expect(net.outputs[b]!.sent.count == 1)  // the response
     net.outputs[b]!.sent.removeAll()
     net.sendFrame(from: b, ethernetFrame(dst: .broadcast, src: macB))
@@ -79,6 +80,7 @@ struct EngineHandshakeTests {
     bytes.withUnsafeMutableBytes {
       net.hosts[b]!.receive($0, from: a, now: net.clock.now(), out: &net.outputs[b]!)
     }
+    net.hosts[b]!.processHandshakes(now: net.clock.now(), out: &net.outputs[b]!)
     #expect(net.outputs[b]!.sent.isEmpty)
     #expect(net.status(b).drops[.replayedInitiation] == 1)
     #expect(net.status(b).peers.first!.handshakesCompleted == before)
@@ -92,6 +94,7 @@ struct EngineHandshakeTests {
     replayed.withUnsafeMutableBytes {
       net.hosts[b]!.receive($0, from: a, now: net.clock.now(), out: &net.outputs[b]!)
     }
+    net.hosts[b]!.processHandshakes(now: net.clock.now(), out: &net.outputs[b]!)
     #expect(net.status(b).drops[.replay] == 1)
     // A fresh counter gets past the replay window; then the tag must fail, whichever bit of
     // the counter (the nonce) or the ciphertext was flipped.
@@ -102,6 +105,7 @@ struct EngineHandshakeTests {
       flipped.withUnsafeMutableBytes {
         net.hosts[b]!.receive($0, from: a, now: net.clock.now(), out: &net.outputs[b]!)
       }
+      net.hosts[b]!.processHandshakes(now: net.clock.now(), out: &net.outputs[b]!)
     }
     #expect(net.status(b).drops[.authentication] == 3)
     #expect(net.outputs[b]!.delivered.count == 1)
@@ -134,6 +138,7 @@ struct EngineHandshakeTests {
       junk.withUnsafeMutableBytes {
         net.hosts[b]!.receive($0, from: a, now: net.clock.now(), out: &net.outputs[b]!)
       }
+      net.hosts[b]!.processHandshakes(now: net.clock.now(), out: &net.outputs[b]!)
     }
     #expect(net.status(b).drops.total >= 2000)
     #expect(net.outputs[b]!.delivered.isEmpty)

@@ -69,6 +69,7 @@ struct Network {
           copy.withUnsafeMutableBytes { buf in
             hosts[to]!.receive(buf, from: from, now: clock.now(), out: &outputs[to]!)
           }
+          hosts[to]!.processHandshakes(now: clock.now(), out: &outputs[to]!)
         }
       }
       if !moved { return }
