@@ -15,6 +15,9 @@ public struct MeshNodeConfiguration: Sendable {
   public var mtu: Int?
   /// Endpoints to connect to at start.
   public var peers: [Endpoint] = []
+  /// The cluster's IPAM plan (range, subnet size, released hosts); nil runs without IPAM.
+  /// The node does not act on it yet: claims travel in gossip once that is wired.
+  public var ipam: IPAMPlan?
   /// Where log lines go.
   public var logger = Logger(label: "meshd")
 
