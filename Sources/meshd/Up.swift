@@ -50,6 +50,12 @@ struct Up: AsyncParsableCommand {
   @Option(help: "The host name announced to peers (default: this host's name).")
   var nickname: String?
 
+  @Option(help: "The cluster's IPAM range, such as 10.47.0.0/16: each host claims a subnet of it.")
+  var ipamRange: String?
+
+  @Option(help: "The prefix length of each host's IPAM subnet (with --ipam-range).")
+  var subnetSize: Int = 24
+
   @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
   var logLevel: String = "info"
 
@@ -69,6 +75,20 @@ struct Up: AsyncParsableCommand {
     }
     guard !tap.isEmpty, tap.utf8.count < 16 else {
       throw ValidationError("--tap must be 1 to 15 characters")
+    }
+    _ = try ipamPlan()
+  }
+
+  /// The IPAM plan from --ipam-range and --subnet-size, nil without --ipam-range.
+  func ipamPlan() throws -> IPAMPlan? {
+    guard let ipamRange else { return nil }
+    guard let range = IPv4Network(ipamRange) else {
+      throw ValidationError("--ipam-range \(ipamRange) is not a network (A.B.C.D/N)")
+    }
+    do {
+      return try IPAMPlan(range: range, subnetSize: subnetSize)
+    } catch {
+      throw ValidationError(error.description)
     }
   }
 
@@ -98,6 +118,11 @@ struct Up: AsyncParsableCommand {
     config.peers = peers.compactMap { Endpoint($0) }
     config.logger = logger
     config.stateDirectory = StateDirectory(path: stateDir)
+    config.ipam = try ipamPlan()
+    if let plan = config.ipam {
+      // TODO(lead): the claim exchange over gossip; until then no subnet is claimed.
+      logger.notice("IPAM plan \(plan.range) in /\(plan.subnetSize) subnets (claims not wired yet)")
+    }
 
     let node = MeshNode(configuration: config)
     try node.start()

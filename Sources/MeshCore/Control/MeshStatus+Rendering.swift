@@ -11,13 +11,16 @@ extension MeshStatus {
     public var tap: String
     /// The mesh MTU.
     public var mtu: Int
+    /// This host's IPAM subnet (Docker's `--fixed-cidr`); nil without IPAM or before a claim.
+    public var subnet: IPv4Network?
 
     /// Wraps the facts.
-    public init(listen: String, bridge: String, tap: String, mtu: Int) {
+    public init(listen: String, bridge: String, tap: String, mtu: Int, subnet: IPv4Network? = nil) {
       self.listen = listen
       self.bridge = bridge
       self.tap = tap
       self.mtu = mtu
+      self.subnet = subnet
     }
   }
 
@@ -63,6 +66,7 @@ extension MeshStatus {
       ("bridge", .string(host.bridge)),
       ("tap", .string(host.tap)),
       ("mtu", .int(host.mtu)),
+      ("subnet", host.subnet.map { .string($0.description) } ?? .null),
       ("mac_table_size", .int(macTableSize)),
       ("peers", .array(peerList)),
       ("drops", MeshStatus.dropsJSON(drops)),

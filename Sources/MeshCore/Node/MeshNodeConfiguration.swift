@@ -20,6 +20,9 @@ public struct MeshNodeConfiguration: Sendable {
   public var peers: [Endpoint] = []
   /// Where known peers are remembered across restarts; nil remembers nothing.
   public var stateDirectory: StateDirectory?
+  /// The cluster's IPAM plan (range, subnet size, released hosts); nil runs without IPAM.
+  /// The node does not act on it yet: claims travel in gossip once that is wired.
+  public var ipam: IPAMPlan?
   /// Where log lines go.
   public var logger = Logger(label: "meshd")
 

@@ -1,0 +1,18 @@
+/// Why a status document gives no Docker settings.
+public enum DockerOptionsError: Error, Hashable, Sendable, CustomStringConvertible {
+  /// The daemon runs without IPAM, so it has no subnet for `--fixed-cidr`.
+  case noSubnet
+  /// The status body is not a JSON object.
+  case notAnObject
+  /// A member is missing or malformed; the associated value names it.
+  case invalidField(String)
+
+  /// One line for the operator.
+  public var description: String {
+    switch self {
+    case .noSubnet: "meshd has no subnet: start it with --ipam-range"
+    case .notAnObject: "meshd sent a status that is not a JSON object"
+    case .invalidField(let f): "meshd sent a status with a missing or malformed \"\(f)\""
+    }
+  }
+}
