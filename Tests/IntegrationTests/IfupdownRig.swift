@@ -82,7 +82,7 @@ final class IfupdownRig: @unchecked Sendable {
     meshd = try IfupdownRig.meshdBinary()
     for tool in ["/usr/sbin/ifup", "/usr/sbin/ifdown"]
     where !FileManager.default.isExecutableFile(atPath: tool) {
-      throw IfupdownRigError("\(tool) missing: run scripts/install-deps-ipam.sh (ifupdown)")
+      throw IfupdownRigError("\(tool) missing: run scripts/install-deps.sh (ifupdown)")
     }
     let id = getpid()
     work = URL(fileURLWithPath: NSTemporaryDirectory())
