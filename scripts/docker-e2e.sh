@@ -45,11 +45,11 @@ die() {
   exit 1
 }
 pass() {
-  printf 'PASS %s\n' "$*"
+  printf 'PASS %s  [%ss]\n' "$*" "$(elapsed)"
   PASSED=$((PASSED + 1))
 }
 fail() {
-  printf 'FAIL %s\n' "$*"
+  printf 'FAIL %s  [%ss]\n' "$*" "$(elapsed)"
   FAILED=$((FAILED + 1))
   FAIL_LINES+=("$*")
 }
@@ -98,6 +98,7 @@ cleanup() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
+  log "cleanup"
   for h in "${HOSTS[@]}"; do
     # Containers first (SIGKILL at once: httpd as PID 1 ignores SIGTERM), then the daemons.
     if [[ -n ${DOCKERD_PID[$h]:-} ]] && kill -0 "${DOCKERD_PID[$h]}" 2>/dev/null; then
@@ -106,7 +107,9 @@ cleanup() {
       [[ -n $ids ]] && timeout 20 "$DOCKER_CLI" -H "unix://$WORK/$h/docker.sock" rm -f $ids >/dev/null 2>&1
     fi
   done
+  log "cleanup: containers removed"
   for h in "${HOSTS[@]}"; do stop_pid "dockerd $h" "${DOCKERD_PID[$h]:-}" 20; done
+  log "cleanup: dockerd stopped"
   for h in "${HOSTS[@]}"; do stop_pid "containerd $h" "${CONTAINERD_PID[$h]:-}" 10; done
   for h in "${HOSTS[@]}"; do stop_pid "meshd $h" "${MESHD_PID[$h]:-}" 10; done
   if [[ -n $WORK && -d $WORK ]]; then
@@ -128,6 +131,8 @@ cleanup() {
   for h in "${HOSTS[@]}"; do
     if ip netns list | grep -qw -- "${NS[$h]}"; then ip netns delete "${NS[$h]}"; fi
   done
+  local d
+  for d in "${MADE_DIRS[@]}"; do rmdir "$d" 2>/dev/null; done
   # The per-host cgroup parents given to dockerd (empty once their containers are gone).
   find /sys/fs/cgroup -maxdepth 2 -depth -type d -name "mshdk${ID}?" -exec rmdir {} + 2>/dev/null
   if [[ -n $WORK && -d $WORK ]]; then
@@ -155,6 +160,12 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# Directories that dockerd and containerd's shims make in the host's /run whatever their
+# flags say: removed at the end (if empty) when they were not there before.
+HOST_DIRS=(/run/containerd/s /run/containerd /run/docker/plugins /run/docker)
+MADE_DIRS=()
+for d in "${HOST_DIRS[@]}"; do [[ -e $d ]] || MADE_DIRS+=("$d"); done
+
 WORK=$(mktemp -d /tmp/mshdk.XXXXXX)
 chmod 0711 "$WORK"
 export DOCKER_CONFIG=$WORK/docker-client # the client writes nothing under ~/.docker
@@ -164,6 +175,10 @@ in_ns() { # in_ns HOST command...: run in the host's network namespace, nothing 
   shift
   nsenter --net="/run/netns/${NS[$h]}" -- "$@"
 }
+# Daemons start as `nsenter ... -- daemon &`, never `in_ns ... &`: a backgrounded function is
+# a subshell, and $! would be that subshell's PID instead of the daemon's. (nsenter without
+# --pid does not fork: it becomes the daemon.)
+netns_path() { echo "/run/netns/${NS[$1]}"; }
 dk() { # dk HOST docker-args...: the docker client of one host
   local h=$1
   shift
@@ -203,7 +218,7 @@ fi
 
 start_meshd() { # start_meshd HOST: the daemon in the background, its PID in MESHD_PID
   local h=$1 peer=${PEER_OF[$1]}
-  in_ns "$h" "$MESHD" up --bridge br0 --secret-file "$WORK/secret" \
+  nsenter --net="$(netns_path "$h")" -- "$MESHD" up --bridge br0 --secret-file "$WORK/secret" \
     --listen "${UNDERLAY[$h]}:$PORT" --state-dir "$WORK/$h/state" \
     --socket "$WORK/$h/meshd.sock" --peer "${UNDERLAY[$peer]}:$PORT" \
     "${MESHD_UP_EXTRA[@]}" >>"$WORK/$h/meshd.log" 2>&1 &
@@ -239,7 +254,8 @@ log "mesh established; meshd MTU A=${MTU[A]} B=${MTU[B]}"
 # --mtu from the daemon's status.
 dockerOpts() { # dockerOpts HOST: prints the dockerd flags for the host's bridge
   local h=$1
-  if "$MESHD" docker-opts --help >/dev/null 2>&1; then
+  # (`meshd X --help` answers 0 for any X: look for the subcommand in the list instead.)
+  if "$MESHD" --help 2>/dev/null | grep -Eq '^[[:space:]]+docker-opts([[:space:]]|$)'; then
     # The subcommand exists: its answer is authoritative (a failure here is a failure).
     "$MESHD" docker-opts --socket "$WORK/$h/meshd.sock"
   else
@@ -285,19 +301,21 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "$d/opt"
 EOF
-  in_ns "$h" containerd --config "$d/config.toml" >>"$WORK/$h/containerd.log" 2>&1 &
+  nsenter --net="$(netns_path "$h")" -- containerd --config "$d/config.toml" >>"$WORK/$h/containerd.log" 2>&1 &
   CONTAINERD_PID[$h]=$!
   wait_for 30 test -S "$d/containerd.sock" || die "containerd on $h did not start (see $WORK/$h/containerd.log)"
 }
 start_dockerd() {
   local h=$1 extra=()
-  echo '{}' >"$WORK/$h/daemon.json"
+  # Its own config file (never /etc/docker/daemon.json), and its trust key inside the run's
+  # directory: by default dockerd 20.10 writes /etc/docker/key.json.
+  printf '{"deprecated-key-path": "%s"}\n' "$WORK/$h/key.json" >"$WORK/$h/daemon.json"
   if ((OWN_CONTAINERD)); then
     start_containerd "$h"
     extra+=(--containerd "$WORK/$h/containerd/containerd.sock")
   fi
   # shellcheck disable=SC2086 # DOCKER_OPTS is a list of flags
-  in_ns "$h" dockerd ${DOCKER_OPTS[$h]} \
+  nsenter --net="$(netns_path "$h")" -- dockerd ${DOCKER_OPTS[$h]} \
     --data-root "$WORK/$h/data" --exec-root "$WORK/$h/exec" --pidfile "$WORK/$h/docker.pid" \
     -H "unix://$WORK/$h/docker.sock" --config-file "$WORK/$h/daemon.json" \
     --iptables=false --ip-masq=false --ip-forward=false --userland-proxy=false \
@@ -332,8 +350,11 @@ done
 
 # ---------------------------------------------------------------------------- containers
 for h in "${HOSTS[@]}"; do
-  dk "$h" run -d --name web "$IMAGE" httpd -f -p 80 -h /www >/dev/null || die "docker run web on $h"
-  dk "$h" run -d --name client "$IMAGE" sleep 3600 >/dev/null || die "docker run client on $h"
+  # (stderr to the log: "IPv4 forwarding is disabled" is expected, the hosts only bridge.)
+  dk "$h" run -d --name web "$IMAGE" httpd -f -p 80 -h /www >/dev/null 2>>"$WORK/$h/docker-run.log" ||
+    die "docker run web on $h: $(cat "$WORK/$h/docker-run.log")"
+  dk "$h" run -d --name client "$IMAGE" sleep 3600 >/dev/null 2>>"$WORK/$h/docker-run.log" ||
+    die "docker run client on $h: $(cat "$WORK/$h/docker-run.log")"
   SHA_WEB[$h]=$(dk "$h" exec web sh -c \
     "head -c $FILE_SIZE /dev/urandom >/www/file && sha256sum /www/file" | cut -d' ' -f1)
   [[ ${#SHA_WEB[$h]} -eq 64 ]] || die "could not write the test file in $h's web container"
@@ -402,13 +423,13 @@ if wait_for 10 meshd_b_gone; then
 else
   fail "meshd on B still running 10 s after SIGTERM"
 fi
-no_traffic() { ! dk A exec client ping -c 3 -w 4 "${IP_WEB[B]}" >/dev/null 2>&1; }
+no_traffic() { ! dk A exec client ping -c 3 -W 1 -w 4 "${IP_WEB[B]}" >/dev/null 2>&1; }
 check "with meshd on B stopped, ping A client -> B web fails" no_traffic
 
 # meshd on B comes back with the same state directory: traffic resumes.
 start_meshd B
 t0=$SECONDS
-resumed() { ping_ok A client "${IP_WEB[B]}" 1; }
+resumed() { dk A exec client ping -c 1 -w 2 "${IP_WEB[B]}" >/dev/null 2>&1; }
 if wait_for 20 resumed; then
   pass "meshd on B restarted: ping A -> B resumed after $((SECONDS - t0)) s (limit 20 s)"
 else
