@@ -29,7 +29,7 @@ FILE_SIZE=$((1024 * 1024))
 
 WORK=""
 declare -A MESHD_PID=() DOCKERD_PID=() CONTAINERD_PID=() DOCKER_OPTS=() FIXED_CIDR=()
-declare -A MTU=() IP_WEB=() IP_CLIENT=() SHA_WEB=()
+declare -A MTU=() MESH_MTU=() IP_WEB=() IP_CLIENT=() SHA_WEB=()
 PASSED=0
 FAILED=0
 FAIL_LINES=()
@@ -244,9 +244,10 @@ for h in "${HOSTS[@]}"; do
   }
 done
 for h in "${HOSTS[@]}"; do
-  MTU[$h]=$(status_json "$h" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mtu"])')
+  MESH_MTU[$h]=$(status_json "$h" | python3 -c 'import json,sys; print(json.load(sys.stdin)["mtu"])')
+  MTU[$h]=${MESH_MTU[$h]}
 done
-log "mesh established; meshd MTU A=${MTU[A]} B=${MTU[B]}"
+log "mesh established; meshd MTU A=${MESH_MTU[A]} B=${MESH_MTU[B]}"
 
 # ---------------------------------------------------------------------------- docker flags
 # ONE place decides dockerd's network flags. `meshd docker-opts` (IPAM) when this meshd has
@@ -402,6 +403,8 @@ for h in "${HOSTS[@]}"; do
     [[ $c == client ]] && ip=${IP_CLIENT[$h]}
     check "host $h: $c got $ip inside its fixed-cidr ${FIXED_CIDR[$h]}" in_cidr "$ip" "${FIXED_CIDR[$h]}"
   done
+  check "host $h: Docker's --mtu ${MTU[$h]} is not above meshd's MTU ${MESH_MTU[$h]}" \
+    test "${MTU[$h]}" -le "${MESH_MTU[$h]}"
   check "host $h: client eth0 MTU is Docker's --mtu ${MTU[$h]}" container_mtu_is "$h" client "${MTU[$h]}"
 done
 check "ping A client -> B web ${IP_WEB[B]}" ping_ok A client "${IP_WEB[B]}"
@@ -414,6 +417,8 @@ check "full-size DF ping B -> A (${MTU[B]}-byte packets, -M do -s $((MTU[B] - 28
   df_ping_ok B "${IP_WEB[A]}" "${MTU[B]}"
 
 # meshd on B stops: nothing passes between the hosts.
+peer_id_of() { status_json "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["peer_id"])'; }
+B_ID_BEFORE=$(peer_id_of B)
 log "stopping meshd on B (pid ${MESHD_PID[B]})"
 kill -TERM "${MESHD_PID[B]}"
 meshd_b_gone() { ! kill -0 "${MESHD_PID[B]}" 2>/dev/null; }
@@ -436,6 +441,9 @@ else
   fail "meshd on B restarted: ping A -> B did not resume within 20 s"
 fi
 check "after the restart, ping B client -> A web" ping_ok B client "${IP_WEB[A]}"
+B_ID_AFTER=$(peer_id_of B 2>/dev/null || true)
+check "meshd on B kept its identity across the restart (peer id $B_ID_BEFORE)" \
+  test "$B_ID_AFTER" == "$B_ID_BEFORE"
 
 printf 'docker server version: %s\n' "$DOCKER_VERSION"
 printf 'containerd: %s\n' "$(containerd --version | awk '{print $3}')"
