@@ -16,6 +16,26 @@
 # failure too.
 set -euo pipefail
 
+# Start over with no blocked and no ignored signals when the caller left some. A process
+# spawned from a libdispatch worker thread (Foundation's Process under `swift test`) inherits
+# a mask that blocks SIGALRM, SIGTERM and more; dockerd, containerd and the shims hand their
+# initial mask down to every container process, and then busybox ping sends one echo and never
+# times out (-w/-W need SIGALRM) and busybox timeout cannot stop wget.
+if [[ -z ${MSHDK_SIGNALS_RESET:-} ]] &&
+  ! awk '/^Sig(Blk|Ign):/ && $2 !~ /^0+$/ {found = 1} END {exit found}' /proc/$$/status; then
+  export MSHDK_SIGNALS_RESET=1
+  exec python3 -c '
+import os, signal, sys
+for s in signal.valid_signals():
+    if s not in (signal.SIGKILL, signal.SIGSTOP):
+        try:
+            signal.signal(s, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+signal.pthread_sigmask(signal.SIG_SETMASK, [])
+os.execvp(sys.argv[1], sys.argv[1:])' bash "$0" "$@"
+fi
+
 T_START=$(date +%s%N)
 ID=$(printf '%05d' $(($$ % 100000)))
 HOSTS=(A B)
@@ -179,10 +199,10 @@ in_ns() { # in_ns HOST command...: run in the host's network namespace, nothing 
 # a subshell, and $! would be that subshell's PID instead of the daemon's. (nsenter without
 # --pid does not fork: it becomes the daemon.)
 netns_path() { echo "/run/netns/${NS[$1]}"; }
-dk() { # dk HOST docker-args...: the docker client of one host
+dk() { # dk HOST docker-args...: the docker client of one host (never more than 90 s)
   local h=$1
   shift
-  "$DOCKER_CLI" -H "unix://$WORK/$h/docker.sock" "$@"
+  timeout 90 "$DOCKER_CLI" -H "unix://$WORK/$h/docker.sock" "$@"
 }
 wait_for() { # wait_for SECONDS command...: poll until the command succeeds
   local secs=$1
@@ -370,8 +390,14 @@ in_cidr() { # in_cidr IP CIDR
 container_mtu_is() { # container_mtu_is HOST NAME MTU
   [[ $(dk "$1" exec "$2" cat /sys/class/net/eth0/mtu) == "$3" ]]
 }
-ping_ok() { # ping_ok HOST CONTAINER IP [COUNT]: busybox ping inside the container
-  dk "$1" exec "$2" ping -c "${4:-3}" -w 10 "$3" >/dev/null 2>&1
+ping_ok() { # ping_ok HOST CONTAINER IP: busybox ping inside the container, replies counted
+  local out
+  out=$(timeout 20 "$DOCKER_CLI" -H "unix://$WORK/$1/docker.sock" exec "$2" \
+    ping -c 3 -W 2 -w 10 "$3" 2>&1) || {
+    echo "  $(grep -E 'transmitted|rror' <<<"$out" || echo "no answer from ping: $out")"
+    return 1
+  }
+  echo "  $(grep transmitted <<<"$out")"
 }
 fetch_ok() { # fetch_ok HOST IP SHA: the client fetches http://IP/file, checksum compared
   local got
@@ -428,13 +454,15 @@ if wait_for 10 meshd_b_gone; then
 else
   fail "meshd on B still running 10 s after SIGTERM"
 fi
-no_traffic() { ! dk A exec client ping -c 3 -W 1 -w 4 "${IP_WEB[B]}" >/dev/null 2>&1; }
+no_traffic() { ! timeout 15 "$DOCKER_CLI" -H "unix://$WORK/A/docker.sock" exec client \
+  ping -c 3 -W 1 -w 4 "${IP_WEB[B]}" >/dev/null 2>&1; }
 check "with meshd on B stopped, ping A client -> B web fails" no_traffic
 
 # meshd on B comes back with the same state directory: traffic resumes.
 start_meshd B
 t0=$SECONDS
-resumed() { dk A exec client ping -c 1 -w 2 "${IP_WEB[B]}" >/dev/null 2>&1; }
+resumed() { timeout 5 "$DOCKER_CLI" -H "unix://$WORK/A/docker.sock" exec client \
+  ping -c 1 -W 2 -w 2 "${IP_WEB[B]}" >/dev/null 2>&1; }
 if wait_for 20 resumed; then
   pass "meshd on B restarted: ping A -> B resumed after $((SECONDS - t0)) s (limit 20 s)"
 else

@@ -27,10 +27,15 @@ enum DockerEndToEnd {
 
   static var isRoot: Bool { getuid() == 0 }
   static var hasTun: Bool { FileManager.default.fileExists(atPath: "/dev/net/tun") }
+  /// An executable of that name in PATH or the usual system directories (Debian puts dockerd
+  /// in /usr/sbin, which a non-login PATH may lack).
+  static func hasExecutable(_ name: String) -> Bool {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+    let dirs = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+    return dirs.contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
+  }
   static var dockerInstalled: Bool {
-    let fm = FileManager.default
-    return fm.isExecutableFile(atPath: "/usr/bin/dockerd")
-      && fm.isExecutableFile(atPath: "/usr/bin/containerd")
+    ["dockerd", "containerd", "docker", "runc"].allSatisfy(hasExecutable)
   }
   /// Runs a command with inherited output; returns its exit status.
   static func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
