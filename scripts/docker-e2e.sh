@@ -36,6 +36,8 @@ signal.pthread_sigmask(signal.SIG_SETMASK, [])
 os.execvp(sys.argv[1], sys.argv[1:])' bash "$0" "$@"
 fi
 
+# Debian keeps dockerd in /usr/sbin, which a non-login PATH may lack.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 T_START=$(date +%s%N)
 ID=$(printf '%05d' $(($$ % 100000)))
 HOSTS=(A B)
@@ -124,6 +126,7 @@ cleanup() {
     if [[ -n ${DOCKERD_PID[$h]:-} ]] && kill -0 "${DOCKERD_PID[$h]}" 2>/dev/null; then
       local ids
       ids=$(timeout 10 "$DOCKER_CLI" -H "unix://$WORK/$h/docker.sock" ps -aq 2>/dev/null)
+      # shellcheck disable=SC2086 # one container ID per word
       [[ -n $ids ]] && timeout 20 "$DOCKER_CLI" -H "unix://$WORK/$h/docker.sock" rm -f $ids >/dev/null 2>&1
     fi
   done
@@ -170,6 +173,10 @@ cleanup() {
       fi
       rm -rf "$WORK"
     fi
+  fi
+  if ((rc != 0 && FAILED == 0)); then
+    printf 'FAIL aborted with status %d before the checks finished\n' "$rc"
+    FAILED=1
   fi
   printf 'total duration: %ss\n' "$(elapsed)"
   if ((rc == 0 && FAILED > 0)); then rc=1; fi
@@ -413,10 +420,10 @@ df_ping_ok() { # df_ping_ok HOST IP MTU: full-size ping with DF from the client'
   # namespace: the same eth0, MTU and routes as the container.
   local ns
   ns=$(netns_of "$1" client)
-  nsenter --net="$ns" -- /usr/bin/ping -M do -s $(($3 - 28)) -c 3 -i 0.2 -w 10 "$2" >/dev/null ||
+  nsenter --net="$ns" -- /usr/bin/ping -M "do" -s $(($3 - 28)) -c 3 -i 0.2 -w 10 "$2" >/dev/null ||
     return 1
   # One byte more must be refused locally: the size above is exactly the MTU.
-  if nsenter --net="$ns" -- /usr/bin/ping -M do -s $(($3 - 27)) -c 1 -w 2 "$2" >/dev/null 2>&1; then
+  if nsenter --net="$ns" -- /usr/bin/ping -M "do" -s $(($3 - 27)) -c 1 -w 2 "$2" >/dev/null 2>&1; then
     echo "  a ping of $(($3 - 27)) bytes + headers passed: the container MTU exceeds $3"
     return 1
   fi

@@ -31,7 +31,8 @@ enum DockerEndToEnd {
   /// in /usr/sbin, which a non-login PATH may lack).
   static func hasExecutable(_ name: String) -> Bool {
     let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-    let dirs = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+    let dirs =
+      path.split(separator: ":").map(String.init) + ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
     return dirs.contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
   }
   static var dockerInstalled: Bool {
@@ -109,7 +110,19 @@ struct DockerEndToEndTests {
 
     let text = String(decoding: output, as: UTF8.self)
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    let failures = lines.filter { $0.hasPrefix("FAIL") }
+    // Each FAIL line with the detail lines ("  ...") the check printed just before it.
+    var failures: [Substring] = []
+    var details: [Substring] = []
+    for line in lines {
+      if line.hasPrefix("  ") {
+        details.append(line)
+      } else if line.hasPrefix("FAIL") {
+        failures += [line] + details
+        details = []
+      } else if line.hasPrefix("PASS") {
+        details = []
+      }
+    }
     let status = process.terminationStatus
     let reason = process.terminationReason == .uncaughtSignal ? "killed by signal" : "exited"
     #expect(
