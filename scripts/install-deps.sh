@@ -44,3 +44,6 @@ else
   python3 -m pip install --quiet noiseprotocol 2>/dev/null ||
     python3 -m pip install --quiet --break-system-packages noiseprotocol
 fi
+
+# Docker for the end-to-end test (never started in this namespace: see the script).
+bash "$(dirname "${BASH_SOURCE[0]}")/install-deps-docker.sh"
