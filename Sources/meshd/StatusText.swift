@@ -19,6 +19,7 @@ enum StatusText {
     out += "  public key  \(str(s, "public_key"))\n"
     out += "  listening   \(str(s, "listen"))   bridge \(str(s, "bridge"))   tap \(str(s, "tap"))"
     out += "   mtu \(str(s, "mtu"))   macs \(str(s, "mac_table_size"))\n"
+    out += "  subnet      \(str(s, "subnet"))   members \(str(s, "members"))\n"
     let peers = s["peers"] as? [[String: Any]] ?? []
     out += "\npeers (\(peers.count)):\n"
     for p in peers {
@@ -34,6 +35,14 @@ enum StatusText {
         return "\(k)=\(n)"
       }.sorted()
       out += "    dropped \(drops.isEmpty ? "none" : drops.joined(separator: " "))\n"
+    }
+    let routes = s["routes"] as? [[String: Any]] ?? []
+    out += "\nroutes (\(routes.count)):\n"
+    for r in routes {
+      let how =
+        str(r, "connection") == "direct"
+        ? "direct" : "relayed via \(str(r, "next_hop")), \(str(r, "hops")) hops"
+      out += "  \(str(r, "nickname")) (\(str(r, "peer_id")))  \(how)\n"
     }
     let drops = (s["drops"] as? [String: Any] ?? [:]).compactMap { k, v -> String? in
       guard let n = v as? NSNumber, n.intValue > 0 else { return nil }

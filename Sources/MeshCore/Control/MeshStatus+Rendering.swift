@@ -66,8 +66,22 @@ extension MeshStatus {
       ("bridge", .string(host.bridge)),
       ("tap", .string(host.tap)),
       ("mtu", .int(host.mtu)),
-      ("subnet", host.subnet.map { .string($0.description) } ?? .null),
+      ("subnet", (subnet ?? host.subnet).map { .string($0.description) } ?? .null),
       ("mac_table_size", .int(macTableSize)),
+      ("members", .int(members)),
+      (
+        "routes",
+        .array(
+          routes.map { r in
+            MeshStatus.object([
+              ("peer_id", .string(r.destination.description)),
+              ("nickname", .string(r.nickname)),
+              ("next_hop", .string(r.nextHop.description)),
+              ("hops", .int(r.hops)),
+              ("connection", .string(r.isDirect ? "direct" : "relayed")),
+            ])
+          })
+      ),
       ("peers", .array(peerList)),
       ("drops", MeshStatus.dropsJSON(drops)),
     ])

@@ -164,6 +164,7 @@ extension MeshEngine {
     p.backoff = 0
     let wasUp = p.isUp
     p.isUp = true
+    if !wasUp { localRecordDirty = true }
     peers[peerID] = p
     out.event(
       wasUp ? .rekeyed(peerID) : .peerUp(peerID, nickname: p.nickname, endpoint: p.endpoint))

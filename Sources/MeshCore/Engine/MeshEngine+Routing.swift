@@ -1,20 +1,34 @@
-/// Where frames go beyond direct neighbours: next hops and broadcast trees. Until the mesh
-/// control plane knows the topology, every host is taken to be a direct neighbour (a full
-/// mesh): the origin floods to all of them and nobody forwards.
+/// Where frames go beyond direct neighbours: next hops from the deterministic BFS over the
+/// gossiped topology, and broadcast trees, so that a flood reaches every host exactly once.
 extension MeshEngine {
-  /// The neighbour to send a frame for `destination` to.
+  /// The neighbour to send a frame for `destination` to: the host itself when a session with
+  /// it is up, else the first hop of the route.
   func nextHop(to destination: PeerID) -> PeerID? {
-    peers[destination]?.current != nil ? destination : nil
+    if let p = peers[destination], p.current != nil, p.isUp { return destination }
+    return routes.nextHop(to: destination)
   }
 
-  /// Whether `child` gets a copy of a flood from `origin` from this host.
-  func isFloodChild(_ child: PeerID, origin: PeerID) -> Bool {
-    origin == id && child != id
+  /// The neighbours that get a copy of a flood from `origin` from this host: this host's
+  /// children in `origin`'s broadcast tree. An origin also sends to direct neighbours the
+  /// topology does not show yet (a session younger than the gossip about it), who would
+  /// otherwise miss it.
+  mutating func floodTargets(origin: PeerID) -> [PeerID] {
+    var targets = trees.children(origin: origin)
+    if origin == id {
+      for p in peers.values where p.isUp && routes.hops(to: p.id) == nil {
+        targets.append(p.id)
+      }
+    }
+    return targets
   }
 
-  /// Gossip and path probes: the mesh control plane's messages.
-  mutating func receiveControl(
-    _ message: InnerMessage, _ plaintext: UnsafeRawBufferPointer, from peer: PeerID,
-    now: MeshInstant, out: inout some EngineOutput
-  ) {}
+  /// Adopts a changed topology: recomputes routes and drops the memoized trees. Called from
+  /// `tick`, so bursts of changes cost one recomputation.
+  mutating func refreshRoutes() {
+    let topology = gossiper.topology
+    guard topology.generation != routesGeneration else { return }
+    routesGeneration = topology.generation
+    trees.update(topology)
+    routes = trees.routes()
+  }
 }

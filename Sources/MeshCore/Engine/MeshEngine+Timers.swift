@@ -17,6 +17,7 @@ extension MeshEngine {
       dials[ep] = next
     }
     for id in Array(peers.keys) { tickPeer(id, now: now, timers: timers, out: &out) }
+    tickGossip(now: now, out: &out)
     if lastHousekeeping.map({ now.seconds(since: $0) >= 10 }) ?? true {
       lastHousekeeping = now
       macTable.expire(now: now)
@@ -59,6 +60,7 @@ extension MeshEngine {
         wantHandshake = true
         if p.isUp {
           p.isUp = false
+          localRecordDirty = true
           out.event(.peerDown(id))
         }
       }
@@ -68,6 +70,7 @@ extension MeshEngine {
       wantHandshake = true
       if p.isUp {
         p.isUp = false
+        localRecordDirty = true
         out.event(.peerDown(id))
       }
     }

@@ -150,19 +150,15 @@ extension MeshEngine {
     guard hopLimit > 1 else { return drops.count(.hopLimit) }
     let relay = RelayHeader(origin: origin, destination: RelayHeader.flood, hopLimit: hopLimit - 1)
     var sent = false
-    var p = peers.startIndex
-    while p != peers.endIndex {
-      let child = peers.values[p].id
-      if peers.values[p].current != nil, isFloodChild(child, origin: origin) {
-        let s = scratch.bytes
-        UnsafeMutableRawBufferPointer(rebasing: s[MeshEngine.framePrefix...]).copyMemory(
-          from: frame)
-        sendEncapsulated(
-          s, frameStart: MeshEngine.framePrefix, frameLength: frame.count, offload: offload,
-          relay: relay, toPeerAt: p, now: now, out: &out)
-        sent = true
-      }
-      peers.formIndex(after: &p)
+    for child in floodTargets(origin: origin) {
+      guard let p = peers.index(forKey: child), peers.values[p].current != nil else { continue }
+      let s = scratch.bytes
+      UnsafeMutableRawBufferPointer(rebasing: s[MeshEngine.framePrefix...]).copyMemory(
+        from: frame)
+      sendEncapsulated(
+        s, frameStart: MeshEngine.framePrefix, frameLength: frame.count, offload: offload,
+        relay: relay, toPeerAt: p, now: now, out: &out)
+      sent = true
     }
     if !sent, origin == id { drops.count(.noSession) }
   }

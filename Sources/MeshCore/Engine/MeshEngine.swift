@@ -44,6 +44,18 @@ public struct MeshEngine {
   var handshakeQueue: [QueuedHandshake] = []
   var cookieChecker = CookieChecker()
   var rateLimiter = RateLimiter()
+  /// The mesh control plane: this host's record, the topology, gossip timers.
+  public internal(set) var gossiper: Gossiper
+  /// Routes from this host over the topology.
+  public internal(set) var routes: Routes
+  /// This host's children in every origin's broadcast tree, memoized.
+  var trees: BroadcastTrees
+  /// The topology generation `routes` and `trees` were computed from.
+  var routesGeneration: UInt64?
+  /// Set when this host's record must be republished (a session came up or went down).
+  var localRecordDirty = true
+  /// The subnet this host claims (IPAM), published in its record.
+  public internal(set) var localSubnet: IPv4Network?
   /// Cookies received from responders under load, by their endpoint.
   var cookies: [Endpoint: (cookie: [UInt8], received: MeshInstant)] = [:]
   /// Scratch space for flooding (each copy is encrypted separately) and control messages.
@@ -61,6 +73,13 @@ public struct MeshEngine {
     self.id = publicKey.peerID
     self.mac1Keys = configuration.clusterSecrets.map(MeshHandshake.mac1Key)
     self.random = random
+    let record = PeerRecord(
+      publicKey: configuration.privateKey.publicKey, nickname: configuration.nickname,
+      endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)),
+      version: clock.wallNanoseconds())
+    self.gossiper = try! Gossiper(local: record)
+    self.routes = Routes(source: record.id)
+    self.trees = BroadcastTrees(local: record.id)
   }
 
   // MARK: Operator requests
@@ -115,6 +134,7 @@ public struct MeshEngine {
   mutating func removePeer(_ id: PeerID) {
     guard let p = peers.removeValue(forKey: id) else { return }
     endpointsVersion &+= 1
+    localRecordDirty = true
     for i in p.sessionIndices { keypairs[i]?.wipe(); keypairs[i] = nil }
     if let i = p.pendingInitiation { initiations[i] = nil }
     macTable.forget(peer: id)

@@ -30,6 +30,20 @@ public struct MeshStatus: Sendable {
     public var drops: DropCounters
   }
 
+  /// How this host reaches another member.
+  public struct Route: Sendable {
+    /// The member.
+    public var destination: PeerID
+    /// Its name, from its record.
+    public var nickname: String
+    /// The neighbour frames for it go to; the member itself when direct.
+    public var nextHop: PeerID
+    /// Hops on the route; 1 when direct.
+    public var hops: Int
+    /// Whether this host has a live session with the member itself.
+    public var isDirect: Bool
+  }
+
   /// This host's ID.
   public var id: PeerID
   /// This host's name.
@@ -42,6 +56,12 @@ public struct MeshStatus: Sendable {
   public var drops: DropCounters
   /// Learned MAC addresses.
   public var macTableSize: Int
+  /// Every member this host can reach, direct or relayed, ordered by ID.
+  public var routes: [Route] = []
+  /// Members in the gossiped topology, this host included.
+  public var members: Int = 1
+  /// This host's IPAM subnet, when it holds one.
+  public var subnet: IPv4Network?
 }
 
 extension MeshEngine {
@@ -68,8 +88,20 @@ extension MeshEngine {
           txFrames: 0, handshakesCompleted: 0, drops: DropCounters()))
     }
     list.sort { $0.endpoint.description < $1.endpoint.description }
-    return MeshStatus(
+    var status = MeshStatus(
       id: id, nickname: configuration.nickname, publicKey: publicKey.base64, peers: list,
       drops: drops, macTableSize: macTable.count)
+    let topology = gossiper.topology
+    status.members = topology.count
+    status.subnet = localSubnet
+    for destination in routes.reachable {
+      guard let hop = nextHop(to: destination) else { continue }
+      let direct = hop == destination
+      status.routes.append(
+        MeshStatus.Route(
+          destination: destination, nickname: topology[destination]?.nickname ?? "",
+          nextHop: hop, hops: direct ? 1 : routes.hops(to: destination) ?? 0, isDirect: direct))
+    }
+    return status
   }
 }

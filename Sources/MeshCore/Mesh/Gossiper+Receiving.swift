@@ -114,7 +114,8 @@ extension Gossiper {
       }
       if record.departed, !before.departed { raise(.departed(record.id)) }
     } else {
-      raise(record.departed ? .departed(record.id) : .learned(record.id, endpoints: record.endpoints))
+      raise(
+        record.departed ? .departed(record.id) : .learned(record.id, endpoints: record.endpoints))
     }
   }
 

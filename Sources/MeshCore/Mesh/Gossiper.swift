@@ -110,7 +110,8 @@ public struct Gossiper: Sendable {
   public var nextWakeup: MeshInstant? {
     var wake = nextAntiEntropy
     if !dirty.isEmpty {
-      let push = lastPush?.adding(seconds: configuration.pushInterval) ?? MeshInstant(nanoseconds: 0)
+      let push =
+        lastPush?.adding(seconds: configuration.pushInterval) ?? MeshInstant(nanoseconds: 0)
       wake = wake.map { min($0, push) } ?? push
     }
     return wake

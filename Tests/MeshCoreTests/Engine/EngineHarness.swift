@@ -33,6 +33,8 @@ struct Network {
   var outputs: [Endpoint: Recorder] = [:]
   /// Datagrams dropped in transit, for tests that cut a link.
   var cut: Set<Endpoint> = []
+  /// Pairs of hosts that cannot reach each other directly (a firewall between them).
+  var blocked: Set<Set<Endpoint>> = []
   /// Everything that crossed the underlay, in order.
   var wire: [(bytes: [UInt8], from: Endpoint, to: Endpoint)] = []
 
@@ -64,7 +66,9 @@ struct Network {
         for (bytes, to) in queued {
           moved = true
           wire.append((bytes, from, to))
-          guard !cut.contains(from), !cut.contains(to), hosts[to] != nil else { continue }
+          guard !cut.contains(from), !cut.contains(to), hosts[to] != nil,
+            !blocked.contains([from, to])
+          else { continue }
           var copy = bytes
           copy.withUnsafeMutableBytes { buf in
             hosts[to]!.receive(buf, from: from, now: clock.now(), out: &outputs[to]!)

@@ -67,7 +67,8 @@ struct GossiperTests {
 
   @Test func hostsConvergeAndSpreadChangesByPush() throws {
     for seed in 0..<4 {
-      var net = GossipNet(count: 25, seed: 500 + UInt64(seed), configuration: Gossiper.Configuration())
+      var net = GossipNet(
+        count: 25, seed: 500 + UInt64(seed), configuration: Gossiper.Configuration())
       net.run(seconds: 6)
       #expect(net.converged)
       // A change spreads by push alone (anti-entropy is 20 s away).
@@ -129,7 +130,9 @@ struct GossiperTests {
     // Garbage is counted, not fatal.
     _ = a.received(bytes: [0x11, 0xFF], from: b, now: now)
     #expect(a.stats.decodeErrors == 1)
-    #expect(throws: GossipError.notLocal) { try a.setLocal(MeshFixtures.record(keys[2], version: 1)) }
+    #expect(throws: GossipError.notLocal) {
+      try a.setLocal(MeshFixtures.record(keys[2], version: 1))
+    }
   }
 
   @Test func requestsAndDigestsAnswerWithRecords() throws {
@@ -138,10 +141,14 @@ struct GossiperTests {
     var a = try Gossiper(local: MeshFixtures.record(keys[0], version: 1))
     let now = MeshInstant(nanoseconds: 1)
     let others = keys.dropFirst().map { MeshFixtures.record($0, version: 3) }
-    for bytes in GossipMessage.pack(others) { _ = a.received(bytes: bytes, from: others[0].id, now: now) }
+    for bytes in GossipMessage.pack(others) {
+      _ = a.received(bytes: bytes, from: others[0].id, now: now)
+    }
     let asked = a.received(.request([others[1].id, others[1].id]), from: others[0].id, now: now)
     #expect(asked.count == 1)
-    #expect(try GossipMessage.decode(asked[0].bytes) == .records([RecordSegment(record: others[1], totalConnections: 0, offset: 0)]))
+    #expect(
+      try GossipMessage.decode(asked[0].bytes)
+        == .records([RecordSegment(record: others[1], totalConnections: 0, offset: 0)]))
     // A digest that knows nothing gets every record; one that is newer gets a request.
     let chunk = DigestChunk(
       mode: .versions, lower: PeerID(rawValue: 0), upper: PeerID(rawValue: .max),
