@@ -208,10 +208,14 @@ struct EnginePair {
       outB.sent = []
       if fromA.isEmpty && fromB.isEmpty { return }
       for var d in fromA where d.to == endpointB {
-        d.bytes.withUnsafeMutableBytes { b.receive($0, from: endpointA, now: clock.now(), out: &outB) }
+        d.bytes.withUnsafeMutableBytes {
+          b.receive($0, from: endpointA, now: clock.now(), out: &outB)
+        }
       }
       for var d in fromB where d.to == endpointA {
-        d.bytes.withUnsafeMutableBytes { a.receive($0, from: endpointB, now: clock.now(), out: &outA) }
+        d.bytes.withUnsafeMutableBytes {
+          a.receive($0, from: endpointB, now: clock.now(), out: &outA)
+        }
       }
     }
   }
