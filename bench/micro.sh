@@ -16,6 +16,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT_DIR=$ROOT/bench/out
 FILTER=""
 EXTRA=()
+EXPORT_DIR=""
 
 log() { printf '[micro %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
@@ -42,16 +43,15 @@ benchmark() {
 main() {
   parse_args "$@"
   mkdir -p "$OUT_DIR"
-  local export_dir
-  export_dir=$(mktemp -d /tmp/mshbn-micro.XXXXXX)
-  trap 'rm -rf "$export_dir"' EXIT
+  EXPORT_DIR=$(mktemp -d /tmp/mshbn-micro.XXXXXX)
+  trap 'rm -rf "$EXPORT_DIR"' EXIT
   log "building and running (release); the first build takes several minutes"
   # Run once, stored as the baseline `micro`; then print it, and export it for the summary.
   benchmark baseline update micro "${EXTRA[@]}"
   benchmark baseline read micro --format text
-  benchmark baseline read micro --format jmh --path "$export_dir" >/dev/null
+  benchmark baseline read micro --format jmh --path "$EXPORT_DIR" >/dev/null
   echo
-  python3 "$ROOT/bench/micro_summary.py" "$export_dir/micro.jmh.json" \
+  python3 "$ROOT/bench/micro_summary.py" "$EXPORT_DIR/micro.jmh.json" \
     "$ROOT/Benchmarks/.benchmarkBaselines/DataPath/micro/results.json" \
     --markdown "$OUT_DIR/micro.md"
 }
