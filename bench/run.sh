@@ -1,0 +1,469 @@
+#!/usr/bin/env bash
+# bench/run.sh — meshd against bare veth, wireguard-go and tinc, in one run, as ratios.
+#
+# Two network namespaces (mshbna, mshbnb) joined by a veth pair are the two hosts. For each
+# round, and within it each system in turn (interleaved: round 1 veth, meshd, wggo, tinc;
+# round 2 the same …), the script brings the system's tunnel up, measures, and takes it down:
+#   - ping RTT (PINGS pings at 10 ms intervals, average);
+#   - iperf3 TCP, one stream and four streams (-P 4), Mbit/s received;
+#   - iperf3 UDP with 64-byte payloads, packets per second received (server side) and loss;
+#   - CPU seconds per GB of the tunnel daemons on both hosts during the one-stream TCP test
+#     (utime + stime from /proc/PID/stat);
+#   - handshake time: meshd from starting the second daemon, wireguard-go from `wg set` of the
+#     peer, to the first ping answered.
+# It then prints each system's median per metric and meshd's per-round ratios to each peer,
+# and writes the same as Markdown to bench/out/latest.md (raw samples beside it).
+#
+# Usage: bench/run.sh [--rounds N] [--seconds T] [--systems "veth meshd wggo tinc tinc-aes"]
+#                     [--udp-rate RATE] [--pings N]
+# Environment: MESHD=path to a meshd binary (otherwise built here, release).
+# Needs root. Installs iperf3, iputils-ping, wireguard-go, wireguard-tools, tinc and python3
+# with apt when missing. Touches nothing outside the two namespaces it creates: addresses are
+# 192.0.2.0/24 (underlay) and 10.47.0.0/16 (overlays), all inside them.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROUNDS=3
+DURATION=5
+SYSTEMS="veth meshd wggo tinc"
+UDP_RATE=0
+PINGS=50
+OUT_DIR=$ROOT/bench/out
+
+NS_A=mshbna
+NS_B=mshbnb
+UNDERLAY_A=192.0.2.1
+UNDERLAY_B=192.0.2.2
+MESHD_PORT=6786
+WG_PORT=51820
+IPERF_PORT=5201
+
+WORK=""
+RESULTS=""
+KEEP_WORK=0
+# Every process this script started, by PID; cleanup stops these and nothing else.
+STARTED_PIDS=()
+# Set by each system's `up` function: where to ping, whose CPU to count, handshake time.
+DST=""
+DAEMON_PIDS=()
+HANDSHAKE_MS=""
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "error: $*"; KEEP_WORK=1; exit 1; }
+
+usage() {
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+  exit "${1:-0}"
+}
+
+parse_args() {
+  while (($#)); do
+    case $1 in
+      --rounds) ROUNDS=$2; shift 2 ;;
+      --seconds) DURATION=$2; shift 2 ;;
+      --systems) SYSTEMS=$2; shift 2 ;;
+      --udp-rate) UDP_RATE=$2; shift 2 ;;
+      --pings) PINGS=$2; shift 2 ;;
+      -h|--help) usage 0 ;;
+      *) log "unknown option $1"; usage 2 ;;
+    esac
+  done
+  [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a positive integer"
+  [[ $DURATION =~ ^[1-9][0-9]*$ ]] || die "--seconds must be a positive integer"
+  local s
+  for s in $SYSTEMS; do
+    case $s in veth|meshd|wggo|tinc|tinc-aes) ;; *) die "unknown system $s" ;; esac
+  done
+}
+
+# Milliseconds since the epoch.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# in_ns NS CMD...: runs a command in a namespace.
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# start_bg VAR LOG NS CMD...: starts CMD in namespace NS in the background with its output in
+# LOG, stores its PID in VAR and remembers it for cleanup. `ip netns exec` execs the command, so
+# the PID is the daemon's own.
+start_bg() {
+  local var=$1 logfile=$2 ns=$3; shift 3
+  ip netns exec "$ns" "$@" >"$logfile" 2>&1 </dev/null &
+  local pid=$!
+  STARTED_PIDS+=("$pid")
+  printf -v "$var" '%s' "$pid"
+}
+
+# stop_pid PID...: SIGTERM, then SIGKILL after 3 s, for processes this script started.
+stop_pid() {
+  local pid
+  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}
+
+# wait_for SECONDS CMD...: polls CMD every 50 ms until it succeeds; fails after SECONDS.
+wait_for() {
+  local limit=$(($(now_ms) + $1 * 1000)); shift
+  until "$@" >/dev/null 2>&1; do
+    (($(now_ms) < limit)) || return 1
+    sleep 0.05
+  done
+}
+
+# first_ping NS DST SECONDS: pings every 10 ms until the first answer (or SECONDS pass). Each
+# ping run lasts at most a second; a new one starts at once when the last one gave up, which it
+# does immediately while there is no route yet (a tunnel device still coming up).
+first_ping() {
+  local limit=$(($(now_ms) + $3 * 1000))
+  until in_ns "$1" ping -q -n -c 1 -i 0.01 -w 1 "$2" >/dev/null 2>&1; do
+    (($(now_ms) < limit)) || return 1
+    sleep 0.01
+  done
+}
+
+# cpu_ticks PID...: user + system clock ticks of the processes, all threads included.
+cpu_ticks() {
+  local pid total=0 f
+  for pid in "$@"; do
+    # Fields after "pid (comm) ": state is the 1st, utime the 12th, stime the 13th.
+    read -ra f <<<"$(sed 's/^.*) //' "/proc/$pid/stat")" || continue
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+
+# record ROUND SYSTEM METRIC VALUE: one sample into the results file.
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"; }
+
+# mac_of NS DEV: the interface's MAC address.
+mac_of() { in_ns "$1" cat "/sys/class/net/$2/address"; }
+
+# ---------------------------------------------------------------------------------------------
+# Set-up and clean-up
+
+install_deps() {
+  local -A pkg_of=([iperf3]=iperf3 [ping]=iputils-ping [wireguard-go]=wireguard-go
+    [wg]=wireguard-tools [tincd]=tinc [python3]=python3)
+  local missing=() cmd
+  for cmd in "${!pkg_of[@]}"; do
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_of[$cmd]}")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build_meshd() {
+  if [[ -n ${MESHD:-} ]]; then
+    [[ -x $MESHD ]] || die "MESHD=$MESHD is not executable"
+    return 0
+  fi
+  log "building meshd (release)"
+  if ! (cd "$ROOT" && swift build -c release --product meshd) >"$WORK/build.log" 2>&1; then
+    tail -n 30 "$WORK/build.log" >&2
+    die "swift build failed (log: $WORK/build.log)"
+  fi
+  MESHD=$ROOT/.build/release/meshd
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  ((${#STARTED_PIDS[@]})) && stop_pid "${STARTED_PIDS[@]}"
+  ip netns del "$NS_A" 2>/dev/null || true
+  ip netns del "$NS_B" 2>/dev/null || true
+  rm -f /var/run/wireguard/mshbnwga.sock /var/run/wireguard/mshbnwgb.sock
+  if [[ -n $WORK && -d $WORK ]]; then
+    if ((rc != 0 || KEEP_WORK)); then
+      log "logs kept in $WORK"
+    else
+      rm -rf "$WORK"
+    fi
+  fi
+  exit "$rc"
+}
+
+# Two namespaces and a veth pair between them, created inside the namespaces themselves so
+# that the host's namespace never holds any of it.
+setup_underlay() {
+  ip netns del "$NS_A" 2>/dev/null || true
+  ip netns del "$NS_B" 2>/dev/null || true
+  ip netns add "$NS_A"
+  ip netns add "$NS_B"
+  ip -n "$NS_A" link add mshbnva type veth peer name mshbnvb netns "$NS_B"
+  ip -n "$NS_A" addr add "$UNDERLAY_A/24" dev mshbnva
+  ip -n "$NS_B" addr add "$UNDERLAY_B/24" dev mshbnvb
+  local ns
+  for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set lo up; done
+  ip -n "$NS_A" link set mshbnva up
+  ip -n "$NS_B" link set mshbnvb up
+  first_ping "$NS_A" "$UNDERLAY_B" 5 || die "the veth underlay does not answer pings"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Systems. Each `up_X ROUND` sets DST, DAEMON_PIDS and HANDSHAKE_MS (or fails); `down_X` stops
+# what `up_X` started. Overlay subnets differ per system: 10.47.1/24 meshd, 10.47.2/24
+# wireguard-go, 10.47.3/24 tinc, 10.47.4/24 tinc-aes.
+
+up_veth() { DST=$UNDERLAY_B; DAEMON_PIDS=(); HANDSHAKE_MS=""; }
+down_veth() { :; }
+
+MESHD_A=""
+MESHD_B=""
+
+up_meshd() {
+  local round=$1 dir=$WORK/meshd-r$1
+  mkdir -p "$dir"
+  [[ -f $WORK/meshd.secret ]] || (umask 077 && "$MESHD" gen-secret >"$WORK/meshd.secret")
+  in_ns "$NS_A" "$MESHD" create-bridge --bridge mshbnbr --address 10.47.1.1/24 >/dev/null
+  in_ns "$NS_B" "$MESHD" create-bridge --bridge mshbnbr --address 10.47.1.2/24 >/dev/null
+  # Static neighbours, so that the handshake time and the RTT do not include ARP.
+  in_ns "$NS_A" ip neigh replace 10.47.1.2 lladdr "$(mac_of "$NS_B" mshbnbr)" dev mshbnbr
+  in_ns "$NS_B" ip neigh replace 10.47.1.1 lladdr "$(mac_of "$NS_A" mshbnbr)" dev mshbnbr
+  start_bg MESHD_B "$dir/meshd-b.log" "$NS_B" "$MESHD" up --bridge mshbnbr --tap mshbntap \
+    --secret-file "$WORK/meshd.secret" --listen "$UNDERLAY_B:$MESHD_PORT" \
+    --state-dir "$dir/state-b" --socket "$dir/b.sock" --nickname bench-b
+  wait_for 20 "$MESHD" status --socket "$dir/b.sock" || { cat "$dir/meshd-b.log" >&2; return 1; }
+  local t0
+  t0=$(now_ms)
+  start_bg MESHD_A "$dir/meshd-a.log" "$NS_A" "$MESHD" up --bridge mshbnbr --tap mshbntap \
+    --secret-file "$WORK/meshd.secret" --listen "$UNDERLAY_A:$MESHD_PORT" \
+    --state-dir "$dir/state-a" --socket "$dir/a.sock" --nickname bench-a \
+    --peer "$UNDERLAY_B:$MESHD_PORT"
+  first_ping "$NS_A" 10.47.1.2 20 || { cat "$dir/meshd-a.log" >&2; return 1; }
+  HANDSHAKE_MS=$(($(now_ms) - t0))
+  wait_for 10 meshd_established "$dir/a.sock" || { log "meshd: status never established"; return 1; }
+  DST=10.47.1.2
+  DAEMON_PIDS=("$MESHD_A" "$MESHD_B")
+}
+
+# meshd_established SOCKET: the status lists a peer whose state is established.
+meshd_established() {
+  "$MESHD" status --json --socket "$1" | grep -q '"state" *: *"established"'
+}
+
+down_meshd() {
+  local dir=$WORK/meshd-r$1
+  # Keep the final status (bytes, drops by reason) next to the logs.
+  "$MESHD" status --socket "$dir/a.sock" >"$dir/status-a.txt" 2>&1 || true
+  "$MESHD" status --socket "$dir/b.sock" >"$dir/status-b.txt" 2>&1 || true
+  stop_pid "$MESHD_A" "$MESHD_B"
+}
+
+WG_A=""
+WG_B=""
+
+up_wggo() {
+  local dir=$WORK/wggo-r$1 side
+  mkdir -p "$dir"
+  for side in a b; do
+    if [[ ! -f $WORK/wg-$side.key ]]; then
+      (umask 077 && wg genkey >"$WORK/wg-$side.key")
+      wg pubkey <"$WORK/wg-$side.key" >"$WORK/wg-$side.pub"
+    fi
+  done
+  rm -f /var/run/wireguard/mshbnwga.sock /var/run/wireguard/mshbnwgb.sock
+  start_bg WG_A "$dir/wg-a.log" "$NS_A" env WG_PROCESS_FOREGROUND=1 wireguard-go -f mshbnwga
+  start_bg WG_B "$dir/wg-b.log" "$NS_B" env WG_PROCESS_FOREGROUND=1 wireguard-go -f mshbnwgb
+  wait_for 10 test -S /var/run/wireguard/mshbnwga.sock || return 1
+  wait_for 10 test -S /var/run/wireguard/mshbnwgb.sock || return 1
+  in_ns "$NS_B" wg set mshbnwgb private-key "$WORK/wg-b.key" listen-port "$WG_PORT" \
+    peer "$(cat "$WORK/wg-a.pub")" allowed-ips 10.47.2.1/32
+  in_ns "$NS_A" wg set mshbnwga private-key "$WORK/wg-a.key" listen-port "$WG_PORT"
+  in_ns "$NS_A" ip addr add 10.47.2.1/24 dev mshbnwga
+  in_ns "$NS_B" ip addr add 10.47.2.2/24 dev mshbnwgb
+  in_ns "$NS_A" ip link set mshbnwga up
+  in_ns "$NS_B" ip link set mshbnwgb up
+  local t0
+  t0=$(now_ms)
+  in_ns "$NS_A" wg set mshbnwga peer "$(cat "$WORK/wg-b.pub")" \
+    endpoint "$UNDERLAY_B:$WG_PORT" allowed-ips 10.47.2.2/32
+  first_ping "$NS_A" 10.47.2.2 20 || return 1
+  HANDSHAKE_MS=$(($(now_ms) - t0))
+  DST=10.47.2.2
+  DAEMON_PIDS=("$WG_A" "$WG_B")
+}
+
+down_wggo() { stop_pid "$WG_A" "$WG_B"; }
+
+TINC_A=""
+TINC_B=""
+
+# tinc_config VARIANT: configuration and keys for both hosts, made once per variant.
+tinc_config() {
+  local variant=$1 subnet=$2 side other n d
+  for side in a b; do
+    d=$WORK/$variant-$side
+    [[ -f $d/tinc.conf ]] && continue
+    other=$([[ $side == a ]] && echo b || echo a)
+    n=$([[ $side == a ]] && echo 1 || echo 2)
+    mkdir -p "$d/hosts"
+    printf 'Name = %s\nMode = switch\nDeviceType = tap\nInterface = mshbntinc%s\n' \
+      "$side" "$side" >"$d/tinc.conf"
+    printf 'AddressFamily = ipv4\nBindToAddress = 192.0.2.%s\nConnectTo = %s\n' \
+      "$n" "$other" >>"$d/tinc.conf"
+    printf 'Address = 192.0.2.%s\n' "$n" >"$d/hosts/$side"
+    if [[ $variant == tinc-aes ]]; then
+      printf 'Cipher = aes-256-cbc\nDigest = sha256\n' | tee -a "$d/tinc.conf" >>"$d/hosts/$side"
+    fi
+    # shellcheck disable=SC2016 # $INTERFACE is for tinc-up to expand, not us
+    printf '#!/bin/sh\nip addr add 10.47.%s.%s/24 dev "$INTERFACE"\nip link set "$INTERFACE" up\n' \
+      "$subnet" "$n" >"$d/tinc-up"
+    chmod +x "$d/tinc-up"
+    tincd -c "$d" -K2048 </dev/null >"$d/keygen.log" 2>&1
+  done
+  cp "$WORK/$variant-a/hosts/a" "$WORK/$variant-b/hosts/a"
+  cp "$WORK/$variant-b/hosts/b" "$WORK/$variant-a/hosts/b"
+}
+
+# up_tinc_variant VARIANT SUBNET ROUND: tinc in switch mode (its L2 mode, like meshd).
+up_tinc_variant() {
+  local variant=$1 subnet=$2 dir=$WORK/$1-r$3
+  mkdir -p "$dir"
+  tinc_config "$variant" "$subnet"
+  start_bg TINC_B "$dir/tinc-b.log" "$NS_B" tincd -D -c "$WORK/$variant-b" \
+    --pidfile="$dir/b.pid" --logfile="$dir/tincd-b.log"
+  start_bg TINC_A "$dir/tinc-a.log" "$NS_A" tincd -D -c "$WORK/$variant-a" \
+    --pidfile="$dir/a.pid" --logfile="$dir/tincd-a.log"
+  first_ping "$NS_A" "10.47.$subnet.2" 30 || return 1
+  DST=10.47.$subnet.2
+  DAEMON_PIDS=("$TINC_A" "$TINC_B")
+  HANDSHAKE_MS=""
+}
+
+up_tinc() { up_tinc_variant tinc 3 "$1"; }
+up_tinc-aes() { up_tinc_variant tinc-aes 4 "$1"; }
+down_tinc() { stop_pid "$TINC_A" "$TINC_B"; }
+down_tinc-aes() { down_tinc; }
+
+# ---------------------------------------------------------------------------------------------
+# Measurements
+
+IPERF_SERVER=""
+
+# iperf_client OUTFILE ARGS...: one bounded iperf3 run from A to DST, JSON into OUTFILE.
+iperf_client() {
+  local outfile=$1; shift
+  timeout $((DURATION + 30)) ip netns exec "$NS_A" \
+    iperf3 -c "$DST" -p "$IPERF_PORT" -t "$DURATION" -J "$@" >"$outfile" 2>&1
+}
+
+# json_value FILE PYTHON-EXPRESSION: evaluates an expression over the parsed JSON `d`.
+json_value() {
+  python3 - "$1" "$2" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+if "error" in d:
+    sys.exit("iperf3: " + d["error"])
+print(eval(sys.argv[2]))
+EOF
+}
+
+# measure ROUND SYSTEM: every metric for the system that is up now.
+measure() {
+  local round=$1 sys=$2 dir=$WORK/$2-r$1 line
+  mkdir -p "$dir"
+  [[ -n $HANDSHAKE_MS ]] && record "$round" "$sys" handshake_ms "$HANDSHAKE_MS"
+
+  line=$(in_ns "$NS_A" ping -q -n -c "$PINGS" -i 0.01 -w 20 "$DST" | grep -E '^(rtt|round-trip)') ||
+    { log "$sys: ping failed"; return 1; }
+  record "$round" "$sys" rtt_ms "$(echo "$line" | awk -F'/' '{print $5}')"
+
+  start_bg IPERF_SERVER "$dir/iperf-server.log" "$NS_B" iperf3 -s -p "$IPERF_PORT"
+  wait_for 5 in_ns "$NS_A" bash -c "exec 3<>/dev/tcp/$DST/$IPERF_PORT" || {
+    log "$sys: iperf3 server not reachable"; stop_pid "$IPERF_SERVER"; return 1; }
+
+  # One TCP stream, with the daemons' CPU time around it.
+  local ticks0 ticks1 bytes hz
+  hz=$(getconf CLK_TCK)
+  ticks0=$(cpu_ticks "${DAEMON_PIDS[@]}")
+  if iperf_client "$dir/tcp1.json"; then
+    ticks1=$(cpu_ticks "${DAEMON_PIDS[@]}")
+    record "$round" "$sys" tcp1_mbps \
+      "$(json_value "$dir/tcp1.json" 'round(d["end"]["sum_received"]["bits_per_second"] / 1e6, 1)')"
+    if ((${#DAEMON_PIDS[@]})); then
+      bytes=$(json_value "$dir/tcp1.json" 'd["end"]["sum_received"]["bytes"]')
+      record "$round" "$sys" cpu_s_per_gb \
+        "$(python3 -c "print(round(($ticks1 - $ticks0) / $hz / ($bytes / 1e9), 3))")"
+    fi
+  else
+    log "$sys: TCP one stream failed: $(tail -c 300 "$dir/tcp1.json")"
+  fi
+
+  if iperf_client "$dir/tcp4.json" -P 4; then
+    record "$round" "$sys" tcp4_mbps \
+      "$(json_value "$dir/tcp4.json" 'round(d["end"]["sum_received"]["bits_per_second"] / 1e6, 1)')"
+  else
+    log "$sys: TCP four streams failed: $(tail -c 300 "$dir/tcp4.json")"
+  fi
+
+  # 64-byte UDP: what the receiver got, from the server's own report.
+  if iperf_client "$dir/udp64.json" -u -l 64 -b "$UDP_RATE"; then
+    local s='d["end"]["sum_received"]'
+    record "$round" "$sys" udp64_pps \
+      "$(json_value "$dir/udp64.json" "round((${s}['packets'] - ${s}['lost_packets']) / ${s}['seconds'])")"
+    record "$round" "$sys" udp64_loss_pct \
+      "$(json_value "$dir/udp64.json" "round(${s}['lost_percent'], 2)")"
+  else
+    log "$sys: UDP 64 B failed: $(tail -c 300 "$dir/udp64.json")"
+  fi
+  stop_pid "$IPERF_SERVER"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+summarize() {
+  local stamp=$1
+  mkdir -p "$OUT_DIR"
+  cp "$RESULTS" "$OUT_DIR/results-$stamp.tsv"
+  python3 "$ROOT/bench/summarize.py" "$RESULTS" \
+    --title "meshd macro benchmark, $stamp" \
+    --context "$(context_line)" \
+    --markdown "$OUT_DIR/latest.md"
+}
+
+context_line() {
+  local commit
+  commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  printf 'commit %s; %s rounds x %s s per iperf3 run; UDP rate %s; %s cores; load %s; kernel %s' \
+    "$commit" "$ROUNDS" "$DURATION" "$([[ $UDP_RATE == 0 ]] && echo unlimited || echo "$UDP_RATE")" \
+    "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(uname -r)"
+}
+
+main() {
+  parse_args "$@"
+  ((EUID == 0)) || die "run as root (network namespaces)"
+  WORK=$(mktemp -d /tmp/mshbn.XXXXXX)
+  RESULTS=$WORK/results.tsv
+  : >"$RESULTS"
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+  install_deps
+  [[ " $SYSTEMS " == *" meshd "* ]] && build_meshd
+  setup_underlay
+  local round sys stamp
+  stamp=$(date +%Y%m%d-%H%M%S)
+  for round in $(seq 1 "$ROUNDS"); do
+    for sys in $SYSTEMS; do
+      log "round $round/$ROUNDS: $sys"
+      if "up_$sys" "$round"; then
+        measure "$round" "$sys" || log "$sys: measurement incomplete in round $round"
+      else
+        log "$sys: did not come up in round $round (logs: $WORK/$sys-r$round)"
+        KEEP_WORK=1
+      fi
+      "down_$sys" "$round"
+    done
+  done
+  summarize "$stamp"
+}
+
+main "$@"
