@@ -26,11 +26,10 @@ extension MeshEngine {
     guard let slot = keypairs.index(forKey: header.receiverIndex) else {
       return drops.count(.unknownIndex)
     }
-    let peerID = keypairs.values[slot].peer
     let sealed = UnsafeMutableRawBufferPointer(
       rebasing: datagram[
         header.ciphertextOffset..<(header.ciphertextOffset + header.ciphertextLength)])
-    let result = keypairs.values[slot].open(
+    let (result, peerID, newlyConfirmed) = keypairs.values[slot].open(
       counter: header.counter, sealed: sealed, now: now, timers: configuration.timers)
     let plaintextLength: Int
     switch result {
@@ -39,36 +38,36 @@ extension MeshEngine {
       peers[peerID]?.drops.count(reason)
       return drops.count(reason)
     }
-    let confirmsNext = !keypairs.values[slot].confirmed
-    guard peers[peerID] != nil else { return drops.count(.unknownIndex) }
-    if confirmsNext {
-      keypairs.values[slot].confirmed = true
+    if newlyConfirmed {
+      // The initiator's first message on a session we answered: it holds the keys.
       install(current: header.receiverIndex, for: peerID, now: now, out: &out)
     }
-    if peers[peerID]!.endpoint != source {
-      peers[peerID]!.endpoint = source
+    // Per-packet bookkeeping goes through the table position: no key lookups, no copies.
+    guard let p = peers.index(forKey: peerID) else { return drops.count(.unknownIndex) }
+    if peers.values[p].endpoint != source {
+      peers.values[p].endpoint = source
       endpointsVersion &+= 1
       out.event(.endpointChanged(peerID, source))
     }
-    peers[peerID]!.lastReceived = now
-    peers[peerID]!.rxBytes &+= UInt64(plaintextLength)
+    peers.values[p].lastReceived = now
+    peers.values[p].rxBytes &+= UInt64(plaintextLength)
 
     let plaintext = UnsafeRawBufferPointer(rebasing: sealed[0..<plaintextLength])
     guard let inner = try? InnerMessage.parse(plaintext) else {
-      peers[peerID]!.drops.count(.malformedInner)
+      peers.values[p].drops.count(.malformedInner)
       return drops.count(.malformedInner)
     }
     let room = UnsafeMutableRawBufferPointer(rebasing: sealed[0..<plaintextLength])
     switch inner {
     case .keepalive: break
     case .frame(let range):
-      receiveFrame(room, range, offload: nil, relay: nil, from: peerID, now: now, out: &out)
+      receiveFrame(room, range, offload: nil, relay: nil, from: p, now: now, out: &out)
     case .offloadedFrame(let v, let range):
-      receiveFrame(room, range, offload: v, relay: nil, from: peerID, now: now, out: &out)
+      receiveFrame(room, range, offload: v, relay: nil, from: p, now: now, out: &out)
     case .relayedFrame(let r, let range):
-      receiveFrame(room, range, offload: nil, relay: r, from: peerID, now: now, out: &out)
+      receiveFrame(room, range, offload: nil, relay: r, from: p, now: now, out: &out)
     case .relayedOffloadedFrame(let r, let v, let range):
-      receiveFrame(room, range, offload: v, relay: r, from: peerID, now: now, out: &out)
+      receiveFrame(room, range, offload: v, relay: r, from: p, now: now, out: &out)
     case .gossip, .pathProbe:
       // The mesh control plane's messages.
       receiveControl(inner, plaintext, from: peerID, now: now, out: &out)
@@ -80,18 +79,20 @@ extension MeshEngine {
   /// route or the origin's broadcast tree.
   mutating func receiveFrame(
     _ plaintext: UnsafeMutableRawBufferPointer, _ range: Range<Int>, offload: VirtioNetHeader?,
-    relay: RelayHeader?, from peer: PeerID, now: MeshInstant, out: inout some EngineOutput
+    relay: RelayHeader?, from p: Dictionary<PeerID, PeerState>.Index, now: MeshInstant,
+    out: inout some EngineOutput
   ) {
+    let peer = peers.keys[p]
     let frame = UnsafeMutableRawBufferPointer(rebasing: plaintext[range])
     let dst = MACAddress(reading: UnsafeRawBufferPointer(frame), at: 0)
     let src = MACAddress(reading: UnsafeRawBufferPointer(frame), at: 6)
     if dst.isLinkLocalControl || src.isMulticast {
-      peers[peer]?.drops.count(.linkLocal)
+      peers.values[p].drops.count(.linkLocal)
       return drops.count(.linkLocal)
     }
     let origin = relay?.origin ?? peer
     guard origin != id else { return drops.count(.loop) }
-    peers[peer]?.rxFrames &+= 1
+    peers.values[p].rxFrames &+= 1
     if let relay, !relay.isFlood, relay.destination != id {
       // Not ours: pass it on towards its destination.
       return forward(
@@ -126,7 +127,7 @@ extension MeshEngine {
       switch location {
       case .local: return  // the bridge will deliver it; nothing crosses the mesh
       case .remote(let target):
-        if let p = peers.index(forKey: target), peers.values[p].current != nil {
+        if let p = peers.index(forKey: target), peers.values[p].sendingSession() != nil {
           // The common case: straight to the host that owns the MAC, encrypted in place.
           return sendEncapsulated(
             buffer, frameStart: MeshEngine.framePrefix, frameLength: frameLength,
@@ -241,7 +242,8 @@ extension MeshEngine {
     toPeerAt p: Dictionary<PeerID, PeerState>.Index, frames: UInt64, now: MeshInstant,
     out: inout some EngineOutput
   ) {
-    guard let index = peers.values[p].current, let slot = keypairs.index(forKey: index) else {
+    guard let index = peers.values[p].sendingSession(), let slot = keypairs.index(forKey: index)
+    else {
       return drops.count(.noSession)
     }
     guard
@@ -251,9 +253,7 @@ extension MeshEngine {
       peers.values[p].drops.count(.expiredKeys)
       return drops.count(.expiredKeys)
     }
-    peers.values[p].lastSent = now
-    peers.values[p].txBytes &+= UInt64(payloadLength)
-    peers.values[p].txFrames &+= frames
-    out.send(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), to: peers.values[p].endpoint)
+    let endpoint = peers.values[p].noteSent(now: now, bytes: payloadLength, frames: frames)
+    out.send(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), to: endpoint)
   }
 }

@@ -8,6 +8,18 @@ extension Keypair {
     case dropped(DropReason)
   }
 
+  /// `open`, also answering whose session this is and whether it had been confirmed, so the
+  /// caller reads nothing else from the keypair (a read through the table would copy it).
+  mutating func open(
+    counter: UInt64, sealed: UnsafeMutableRawBufferPointer, now: MeshInstant,
+    timers: SessionTimers
+  ) -> (result: OpenResult, peer: PeerID, newlyConfirmed: Bool) {
+    let result: OpenResult = open(counter: counter, sealed: sealed, now: now, timers: timers)
+    guard case .opened = result, !confirmed else { return (result, peer, false) }
+    confirmed = true
+    return (result, peer, true)
+  }
+
   /// Authenticates and decrypts `sealed` (ciphertext and tag) in place. The replay window is
   /// checked before and updated only after the message authenticated.
   mutating func open(

@@ -63,6 +63,18 @@ public struct PeerState: Sendable {
     self.lastReceived = now
   }
 
+  /// The session to send with. Mutating on purpose: called through the peer table's modify
+  /// accessor, it reads the field in place instead of copying the whole record per packet.
+  mutating func sendingSession() -> UInt32? { current }
+
+  /// Counts a sent message and returns where it goes (in place, as `sendingSession`).
+  mutating func noteSent(now: MeshInstant, bytes: Int, frames: UInt64) -> Endpoint {
+    lastSent = now
+    txBytes &+= UInt64(bytes)
+    txFrames &+= frames
+    return endpoint
+  }
+
   /// The local indices of every session the peer holds.
   var sessionIndices: [UInt32] { [current, previous, next].compactMap { $0 } }
 }
