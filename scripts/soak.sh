@@ -76,16 +76,18 @@ done
 [ $ok = 1 ] || { echo "mesh did not form"; tail -5 "$work"/meshd*.log; exit 1; }
 
 # Traffic: iperf3 1 -> 3 in 20 s rounds at 20 Mbit/s, pings 2 -> 1 and 3 -> 2.
-inns 3 iperf3 -s -p 5201 >"$work/iperf-server.log" 2>&1 &
+# `ip netns exec` execs its command, so $! is the tool's own PID (stopped at cleanup).
+ip netns exec "$(ns 3)" iperf3 -s -p 5201 >"$work/iperf-server.log" 2>&1 &
 pids+=($!)
 sleep 0.5
+# The client loop ends by itself; each round lasts at most 20 s.
 ( end=$((SECONDS + minutes * 60)); while [ $SECONDS -lt $end ]; do
     inns 1 iperf3 -c 10.47.0.3 -p 5201 -t 20 -b 20M >>"$work/iperf-client.log" 2>&1 || sleep 1
   done ) &
 pids+=($!)
-inns 2 ping -n -q -i 0.5 10.47.0.1 >"$work/ping21.log" 2>&1 &
+ip netns exec "$(ns 2)" ping -n -q -i 0.5 10.47.0.1 >"$work/ping21.log" 2>&1 &
 pids+=($!)
-inns 3 ping -n -q -i 0.5 10.47.0.2 >"$work/ping32.log" 2>&1 &
+ip netns exec "$(ns 3)" ping -n -q -i 0.5 10.47.0.2 >"$work/ping32.log" 2>&1 &
 pids+=($!)
 
 sample() { # t, then per host: rss_kb fds

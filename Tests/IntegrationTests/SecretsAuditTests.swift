@@ -93,6 +93,17 @@ extension MeshIntegration {
         #expect(daemon.isRunning, "\(name) killed the daemon\n\(daemon.diagnostics())")
       }
       #expect(throws: Never.self) { _ = try daemon.status() }
+
+      // Slowloris: a client trickling one byte every 0.5 s for 8 s must not hold the
+      // single-threaded control server past the 2 s request deadline.
+      let slow = net.workDirectory.appendingPathComponent("slow.py")
+      try ControlSocketClient.slowloris.write(to: slow, atomically: true, encoding: .utf8)
+      _ = try net.spawn(in: host, name: "slowloris", ["python3", slow.path, daemon.socket.path])
+      try await Task.sleep(nanoseconds: 700_000_000)
+      let began = Date()
+      #expect(throws: Never.self) { _ = try daemon.status() }
+      let waited = Date().timeIntervalSince(began)
+      #expect(waited < 4, "status waited \(waited) s behind a slow client")
     }
 
     /// Hex of the bytes a base64 text encodes (how a careless log line might print them).

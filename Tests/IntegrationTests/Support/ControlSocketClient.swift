@@ -51,6 +51,19 @@ enum ControlSocketClient {
             time.sleep(0.005)
     """#
 
+  /// Opens a connection and sends a request one byte every 0.5 s, for at most 8 s.
+  static let slowloris = #"""
+    import socket, sys, time
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    for b in b"GET /v1/status HTTP/1.1\r\nX: a"[:16]:
+        try:
+            s.send(bytes([b]))
+        except OSError:
+            break
+        time.sleep(0.5)
+    """#
+
   /// Sends one raw request given as a python bytes expression; returns the status line.
   static func send(_ pythonBytes: String, to socket: URL, in net: TestNetwork) throws -> String {
     let script = net.workDirectory.appendingPathComponent("oneshot.py")
