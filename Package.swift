@@ -10,6 +10,9 @@ let package = Package(
     .executable(name: "embed-mesh", targets: ["EmbedMesh"]),
     .executable(name: "FuzzDatagram", targets: ["FuzzDatagram"]),
     .executable(name: "FuzzHandshake", targets: ["FuzzHandshake"]),
+    .executable(name: "FuzzControl", targets: ["FuzzControl"]),
+    .executable(name: "FuzzConfig", targets: ["FuzzConfig"]),
+    .executable(name: "FuzzNetlink", targets: ["FuzzNetlink"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -59,6 +62,24 @@ let package = Package(
       name: "FuzzHandshake",
       dependencies: ["MeshCore"],
       path: "Fuzz/FuzzHandshake",
+      exclude: ["corpus"]
+    ),
+    .executableTarget(
+      name: "FuzzControl",
+      dependencies: ["MeshCore"],
+      path: "Fuzz/FuzzControl",
+      exclude: ["corpus"]
+    ),
+    .executableTarget(
+      name: "FuzzConfig",
+      dependencies: ["MeshCore"],
+      path: "Fuzz/FuzzConfig",
+      exclude: ["corpus"]
+    ),
+    .executableTarget(
+      name: "FuzzNetlink",
+      dependencies: ["MeshCore"],
+      path: "Fuzz/FuzzNetlink",
       exclude: ["corpus"]
     ),
     .testTarget(

@@ -99,6 +99,30 @@ public enum SecureFile {
     }
   }
 
+  /// Removes the temporary files `writeAtomically` leaves next to `path` when the process
+  /// dies between creating and renaming them (`PATH.tmp.PID` of a process that no longer
+  /// exists). Returns how many were removed. Without this, every crash during a write would
+  /// leave one more file behind.
+  @discardableResult
+  public static func removeStaleTemporaries(of path: String) -> Int {
+    let dir = directory(of: path)
+    let prefix =
+      String(path[(path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex)...])
+      + ".tmp."
+    guard let handle = opendir(dir) else { return 0 }
+    defer { closedir(handle) }
+    var removed = 0
+    while let entry = readdir(handle) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      guard name.hasPrefix(prefix), let pid = pid_t(name.dropFirst(prefix.count)) else { continue }
+      if pid == getpid() || (pid > 0 && kill(pid, 0) == 0) { continue }
+      if unlink(dir + "/" + name) == 0 { removed += 1 }
+    }
+    return removed
+  }
+
   /// Creates a directory (and its parents) with `mode` if it does not exist.
   public static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws(Failure) {
     var prefix = path.hasPrefix("/") ? "" : "."
@@ -118,17 +142,17 @@ public enum SecureFile {
 
   /// The text of a file with surrounding white space removed.
   public static func text(_ bytes: [UInt8]) -> String {
-    String(decoding: bytes, as: UTF8.self).trimmingWhitespace()
+    trimmed(String(decoding: bytes, as: UTF8.self))
   }
-}
 
-extension String {
-  /// The string without leading and trailing spaces, tabs and line breaks.
-  func trimmingWhitespace() -> String {
-    let ws: Set<Character> = [" ", "\t", "\n", "\r"]
-    var s = Substring(self)
-    while let f = s.first, ws.contains(f) { s = s.dropFirst() }
-    while let l = s.last, ws.contains(l) { s = s.dropLast() }
-    return String(s)
+  /// `text` without leading and trailing spaces, tabs, CR and LF. Works on bytes, not
+  /// characters: a CRLF line end is one `Character` and would survive a character-based trim.
+  public static func trimmed(_ text: String) -> String {
+    let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+    let utf8 = text.utf8
+    guard let first = utf8.firstIndex(where: { !isSpace($0) }),
+      let last = utf8.lastIndex(where: { !isSpace($0) })
+    else { return "" }
+    return String(decoding: utf8[first...last], as: UTF8.self)
   }
 }

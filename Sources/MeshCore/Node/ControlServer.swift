@@ -8,7 +8,8 @@ import Synchronization
 /// The local control API: HTTP/1.1 with JSON on a Unix socket (mode 0660), served from its own
 /// thread so that a slow client never stalls the data path. One request per connection.
 public final class ControlServer: @unchecked Sendable {
-  /// How long a client may take to send its request.
+  /// How long a client may take to send its whole request (not per read: a client that
+  /// trickles one byte at a time must not hold the single-threaded server for longer).
   public static let requestTimeoutSeconds = 2
 
   let listener: UnixSocketListener
@@ -70,11 +71,15 @@ public final class ControlServer: @unchecked Sendable {
 
   func handle(_ stream: UnixStream) {
     defer { stream.close() }
-    try? stream.setReceiveTimeout(seconds: Double(ControlServer.requestTimeoutSeconds))
+    let deadline = SystemClock().now().adding(seconds: Double(ControlServer.requestTimeoutSeconds))
     var parser = HTTPRequestParser()
     var response: HTTPResponse
     reading: while true {
-      guard let chunk = try? stream.read(max: 4096), !chunk.isEmpty else { return }
+      let left = Double(deadline.nanoseconds &- SystemClock().now().nanoseconds) / 1e9
+      guard deadline > SystemClock().now(),
+        (try? stream.setReceiveTimeout(seconds: max(left, 0.001))) != nil,
+        let chunk = try? stream.read(max: 4096), !chunk.isEmpty
+      else { return }
       switch parser.feed(chunk) {
       case .needMore: continue
       case .complete(let request):

@@ -18,7 +18,10 @@ public struct StateDirectory: Sendable {
   public init(path: String) { self.path = path }
 
   /// Loads the private key, creating the directory and a new key at first start.
+  /// Also removes temporary files that a write interrupted by a crash left behind.
   public func loadOrCreateKey() throws(SecureFile.Failure) -> PrivateKey {
+    SecureFile.removeStaleTemporaries(of: keyPath)
+    SecureFile.removeStaleTemporaries(of: knownPeersPath)
     do {
       return try StateDirectory.readKey(keyPath)
     } catch .missing {
@@ -37,19 +40,8 @@ public struct StateDirectory: Sendable {
     } catch .missing {
       return []
     }
-    var out: [Endpoint] = []
-    for (n, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n").enumerated() {
-      let text = String(line).trimmingWhitespace()
-      if text.isEmpty || text.hasPrefix("#") { continue }
-      guard let e = Endpoint(text) else {
-        throw .malformed(knownPeersPath, "line \(n + 1): \(text) is not an IP endpoint")
-      }
-      out.append(e)
-      guard out.count <= StateDirectory.maxKnownPeers else {
-        throw .malformed(knownPeersPath, "more than \(StateDirectory.maxKnownPeers) peers")
-      }
-    }
-    return out
+    return try StateDirectory.parseKnownPeers(text: String(decoding: bytes, as: UTF8.self))
+      .mapError(path: knownPeersPath)
   }
 
   /// Replaces the remembered peers, atomically.
@@ -62,37 +54,20 @@ public struct StateDirectory: Sendable {
 
   /// Reads a base64 private key file that only its owner may read.
   public static func readKey(_ path: String) throws(SecureFile.Failure) -> PrivateKey {
-    let text = SecureFile.text(try SecureFile.read(path, requirePrivate: true))
-    guard let key = try? PrivateKey(base64: text) else {
-      throw .malformed(path, "not a base64 X25519 private key (expected 44 characters)")
-    }
-    return key
+    let text = String(decoding: try SecureFile.read(path, requirePrivate: true), as: UTF8.self)
+    return try parseKey(text: text).mapError(path: path)
   }
 
   /// Reads an allow-list: one base64 public key a line, `#` comments. An empty list is
   /// allowed (nobody may join).
   public static func readAllowedKeys(_ path: String) throws(SecureFile.Failure) -> Set<PublicKey> {
-    let bytes = try SecureFile.read(path, requirePrivate: false)
-    var keys = Set<PublicKey>()
-    for (n, line) in String(decoding: bytes, as: UTF8.self).split(separator: "\n").enumerated() {
-      let text = String(line).trimmingWhitespace()
-      if text.isEmpty || text.hasPrefix("#") { continue }
-      guard let key = try? PublicKey(base64: text) else {
-        throw .malformed(path, "line \(n + 1): not a base64 X25519 public key")
-      }
-      keys.insert(key)
-    }
-    return keys
+    let text = String(decoding: try SecureFile.read(path, requirePrivate: false), as: UTF8.self)
+    return try parseAllowedKeys(text: text).mapError(path: path)
   }
 
   /// Reads a base64 32-byte cluster secret file that only its owner may read.
   public static func readSecret(_ path: String) throws(SecureFile.Failure) -> SymmetricKey {
-    let text = SecureFile.text(try SecureFile.read(path, requirePrivate: true))
-    guard let bytes = Base64.decode(text), bytes.count == 32,
-      let key = try? SymmetricKey(bytes: bytes)
-    else {
-      throw .malformed(path, "not a base64 32-byte cluster secret (make one with meshd gen-secret)")
-    }
-    return key
+    let text = String(decoding: try SecureFile.read(path, requirePrivate: true), as: UTF8.self)
+    return try parseSecret(text: text).mapError(path: path)
   }
 }

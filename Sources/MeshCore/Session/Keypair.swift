@@ -49,7 +49,7 @@ public struct Keypair: Sendable {
 
   /// Overwrites both keys with zeros.
   mutating func wipe() {
-    for i in sendKey.indices { sendKey[i] = 0 }
-    for i in receiveKey.indices { receiveKey[i] = 0 }
+    Sodium.memzero(&sendKey)
+    Sodium.memzero(&receiveKey)
   }
 }

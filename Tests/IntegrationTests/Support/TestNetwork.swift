@@ -125,15 +125,16 @@ final class TestNetwork {
     return url
   }
 
-  /// Starts `meshd up` on `host`, with `--peer` for each of `peers`.
+  /// Starts `meshd up` on `host`, with `--peer` for each of `peers` and `extraArguments` after
+  /// the harness's own.
   @discardableResult
   func startMeshd(
     on host: NetnsHost, peers: [NetnsHost] = [], secret: URL,
-    environment: [String: String] = [:]
+    environment: [String: String] = [:], extraArguments: [String] = []
   ) throws -> MeshdProcess {
     let daemon = try MeshdProcess(
       host: host, secretFile: secret, peers: peers.map(\.meshEndpoint),
-      workDirectory: workDirectory, environment: environment)
+      workDirectory: workDirectory, environment: environment, extraArguments: extraArguments)
     daemons[host.index] = daemon
     return daemon
   }

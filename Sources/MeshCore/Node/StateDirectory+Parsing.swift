@@ -1,0 +1,96 @@
+/// Why the text of a state or configuration file is not valid; the file readers turn it into
+/// `SecureFile.Failure.malformed` with the file's path.
+public struct StateFileSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// What is wrong, without the path (`line 3: … is not an IP endpoint`).
+  public var reason: String
+
+  /// Creates an error with a reason.
+  public init(_ reason: String) { self.reason = reason }
+
+  /// The reason.
+  public var description: String { reason }
+}
+
+/// The pure parsers behind the file readers: text in, values out, no I/O. The fuzzers and unit
+/// tests call them directly.
+extension StateDirectory {
+  /// Parses a private key file: one base64 X25519 private key, surrounding white space
+  /// ignored.
+  public static func parseKey(text: String) -> Result<PrivateKey, StateFileSyntaxError> {
+    guard let key = try? PrivateKey(base64: SecureFile.trimmed(text)) else {
+      return .failure(
+        StateFileSyntaxError("not a base64 X25519 private key (expected 44 characters)"))
+    }
+    return .success(key)
+  }
+
+  /// Parses a cluster secret file: base64 of exactly 32 bytes, surrounding white space
+  /// ignored.
+  public static func parseSecret(text: String) -> Result<SymmetricKey, StateFileSyntaxError> {
+    guard let bytes = Base64.decode(SecureFile.trimmed(text)), bytes.count == 32,
+      let key = try? SymmetricKey(bytes: bytes)
+    else {
+      return .failure(
+        StateFileSyntaxError(
+          "not a base64 32-byte cluster secret (make one with meshd gen-secret)"))
+    }
+    return .success(key)
+  }
+
+  /// Parses an allow-list: one base64 public key a line, blank lines and `#` comments
+  /// ignored, at most `maxKnownPeers` keys.
+  public static func parseAllowedKeys(text: String) -> Result<Set<PublicKey>, StateFileSyntaxError>
+  {
+    var keys = Set<PublicKey>()
+    for (n, line) in lines(of: text) {
+      guard let key = try? PublicKey(base64: line) else {
+        return .failure(StateFileSyntaxError("line \(n): not a base64 X25519 public key"))
+      }
+      keys.insert(key)
+      guard keys.count <= maxKnownPeers else {
+        return .failure(StateFileSyntaxError("more than \(maxKnownPeers) keys"))
+      }
+    }
+    return .success(keys)
+  }
+
+  /// Parses a known-peers file: one IP endpoint a line, blank lines and `#` comments ignored,
+  /// at most `maxKnownPeers` entries.
+  public static func parseKnownPeers(text: String) -> Result<[Endpoint], StateFileSyntaxError> {
+    var out: [Endpoint] = []
+    for (n, line) in lines(of: text) {
+      guard let e = Endpoint(line) else {
+        return .failure(StateFileSyntaxError("line \(n): \(line) is not an IP endpoint"))
+      }
+      out.append(e)
+      guard out.count <= maxKnownPeers else {
+        return .failure(StateFileSyntaxError("more than \(maxKnownPeers) peers"))
+      }
+    }
+    return .success(out)
+  }
+
+  /// The trimmed, non-empty, non-comment lines of `text` with their 1-based numbers. Lines
+  /// end with LF; a CR before it is white space.
+  static func lines(of text: String) -> [(Int, String)] {
+    var out: [(Int, String)] = []
+    for (n, line) in text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false)
+      .enumerated()
+    {
+      let trimmed = SecureFile.trimmed(String(decoding: line, as: UTF8.self))
+      if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+      out.append((n + 1, trimmed))
+    }
+    return out
+  }
+}
+
+extension Result where Failure == StateFileSyntaxError {
+  /// The value, or `SecureFile.Failure.malformed` naming `path`.
+  func mapError(path: String) throws(SecureFile.Failure) -> Success {
+    switch self {
+    case .success(let v): return v
+    case .failure(let e): throw .malformed(path, e.reason)
+    }
+  }
+}
