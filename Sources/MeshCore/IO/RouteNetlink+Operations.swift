@@ -137,6 +137,24 @@ extension RouteNetlink {
     return true
   }
 
+  /// Removes `network` from `link` (RTM_DELADDR). Returns false, without error, if the link
+  /// did not have it.
+  @discardableResult
+  public func deleteIPv4Address(link: String, _ network: IPv4Network) throws -> Bool {
+    let index = try requireIndex(link)
+    var message = NetlinkMessageBuilder(type: Netlink.MessageType.deleteAddress, flags: 0)
+    message.appendAddressHeader(
+      family: Netlink.Family.inet, prefixLength: UInt8(network.prefixLength),
+      index: UInt32(bitPattern: index))
+    message.addAttribute(type: Netlink.AddressAttribute.local, ipv4: network.address)
+    do {
+      _ = try request(message, call: "RTM_DELADDR \(network) on \(link)")
+    } catch let error as SystemError where error.errno == EADDRNOTAVAIL || error.errno == ENOENT {
+      return false
+    }
+    return true
+  }
+
   /// The IPv4 addresses of `link`, with their prefix lengths (RTM_GETADDR dump).
   public func ipv4Addresses(link: String) throws -> [IPv4Network] {
     let index = try requireIndex(link)
