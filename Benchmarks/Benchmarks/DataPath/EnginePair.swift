@@ -46,7 +46,7 @@ struct Recorder: EngineOutput {
   }
 
   /// Ignores delivered frames.
-  mutating func deliver(_ frame: UnsafeRawBufferPointer) {}
+  mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?) {}
 
   /// Ignores events.
   mutating func event(_ event: MeshEvent) {}
@@ -69,7 +69,7 @@ struct Discard: EngineOutput {
   }
 
   /// Counts the frame.
-  mutating func deliver(_ frame: UnsafeRawBufferPointer) {
+  mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?) {
     frames &+= 1
     bytes &+= frame.count
   }
@@ -127,7 +127,7 @@ struct BatchFiller: EngineOutput {
   }
 
   /// Ignores delivered frames.
-  mutating func deliver(_ frame: UnsafeRawBufferPointer) {}
+  mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?) {}
 
   /// Ignores events.
   mutating func event(_ event: MeshEvent) {}
