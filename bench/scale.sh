@@ -237,7 +237,7 @@ main() {
   {
     echo "# meshd scale benchmark"
     echo
-    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(basename "$MESHD") $("$MESHD" --version 2>/dev/null || echo '') from $MESHD;"
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, meshd binary $MESHD;"
     echo "every host started with \`--peer\` host 1 only, \`--log-level warning\`; steady state over ${STEADY_SECONDS} s."
     echo "Targets (reported, not enforced): 40 hosts converge within 30 s; RSS <= 40 MB per daemon."
     echo
