@@ -73,6 +73,23 @@ struct StatusViewTests {
     #expect(status.totalDrops == 15)
   }
 
+  @Test("decodes routes, members and mac_table_size")
+  func decodesRoutes() throws {
+    let json = """
+      {"peer_id":"0000000000000001","members":3,"mac_table_size":2,"peers":[],
+       "routes":[{"peer_id":"0000000000000002","nickname":"b","next_hop":"0000000000000002",
+         "hops":1,"connection":"direct"},
+        {"peer_id":"0000000000000003","nickname":"c","next_hop":"0000000000000002",
+         "hops":2,"connection":"relayed"}]}
+      """
+    let status = try StatusView.decode(json)
+    #expect(status.members == 3 && status.macTableSize == 2)
+    #expect(status.route(to: "0000000000000002")?.isDirect == true)
+    let relayed = try #require(status.route(to: "0000000000000003"))
+    #expect(relayed.isRelayed && relayed.hops == 2 && relayed.nextHop == "0000000000000002")
+    #expect(status.route(to: "0000000000000009") == nil)
+  }
+
   @Test("a non-JSON document is an error that shows the text")
   func rejectsGarbage() {
     #expect(throws: HarnessError.self) { try StatusView.decode("not json") }

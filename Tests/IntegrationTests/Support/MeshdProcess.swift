@@ -30,7 +30,7 @@ final class MeshdProcess {
     stateDirectory = workDirectory.appendingPathComponent("state\(host.index)")
     var args = [
       meshd, "up", "--bridge", NetnsHost.bridge, "--secret-file", secretFile.path,
-      "--listen", host.meshEndpoint, "--state-dir", stateDirectory.path,
+      "--listen", host.listenEndpoint, "--state-dir", stateDirectory.path,
       "--socket", socket.path,
     ]
     for peer in peers { args += ["--peer", peer] }
@@ -73,6 +73,22 @@ final class MeshdProcess {
     process = try MeshdProcess.launch(
       host: host, arguments: arguments, environment: environment,
       logURL: logDirectory.appendingPathComponent("meshd\(host.index).\(generation).log"))
+  }
+
+  /// Runs a control-socket client command (`connect HOST:PORT`, `forget HOST:PORT`, …)
+  /// against this daemon, inside its namespace, and returns its result.
+  func control(_ command: [String]) throws -> Shell.Result {
+    let meshd = try IntegrationEnvironment.meshdBinary()
+    return try host.run([meshd] + command + ["--socket", socket.path], timeout: 10)
+  }
+
+  /// The endpoints in the state directory's `known-peers` file (empty if it does not exist).
+  func knownPeers() -> [String] {
+    let url = stateDirectory.appendingPathComponent("known-peers")
+    guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+    return text.split(separator: "\n").map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
   }
 
   /// Runs `meshd status --json` against this daemon's socket and decodes it.

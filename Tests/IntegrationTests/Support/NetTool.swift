@@ -2,7 +2,7 @@ import Foundation
 
 /// A small Python traffic tool, written into a test network's work directory and run inside
 /// namespaces: a TCP sink that prints the SHA-256 of what it received, a (rate-limited) TCP
-/// sender, and a UDP garbage generator.
+/// sender, a UDP garbage generator, and a raw Ethernet broadcast sender.
 enum NetTool {
   /// The file name of the script inside a work directory.
   static let fileName = "nettool.py"
@@ -25,7 +25,7 @@ enum NetTool {
 
   /// The script.
   static let source = #"""
-    import argparse, hashlib, os, random, socket, sys, time
+    import argparse, hashlib, os, random, socket, struct, sys, time
 
     def recv_sha(a):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -97,6 +97,16 @@ enum NetTool {
                 time.sleep(0.002)
         print("SENT %d" % sent, flush=True)
 
+    def send_ether(a):
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((a.iface, 0))
+        with open("/sys/class/net/%s/address" % a.iface) as f:
+            src = bytes.fromhex(f.read().strip().replace(":", ""))
+        frame = b"\xff" * 6 + src + struct.pack("!H", a.ethertype) + bytes.fromhex(a.payload_hex)
+        frame += b"\0" * max(0, 60 - len(frame))
+        s.send(frame)
+        print("SENT %d" % len(frame), flush=True)
+
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("recv-sha")
@@ -118,6 +128,11 @@ enum NetTool {
     g.add_argument("--count", type=int, default=20000)
     g.add_argument("--seed", type=int, default=1)
     g.set_defaults(fn=udp_garbage)
+    e = sub.add_parser("send-ether")
+    e.add_argument("--iface", required=True)
+    e.add_argument("--ethertype", type=lambda v: int(v, 0), default=0x88B5)
+    e.add_argument("--payload-hex", required=True)
+    e.set_defaults(fn=send_ether)
     a = p.parse_args()
     a.fn(a)
     """#

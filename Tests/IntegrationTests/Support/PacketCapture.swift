@@ -33,9 +33,14 @@ final class PacketCapture {
   }
 
   /// The number of captured packets matching a tcpdump `filter` expression.
+  ///
+  /// Counts only the lines that start a packet: for protocols it cannot decode (an unknown
+  /// ethertype, say) tcpdump adds indented hex-dump lines under the packet's line.
   func count(matching filter: [String]) throws -> Int {
     let result = try Shell.run(["tcpdump", "-r", file.path, "-n"] + filter, timeout: 60)
     guard result.succeeded else { throw HarnessError("reading \(file.path) failed:\n\(result)") }
-    return result.stdout.split(separator: "\n").count
+    return result.stdout.split(separator: "\n").filter { line in
+      line.first.map { !$0.isWhitespace } ?? false
+    }.count
   }
 }

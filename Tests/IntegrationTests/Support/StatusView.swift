@@ -87,6 +87,48 @@ struct StatusView: Decodable, Sendable {
     }
   }
 
+  /// One entry of `routes`: how this host reaches a member of the mesh.
+  struct Route: Decodable, Sendable {
+    /// The `connection` value of a member reached over its own session.
+    static let directConnection = "direct"
+    /// The `connection` value of a member reached through another host.
+    static let relayedConnection = "relayed"
+
+    /// The member's peer ID.
+    var peerID: String?
+    /// The member's nickname, from its gossiped record.
+    var nickname: String?
+    /// The neighbour that frames for the member go to (the member itself when direct).
+    var nextHop: String?
+    /// Hops on the route; 1 when direct.
+    var hops: Int?
+    /// `direct` or `relayed`.
+    var connection: String?
+
+    enum CodingKeys: String, CodingKey {
+      case peerID = "peer_id"
+      case nickname
+      case nextHop = "next_hop"
+      case hops
+      case connection
+    }
+
+    /// Decodes leniently: a field of an unexpected type reads as nil.
+    init(from decoder: any Decoder) throws {
+      let c = try decoder.container(keyedBy: CodingKeys.self)
+      peerID = try? c.decodeIfPresent(String.self, forKey: .peerID)
+      nickname = try? c.decodeIfPresent(String.self, forKey: .nickname)
+      nextHop = try? c.decodeIfPresent(String.self, forKey: .nextHop)
+      hops = StatusView.integer(c, .hops)
+      connection = try? c.decodeIfPresent(String.self, forKey: .connection)
+    }
+
+    /// Whether the member is reached over its own session.
+    var isDirect: Bool { connection == Route.directConnection }
+    /// Whether the member is reached through another host.
+    var isRelayed: Bool { connection == Route.relayedConnection }
+  }
+
   /// This daemon's peer ID.
   var peerID: String?
   /// This daemon's hostname.
@@ -103,6 +145,12 @@ struct StatusView: Decodable, Sendable {
   var peers: [Peer]
   /// Daemon-wide drop counters (`mac1`, `malformed`, …).
   var drops: [String: Int]
+  /// Every member this host can reach, direct or relayed.
+  var routes: [Route]
+  /// Hosts in the gossiped topology, this host included.
+  var members: Int?
+  /// Learned MAC addresses.
+  var macTableSize: Int?
 
   enum CodingKeys: String, CodingKey {
     case peerID = "peer_id"
@@ -113,6 +161,9 @@ struct StatusView: Decodable, Sendable {
     case tap
     case peers
     case drops
+    case routes
+    case members
+    case macTableSize = "mac_table_size"
   }
 
   /// Decodes leniently: a field of an unexpected type reads as nil (or empty).
@@ -126,6 +177,9 @@ struct StatusView: Decodable, Sendable {
     tap = try? c.decodeIfPresent(String.self, forKey: .tap)
     peers = (try? c.decodeIfPresent([Peer].self, forKey: .peers)) ?? []
     drops = StatusView.counters(c, .drops)
+    routes = (try? c.decodeIfPresent([Route].self, forKey: .routes)) ?? []
+    members = StatusView.integer(c, .members)
+    macTableSize = StatusView.integer(c, .macTableSize)
   }
 
   /// Decodes a status document, with the raw text in the error if it is not JSON at all.
@@ -144,6 +198,17 @@ struct StatusView: Decodable, Sendable {
   func peer(id: String?) -> Peer? {
     guard let id else { return nil }
     return peers.first { $0.peerID == id }
+  }
+
+  /// The route to the member with this peer ID, if listed.
+  func route(to id: String?) -> Route? {
+    guard let id else { return nil }
+    return routes.first { $0.peerID == id }
+  }
+
+  /// Whether the peer with this peer ID is listed with an established session.
+  func isEstablished(with id: String?) -> Bool {
+    peer(id: id)?.isEstablished == true
   }
 
   /// The first peer whose endpoint host is `host`, if listed.

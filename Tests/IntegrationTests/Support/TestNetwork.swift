@@ -1,12 +1,16 @@
 import Foundation
 import Synchronization
 
-/// A disposable set of namespace hosts on one underlay segment.
+/// A disposable set of namespace hosts on one or more underlay segments.
 ///
-/// Topology: a "switch" namespace `<id>sw` holds a bridge `mshsw0`; every host namespace
-/// `<id>h<i>` is joined to it by a veth pair (`mshu0` in the host, `mshp<i>` in the switch).
-/// All names start with `mshit<pid>`, and nothing is created in the caller's namespace: the
-/// veth pairs are created inside the switch namespace.
+/// Topology: a "switch" namespace `<id>sw` holds one bridge per underlay segment (`mshsw0` for
+/// segment 1, `mshsw1` for segment 2, …); every host namespace `<id>h<i>` is joined to the
+/// bridge of each of its segments by a veth pair (`mshu<k-1>` in the host, `mshp<i>` in the
+/// switch for segment 1, `mshp<i>s<k>` for segment k > 1). Segments are separate L2 domains
+/// with no router between them: a host on two segments has `net.ipv4.ip_forward=0` (the
+/// default of a new namespace), so only meshd can carry traffic across. All names start with
+/// `mshit<pid>`, and nothing is created in the caller's namespace: the veth pairs are created
+/// inside the switch namespace.
 ///
 /// `shutdown()` (also run by `deinit`) stops every process the network started, by PID, deletes
 /// its namespaces and removes its work directory (kept when `MESHD_IT_KEEP=1`).
@@ -43,7 +47,10 @@ final class TestNetwork {
   private var isShutDown = false
 
   /// Creates `hostCount` hosts; with `bridges`, runs `meshd create-bridge` in each.
-  init(hostCount: Int, bridges: Bool = true) throws {
+  ///
+  /// `segments` says which underlay segments host `i` (1-based) is attached to; by default
+  /// every host is on segment 1 (`192.0.2.0/24`) only.
+  init(hostCount: Int, bridges: Bool = true, segments: (Int) -> [Int] = { _ in [1] }) throws {
     _ = TestNetwork.staleCleanup
     let n = TestNetwork.counter.add(1, ordering: .relaxed).newValue
     id = "mshit\(getpid())x\(n)"
@@ -53,7 +60,8 @@ final class TestNetwork {
       at: workDirectory, withIntermediateDirectories: true,
       attributes: [.posixPermissions: 0o700])
     do {
-      try build(hostCount: hostCount, bridges: bridges)
+      let layout = (1...max(hostCount, 1)).map(segments)
+      try build(hostCount: hostCount, bridges: bridges, layout: layout)
     } catch {
       shutdown()
       throw error
@@ -62,28 +70,39 @@ final class TestNetwork {
 
   deinit { shutdown() }
 
-  private func build(hostCount: Int, bridges: Bool) throws {
+  private func build(hostCount: Int, bridges: Bool, layout: [[Int]]) throws {
     let ip = try IntegrationEnvironment.ip()
     let sw = switchNamespace
     try addNamespace(sw)
-    try Shell.run([ip, "-n", sw, "link", "add", "mshsw0", "type", "bridge", "stp_state", "0"])
-      .check()
-    try Shell.run([ip, "-n", sw, "link", "set", "mshsw0", "up"]).check()
-    for i in 1...hostCount {
-      let host = NetnsHost(namespace: "\(id)h\(i)", index: i)
-      try addNamespace(host.namespace)
-      let port = "mshp\(i)"
-      try Shell.run([
-        ip, "-n", sw, "link", "add", port, "type", "veth", "peer", "name",
-        NetnsHost.underlayDevice, "netns", host.namespace,
-      ]).check()
-      try Shell.run([ip, "-n", sw, "link", "set", port, "master", "mshsw0", "up"]).check()
-      try Shell.run([
-        ip, "-n", host.namespace, "addr", "add", "\(host.underlayIP)/24", "dev",
-        NetnsHost.underlayDevice,
-      ]).check()
-      try Shell.run([ip, "-n", host.namespace, "link", "set", NetnsHost.underlayDevice, "up"])
+    for segment in Set(layout.joined()).sorted() {
+      guard NetnsHost.isValid(segment: segment) else {
+        throw HarnessError("no underlay segment \(segment)")
+      }
+      let bridge = TestNetwork.switchBridge(segment: segment)
+      try Shell.run([ip, "-n", sw, "link", "add", bridge, "type", "bridge", "stp_state", "0"])
         .check()
+      try Shell.run([ip, "-n", sw, "link", "set", bridge, "up"]).check()
+    }
+    for i in 1...hostCount {
+      let host = NetnsHost(namespace: "\(id)h\(i)", index: i, segments: layout[i - 1])
+      try addNamespace(host.namespace)
+      for segment in host.segments {
+        let port = TestNetwork.switchPort(host: i, segment: segment)
+        let device = NetnsHost.underlayDevice(segment: segment)
+        try Shell.run([
+          ip, "-n", sw, "link", "add", port, "type", "veth", "peer", "name", device, "netns",
+          host.namespace,
+        ]).check()
+        try Shell.run([
+          ip, "-n", sw, "link", "set", port, "master", TestNetwork.switchBridge(segment: segment),
+          "up",
+        ]).check()
+        try Shell.run([
+          ip, "-n", host.namespace, "addr", "add", "\(host.underlayIP(segment: segment))/24",
+          "dev", device,
+        ]).check()
+        try Shell.run([ip, "-n", host.namespace, "link", "set", device, "up"]).check()
+      }
       hosts.append(host)
     }
     if bridges {
@@ -106,6 +125,23 @@ final class TestNetwork {
     try Shell.run([ip, "-n", name, "link", "set", "lo", "up"]).check()
   }
 
+  /// The switch namespace's bridge for `segment` (`mshsw0` for segment 1).
+  static func switchBridge(segment: Int) -> String { "mshsw\(segment - 1)" }
+
+  /// The switch-side veth end of host `host` on `segment` (`mshp<i>`, or `mshp<i>s<k>`).
+  static func switchPort(host: Int, segment: Int) -> String {
+    segment == 1 ? "mshp\(host)" : "mshp\(host)s\(segment)"
+  }
+
+  /// Brings the switch side of `host`'s link on `segment` down or up: a cable cut that the
+  /// host itself does not see (its own interface stays up).
+  func setLink(of host: NetnsHost, segment: Int = 1, up: Bool) throws {
+    try Shell.run([
+      try IntegrationEnvironment.ip(), "-n", switchNamespace, "link", "set",
+      TestNetwork.switchPort(host: host.index, segment: segment), up ? "up" : "down",
+    ]).check()
+  }
+
   /// Host number `index` (1-based).
   func host(_ index: Int) -> NetnsHost { hosts[index - 1] }
 
@@ -125,16 +161,22 @@ final class TestNetwork {
     return url
   }
 
-  /// Starts `meshd up` on `host`, with `--peer` for each of `peers` and `extraArguments` after
-  /// the harness's own.
+  /// Starts `meshd up` on `host`, with `--peer` for each of `peers` (each peer's address on
+  /// the first segment it shares with `host`) and any `extraArguments`.
   @discardableResult
   func startMeshd(
     on host: NetnsHost, peers: [NetnsHost] = [], secret: URL,
     environment: [String: String] = [:], extraArguments: [String] = []
   ) throws -> MeshdProcess {
+    let endpoints = try peers.map { peer in
+      guard let endpoint = peer.endpoint(reachableFrom: host) else {
+        throw HarnessError("\(peer) shares no underlay segment with \(host)")
+      }
+      return endpoint
+    }
     let daemon = try MeshdProcess(
-      host: host, secretFile: secret, peers: peers.map(\.meshEndpoint),
-      workDirectory: workDirectory, environment: environment, extraArguments: extraArguments)
+      host: host, secretFile: secret, peers: endpoints, workDirectory: workDirectory,
+      environment: environment, extraArguments: extraArguments)
     daemons[host.index] = daemon
     return daemon
   }
@@ -192,6 +234,43 @@ final class TestNetwork {
       throw HarnessError(
         "\(a) and \(b) did not both report an established session within \(timeout) s\n"
           + diagnostics())
+    }
+  }
+
+  /// Polls until every host in `group` lists every other one as an established peer (matched
+  /// by peer ID); throws with diagnostics otherwise. Returns the seconds it took.
+  @discardableResult
+  func requireFullMesh(_ group: [NetnsHost], timeout: Double = 30) async throws -> Double {
+    let start = Date()
+    var ids: [Int: String] = [:]
+    let ok = await waitUntil(timeout: timeout, interval: 0.25) {
+      var views: [Int: StatusView] = [:]
+      for host in group {
+        guard let view = try? status(host), let id = view.peerID else { return false }
+        views[host.index] = view
+        ids[host.index] = id
+      }
+      return group.allSatisfy { host in
+        group.allSatisfy { other in
+          other.index == host.index || views[host.index]!.isEstablished(with: ids[other.index])
+        }
+      }
+    }
+    if !ok {
+      throw HarnessError(
+        "hosts \(group.map(\.index)) did not all establish direct sessions with each other "
+          + "within \(timeout) s\n\(diagnostics())")
+    }
+    return Date().timeIntervalSince(start)
+  }
+
+  /// Requires that every ordered pair of hosts in `group` gets a ping answer over the overlay
+  /// within `timeout` seconds each.
+  func requirePingMatrix(_ group: [NetnsHost], timeout: Double = 10) async throws {
+    for from in group {
+      for to in group where to.index != from.index {
+        try await requirePing(from: from, to: to.overlayIP, timeout: timeout)
+      }
     }
   }
 

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+
+extension MeshIntegration {
+  /// Relay: two hosts on separate underlay segments reach each other through a third host on
+  /// both, which does no IP forwarding.
+  @Suite("Mesh: relay")
+  struct MeshRelayTests {
+    @Test("A (segment 1) and C (segment 2) ping through B; A's route to C is relayed via B")
+    func relayAcrossSegments() async throws {
+      let net = try TestNetwork(hostCount: 3) { [[1], [1, 2], [2]][$0 - 1] }
+      defer { net.shutdown() }
+      let (a, b, c) = (net.host(1), net.host(2), net.host(3))
+
+      // The underlay really is split: B does not route, and A has no way to C's address.
+      let forwarding = try b.run(["sysctl", "-n", "net.ipv4.ip_forward"]).check().stdout
+      #expect(
+        forwarding.trimmingCharacters(in: .whitespacesAndNewlines) == "0",
+        "B must not forward IP between the segments: ip_forward=\(forwarding)")
+      #expect(!a.ping(c.underlayIP(segment: 2)), "A must not reach C's underlay address")
+
+      let secret = try net.makeSecretFile()
+      try net.startMeshd(on: b, secret: secret)
+      try net.startMeshd(on: a, peers: [b], secret: secret)
+      try net.startMeshd(on: c, peers: [b], secret: secret)
+
+      try await net.requirePing(from: a, to: c.overlayIP, timeout: 25)
+      try await net.requirePing(from: c, to: a.overlayIP, timeout: 10)
+      #expect(a.ping(c.overlayIP, count: 3), "repeated pings A→C over the relay")
+
+      let idB = try net.status(b).peerID
+      let idC = try net.status(c).peerID
+      let idA = try net.status(a).peerID
+      let statusA = try net.status(a)
+      let routeAC = try #require(
+        statusA.route(to: idC), "A has a route to C\n\(net.diagnostics())")
+      #expect(routeAC.isRelayed, "A reaches C relayed: \(routeAC)")
+      #expect(routeAC.nextHop == idB, "A's next hop to C is B (\(idB ?? "nil")): \(routeAC)")
+      #expect(routeAC.hops == 2, "A→B→C is two hops: \(routeAC)")
+      #expect(!statusA.isEstablished(with: idC), "A cannot have a direct session with C")
+      #expect(statusA.route(to: idB)?.isDirect == true, "A reaches B directly")
+      #expect(statusA.members == 3, "A's topology holds all three hosts")
+
+      let routeCA = try #require(try net.status(c).route(to: idA), "C has a route to A")
+      #expect(routeCA.isRelayed && routeCA.nextHop == idB, "C reaches A relayed via B")
+    }
+  }
+}
