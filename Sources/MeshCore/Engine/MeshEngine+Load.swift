@@ -4,8 +4,9 @@
 /// that its sender receives at its source address, WireGuard's cookie), else it is answered
 /// with a cookie reply and dropped; and each source address gets a rate limit.
 extension MeshEngine {
-  /// The most handshake messages waiting.
-  public static let handshakeQueueCapacity = 256
+  /// The most handshake messages waiting (WireGuard's bound). A host joining a mesh of
+  /// hundreds gets an initiation from every member at once; that is not an attack.
+  public static let handshakeQueueCapacity = 4096
   /// How many queued handshakes one call of `processHandshakes` works through.
   public static let handshakesPerTurn = 16
 
@@ -31,7 +32,7 @@ extension MeshEngine {
     guard handshakeQueue.count < MeshEngine.handshakeQueueCapacity else {
       return drops.count(.handshakeQueueFull)
     }
-    if isUnderLoad {
+    if isUnderLoad, !answersOurInitiation(datagram) {
       guard cookieChecker.verifyMac2(datagram, source: source, now: now) else {
         sendCookieReply(to: datagram, from: source, secretIndex: secretIndex, now: now, out: &out)
         return drops.count(.cookieRequired)
@@ -40,6 +41,16 @@ extension MeshEngine {
     }
     handshakeQueue.append(
       QueuedHandshake(bytes: Array(datagram), source: source, secretIndex: secretIndex))
+  }
+
+  /// Whether `datagram` is a response to an initiation we sent: those are let through under
+  /// load (they still passed mac1), since we asked for them.
+  func answersOurInitiation(_ datagram: UnsafeRawBufferPointer) -> Bool {
+    guard datagram[0] == WireMessageType.handshakeResponse.rawValue, datagram.count >= 12 else {
+      return false
+    }
+    let receiver = datagram.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian
+    return initiations[receiver] != nil
   }
 
   /// Works through up to `handshakesPerTurn` queued handshakes.

@@ -41,7 +41,7 @@ struct EngineLoadTests {
     #expect(net.outputs[b]!.sent.count == 1 && net.outputs[b]!.sent[0].bytes[0] == 3)
     // From here on the network runs: A takes the cookie, retries with mac2, gets in.
     net.run()
-    net.advance(3)
+    net.advance(10)  // the queue drains `handshakesPerTurn` a turn
     #expect(net.established(a, b))
   }
 
@@ -66,7 +66,7 @@ struct EngineLoadTests {
     // Members under load without cookies: everything past the threshold gets cookie replies,
     // and the queue never grows past its bound.
     overload(&net, b, with: material, count: 2000)
-    #expect(net.status(b).drops[.cookieRequired] > 1900)
+    #expect(net.status(b).drops[.cookieRequired] >= 2000 - MeshEngine.handshakeQueueCapacity / 8)
     #expect(net.status(b).drops[.handshakeQueueFull] == 0)
   }
 }
