@@ -10,6 +10,8 @@ let package = Package(
     .executable(name: "embed-mesh", targets: ["EmbedMesh"]),
     .executable(name: "FuzzDatagram", targets: ["FuzzDatagram"]),
     .executable(name: "FuzzHandshake", targets: ["FuzzHandshake"]),
+    .executable(name: "FuzzGossip", targets: ["FuzzGossip"]),
+    .executable(name: "mesh-sim", targets: ["MeshSim"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -57,6 +59,17 @@ let package = Package(
       name: "FuzzHandshake",
       dependencies: ["MeshCore"],
       path: "Fuzz/FuzzHandshake"
+    ),
+    .executableTarget(
+      name: "FuzzGossip",
+      dependencies: ["MeshCore"],
+      path: "Fuzz/FuzzGossip",
+      exclude: ["corpus"]
+    ),
+    .executableTarget(
+      name: "MeshSim",
+      dependencies: ["MeshCore"],
+      path: "Benchmarks/MeshSim"
     ),
     .testTarget(
       name: "MeshCoreTests",

@@ -38,7 +38,8 @@ struct GossipCodecTests {
       var random = SeededRandom(seed: 400 + UInt64(seed))
       var records: [PeerRecord] = []
       for _ in 0..<(1 + random.below(40)) {
-        let size = random.chance(0.2) ? random.below(MeshLimits.maxConnections + 1) : random.below(20)
+        let size =
+          random.chance(0.2) ? random.below(MeshLimits.maxConnections + 1) : random.below(20)
         records.append(bigRecord(&random, connections: size))
       }
       let messages = GossipMessage.pack(records)
@@ -69,8 +70,10 @@ struct GossipCodecTests {
 
   @Test func otherMessagesRoundTrip() throws {
     var random = SeededRandom(seed: 3)
-    let entries = (0..<500).map { _ in DigestEntry(id: PeerID(rawValue: random.next64()), version: 1) }
-      .sorted { $0.id < $1.id }
+    let entries = (0..<500).map { _ in
+      DigestEntry(id: PeerID(rawValue: random.next64()), version: 1)
+    }
+    .sorted { $0.id < $1.id }
     let chunks = DigestChunk.chunks(
       mode: .versions, lower: PeerID(rawValue: 0), upper: PeerID(rawValue: .max), entries: entries)
     var rebuilt: [DigestEntry] = []
@@ -81,7 +84,9 @@ struct GossipCodecTests {
       rebuilt += chunk.entries
     }
     #expect(rebuilt == entries)
-    for (a, b) in zip(chunks, chunks.dropFirst()) { #expect(a.upper.rawValue &+ 1 == b.lower.rawValue) }
+    for (a, b) in zip(chunks, chunks.dropFirst()) {
+      #expect(a.upper.rawValue &+ 1 == b.lower.rawValue)
+    }
     let ids = entries.map(\.id)
     for request in GossipMessage.requests(ids) {
       let bytes = try request.encode()

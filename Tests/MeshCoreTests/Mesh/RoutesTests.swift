@@ -20,7 +20,8 @@ struct RoutesTests {
     for seed in 0..<40 {
       var random = SeededRandom(seed: 100 + UInt64(seed))
       let keys = MeshFixtures.keys(2 + random.below(59), &random)
-      let records = MeshFixtures.graph(keys, density: 0.02 + 0.3 * Double(random.below(10)) / 10, &random)
+      let records = MeshFixtures.graph(
+        keys, density: 0.02 + 0.3 * Double(random.below(10)) / 10, &random)
       let ids = records.map(\.id)
       // Each host holds the records merged in its own order.
       var routes: [PeerID: Routes] = [:]
@@ -54,7 +55,8 @@ struct RoutesTests {
     for seed in 0..<40 {
       var random = SeededRandom(seed: 200 + UInt64(seed))
       let keys = MeshFixtures.keys(2 + random.below(59), &random)
-      let records = MeshFixtures.graph(keys, density: 0.02 + 0.3 * Double(random.below(10)) / 10, &random)
+      let records = MeshFixtures.graph(
+        keys, density: 0.02 + 0.3 * Double(random.below(10)) / 10, &random)
       let ids = records.map(\.id)
       let topology = Topology(records)
       // Every host computes its children from its own copy, merged in its own order.
