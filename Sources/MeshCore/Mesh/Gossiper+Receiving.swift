@@ -29,9 +29,11 @@ extension Gossiper {
       for segment in segments { accept(segment, from: from, now: now) }
       if pushAllowed(now: now) { push(now: now, into: &out) }
     case .summary(let summary):
-      for bucket in topology.differingBuckets(summary) {
+      let differing = topology.differingBuckets(summary)
+      let byBucket = topology.digest(buckets: Set(differing))
+      for bucket in differing {
         let range = DigestSummary.range(of: bucket)
-        let entries = topology.digest(in: range)
+        let entries = byBucket[bucket] ?? []
         for chunk in DigestChunk.chunks(
           mode: summary.mode, lower: range.lowerBound, upper: range.upperBound, entries: entries)
         {

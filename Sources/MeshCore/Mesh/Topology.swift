@@ -86,6 +86,20 @@ public struct Topology: Sendable, Equatable {
     return out.sorted { $0.id < $1.id }
   }
 
+  /// The digest entries of the given summary buckets, ascending per bucket, in one pass.
+  public func digest(buckets: Set<Int>) -> [Int: [DigestEntry]] {
+    var out: [Int: [DigestEntry]] = [:]
+    guard !buckets.isEmpty else { return out }
+    for (id, version) in versions {
+      let bucket = DigestSummary.bucket(of: id)
+      if buckets.contains(bucket) {
+        out[bucket, default: []].append(DigestEntry(id: id, version: version))
+      }
+    }
+    for bucket in out.keys { out[bucket]!.sort { $0.id < $1.id } }
+    return out
+  }
+
   /// The one-message fingerprint of the digest; see `DigestSummary`.
   public func summary(mode: DigestMode) -> DigestSummary {
     DigestSummary(
