@@ -94,8 +94,11 @@ extension Gossiper {
       publish(next, now: now)
       return
     }
-    if let held = topology[record.id] {
-      if held.version > record.version || Self.matches(segment, held) {
+    if let heldVersion = topology.version(of: record.id) {
+      // Compare versions first: copying the held record out of the topology is not free.
+      if heldVersion > record.version
+        || (heldVersion == record.version && Self.matches(segment, topology[record.id]!))
+      {
         stats.staleSegments += 1
         return
       }

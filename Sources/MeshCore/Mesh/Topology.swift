@@ -41,6 +41,9 @@ public struct Topology: Sendable, Equatable {
   /// The record of `id`, if known.
   public subscript(id: PeerID) -> PeerRecord? { records[id] }
 
+  /// The version held for `id`, if any (cheaper than fetching the record).
+  public func version(of id: PeerID) -> UInt64? { versions[id] }
+
   /// Merges `record`; returns whether the topology changed. The record replaces the one held
   /// for its ID when it `supersedes` it; it is refused when invalid (see
   /// `PeerRecord.validate()`) or when it is a new ID and the topology is full.
