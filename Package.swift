@@ -13,6 +13,8 @@ let package = Package(
     .executable(name: "FuzzControl", targets: ["FuzzControl"]),
     .executable(name: "FuzzConfig", targets: ["FuzzConfig"]),
     .executable(name: "FuzzNetlink", targets: ["FuzzNetlink"]),
+    .executable(name: "FuzzGossip", targets: ["FuzzGossip"]),
+    .executable(name: "mesh-sim", targets: ["MeshSim"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -81,6 +83,17 @@ let package = Package(
       dependencies: ["MeshCore"],
       path: "Fuzz/FuzzNetlink",
       exclude: ["corpus"]
+    ),
+    .executableTarget(
+      name: "FuzzGossip",
+      dependencies: ["MeshCore"],
+      path: "Fuzz/FuzzGossip",
+      exclude: ["corpus"]
+    ),
+    .executableTarget(
+      name: "MeshSim",
+      dependencies: ["MeshCore"],
+      path: "Benchmarks/MeshSim"
     ),
     .testTarget(
       name: "MeshCoreTests",

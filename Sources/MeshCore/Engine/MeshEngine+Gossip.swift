@@ -17,7 +17,7 @@ extension MeshEngine {
   mutating func tickGossip(now: MeshInstant, out: inout some EngineOutput) {
     if localRecordDirty {
       localRecordDirty = false
-      try? gossiper.setLocal(localRecord())
+      try? gossiper.setLocal(localRecord(), now: now)
     }
     let neighbors = peers.values.filter { $0.isUp && $0.current != nil }.map(\.id)
     let messages = gossiper.tick(now: now, neighbors: neighbors, random: &random)

@@ -48,10 +48,11 @@ struct ByteReader {
   /// A little-endian 64-bit value.
   mutating func le64() throws(WireError) -> UInt64 {
     guard remaining >= 8 else { throw .truncated }
-    var value: UInt64 = 0
-    for index in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + index]) }
+    let at = offset
     offset += 8
-    return value
+    return bytes.withUnsafeBytes {
+      UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+    }
   }
 
   /// `count` bytes, copied.
@@ -68,6 +69,12 @@ struct ByteReader {
 }
 
 extension Array where Element == UInt8 {
+  /// Appends a little-endian 64-bit value in one copy (record encoding is the hot path of a
+  /// large mesh's gossip).
+  mutating func appendWordLE(_ value: UInt64) {
+    Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+  }
+
   /// Appends a big-endian 32-bit value.
   mutating func appendBE32(_ value: UInt32) {
     for shift in stride(from: 24, through: 0, by: -8) {

@@ -26,12 +26,14 @@ extension Gossiper {
     var out: [Outgoing] = []
     switch message {
     case .records(let segments):
-      for segment in segments { accept(segment, from: from) }
+      for segment in segments { accept(segment, from: from, now: now) }
       if pushAllowed(now: now) { push(now: now, into: &out) }
     case .summary(let summary):
-      for bucket in topology.differingBuckets(summary) {
+      let differing = topology.differingBuckets(summary)
+      let byBucket = topology.digest(buckets: Set(differing))
+      for bucket in differing {
         let range = DigestSummary.range(of: bucket)
-        let entries = topology.digest(in: range)
+        let entries = byBucket[bucket] ?? []
         for chunk in DigestChunk.chunks(
           mode: summary.mode, lower: range.lowerBound, upper: range.upperBound, entries: entries)
         {
@@ -81,7 +83,7 @@ extension Gossiper {
 
   /// Takes one received segment: ignores stale ones and duplicates of the record held, feeds
   /// the rest to reassembly and merges each completed record.
-  mutating func accept(_ segment: RecordSegment, from: PeerID) {
+  mutating func accept(_ segment: RecordSegment, from: PeerID, now: MeshInstant) {
     let record = segment.record
     if record.id == id {
       // Our own ID: an echo is fine; anything newer or different is an older incarnation of
@@ -89,25 +91,29 @@ extension Gossiper {
       if record.version < local.version || Self.matches(segment, local) { return }
       var next = local
       next.version = max(record.version, local.version) &+ 1
-      publish(next)
+      publish(next, now: now)
       return
     }
-    if let held = topology[record.id] {
-      if held.version > record.version || Self.matches(segment, held) {
+    if let heldVersion = topology.version(of: record.id) {
+      // Compare versions first: copying the held record out of the topology is not free.
+      if heldVersion > record.version
+        || (heldVersion == record.version && Self.matches(segment, topology[record.id]!))
+      {
         stats.staleSegments += 1
         return
       }
     }
     guard let whole = reassembly.add(segment) else { return }
-    merge(whole, from: from)
+    merge(whole, from: from, now: now)
   }
 
   /// Merges a whole record received from `from`; queues it for the next push and raises events.
-  mutating func merge(_ record: PeerRecord, from: PeerID) {
+  mutating func merge(_ record: PeerRecord, from: PeerID, now: MeshInstant) {
     let before = topology[record.id]
     guard topology.merge(record) else { return }
     stats.recordsMerged += 1
-    dirty[record.id] = .some(from)
+    relay[record.id] = from
+    if relayDue == nil { relayDue = now.adding(seconds: configuration.relayDelay) }
     if let before {
       if before.endpoints != record.endpoints, !record.departed {
         raise(.endpointsChanged(record.id, endpoints: record.endpoints))

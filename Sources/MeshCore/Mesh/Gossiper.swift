@@ -6,15 +6,17 @@
 /// inside the sessions, and `takeEvents()`. No I/O, no clock, no global randomness.
 ///
 /// Dissemination:
-/// - Push, coalesced: a changed record (local, or merged from a neighbour) is pushed at once,
-///   but at most one push round runs per `pushInterval`; changes in between wait for the next
-///   round and go out together. A record not newer than the one held is never re-pushed.
+/// - Push, coalesced: this host's own changed record is pushed once it settles (`localSettle`,
+///   at most `localMaxDelay`), at most one push round per `pushInterval`. Records merged from
+///   neighbours are relayed in coalesced rounds `relayDelay` after the first of them arrived.
+///   A record not newer than the one held is never re-pushed.
 /// - Neighbour elimination: the origin pushes its own record to all its neighbours. A host
 ///   forwarding someone else's record skips the neighbour it came from, the origin, the
 ///   origin's listed connections (the origin sent it to them) and the sender's listed
-///   connections (the sender forwarded it to them). In a full mesh nobody forwards, so a change
-///   costs N−1 messages instead of the N² of plain flooding; views that disagree are repaired
-///   by anti-entropy.
+///   connections (the sender forwarded it to them). Of the origin's neighbours, only the one
+///   with the lowest ID forwards to a given two-hop host. In a full mesh nobody forwards, so a
+///   change costs about N messages instead of the N² of plain flooding; views that disagree
+///   are repaired by anti-entropy.
 /// - Anti-entropy: every `antiEntropyInterval` (jittered), a `DigestSummary` of (ID, version)
 ///   to one random neighbour; it answers with `DigestChunk`s for buckets that differ, and the
 ///   two sides then send each other the newer records and `.request` the rest.
@@ -30,11 +32,28 @@ public struct Gossiper: Sendable {
     public var antiEntropyInterval: Double
     /// Relative spread of that interval: ±half of it, uniformly (0.5 gives 0.75×…1.25×).
     public var antiEntropyJitter: Double
+    /// How long this host's own record must stay unchanged before it is pushed, in seconds, so
+    /// a burst of new connections (a host joining a large mesh) is announced as one version
+    /// rather than one per push round.
+    public var localSettle: Double
+    /// The longest a changed own record waits for `localSettle`, in seconds.
+    public var localMaxDelay: Double
+    /// How long a record merged from a neighbour waits before being relayed onward, in
+    /// seconds; relays are coalesced into one round per delay. By then the neighbours' records
+    /// show who the origin (or the sender) reached itself, so a mesh that is forming does not
+    /// relay what the origin is about to send directly. It is the price per extra hop in a
+    /// partial mesh; in a full mesh nothing is relayed.
+    public var relayDelay: Double
 
     /// Creates a configuration; the defaults suit a LAN or WAN mesh of up to thousands.
     public init(
-      pushInterval: Double = 0.1, antiEntropyInterval: Double = 20, antiEntropyJitter: Double = 0.5
+      pushInterval: Double = 0.1, antiEntropyInterval: Double = 20,
+      antiEntropyJitter: Double = 0.5, localSettle: Double = 0.05, localMaxDelay: Double = 1,
+      relayDelay: Double = 1
     ) {
+      self.relayDelay = relayDelay
+      self.localSettle = localSettle
+      self.localMaxDelay = localMaxDelay
       self.pushInterval = pushInterval
       self.antiEntropyInterval = antiEntropyInterval
       self.antiEntropyJitter = antiEntropyJitter
@@ -67,6 +86,13 @@ public struct Gossiper: Sendable {
   var nextAntiEntropy: MeshInstant?
   /// Queued events; see `takeEvents()`.
   var events: [GossipEvent] = []
+  /// Records merged from neighbours, waiting `relayDelay` to be relayed, with the neighbour
+  /// each came from.
+  var relay: [PeerID: PeerID] = [:]
+  /// When the waiting relays go out.
+  var relayDue: MeshInstant?
+  /// The first and the last unpushed change of the own record.
+  var localChanged: (first: MeshInstant, last: MeshInstant)?
 
   /// A gossiper for the host described by `local`; throws when the record is invalid.
   public init(local: PeerRecord, configuration: Configuration = Configuration())
@@ -83,20 +109,36 @@ public struct Gossiper: Sendable {
   /// Publishes new local facts (e.g. the connections changed). A real change gets a version
   /// above both the given one and the last published one, and is pushed at the next round;
   /// an identical record is ignored. Throws for a record of another host or an invalid one.
-  public mutating func setLocal(_ record: PeerRecord) throws(GossipError) {
+  public mutating func setLocal(_ record: PeerRecord, now: MeshInstant) throws(GossipError) {
     guard record.id == id else { throw .notLocal }
     try record.validate()
     if record.version <= local.version, record.sameContent(as: local) { return }
     var next = record
     next.version = max(record.version, local.version &+ 1)
-    publish(next)
+    publish(next, now: now)
   }
 
-  /// Makes `record` this host's record in the topology and schedules a push.
-  mutating func publish(_ record: PeerRecord) {
+  /// Makes `record` this host's record in the topology and schedules a push once it settles.
+  mutating func publish(_ record: PeerRecord, now: MeshInstant) {
     local = record
     topology.merge(record)
     dirty[id] = .some(nil)
+    localChanged = (localChanged?.first ?? now, now)
+  }
+
+  /// Whether the own record, if changed, may go out in a push round at `now`.
+  func localSettled(now: MeshInstant) -> Bool {
+    guard let changed = localChanged else { return true }
+    return now >= changed.last.adding(seconds: configuration.localSettle)
+      || now >= changed.first.adding(seconds: configuration.localMaxDelay)
+  }
+
+  /// When the own record settles (see `localSettled`), if it is waiting.
+  var localSettleTime: MeshInstant? {
+    guard let changed = localChanged else { return nil }
+    return min(
+      changed.last.adding(seconds: configuration.localSettle),
+      changed.first.adding(seconds: configuration.localMaxDelay))
   }
 
   /// Hands over the events queued since the last call.
@@ -109,9 +151,16 @@ public struct Gossiper: Sendable {
   /// then; nil before the first tick. Calling `tick` earlier or more often is harmless.
   public var nextWakeup: MeshInstant? {
     var wake = nextAntiEntropy
+    if let due = relayDue {
+      let at = max(due, lastPush?.adding(seconds: configuration.pushInterval) ?? due)
+      wake = wake.map { min($0, at) } ?? at
+    }
     if !dirty.isEmpty {
-      let push =
+      var push =
         lastPush?.adding(seconds: configuration.pushInterval) ?? MeshInstant(nanoseconds: 0)
+      if dirty.count == 1, dirty[id] != nil, let settle = localSettleTime {
+        push = max(push, settle)
+      }
       wake = wake.map { min($0, push) } ?? push
     }
     return wake
@@ -158,53 +207,11 @@ public struct Gossiper: Sendable {
 
   /// Whether a push round is pending and the last one is at least `pushInterval` ago.
   func pushAllowed(now: MeshInstant) -> Bool {
-    guard !dirty.isEmpty else { return false }
+    let relayReady = relayDue.map { now >= $0 } ?? false
+    guard !dirty.isEmpty || relayReady else { return false }
+    if !relayReady, dirty.count == 1, dirty[id] != nil, !localSettled(now: now) { return false }
     guard let last = lastPush else { return true }
     return now >= last.adding(seconds: configuration.pushInterval)
-  }
-
-  /// Runs a push round: each changed record to the neighbours that need it (see the type's
-  /// notes), records packed per recipient, identical packings encoded once.
-  mutating func push(now: MeshInstant, into out: inout [Outgoing]) {
-    lastPush = now
-    var perNeighbor: [PeerID: [PeerID]] = [:]
-    for recordID in dirty.keys.sorted() {
-      guard let record = topology[recordID], let from = dirty[recordID] else { continue }
-      for peer in recipients(of: record, from: from) {
-        perNeighbor[peer, default: []].append(recordID)
-      }
-    }
-    dirty.removeAll()
-    var groups: [[PeerID]: [PeerID]] = [:]
-    for (peer, ids) in perNeighbor { groups[ids, default: []].append(peer) }
-    for (ids, peers) in groups.sorted(by: { $0.value[0] < $1.value[0] }) {
-      let messages = GossipMessage.pack(ids.compactMap { topology[$0] })
-      for peer in peers.sorted() {
-        for message in messages { out.append((peer, message)) }
-      }
-    }
-  }
-
-  /// The neighbours a push of `record`, received from `from` (nil: our own), goes to.
-  func recipients(of record: PeerRecord, from: PeerID?) -> [PeerID] {
-    guard record.id != id else { return neighbors }
-    let notListed = Self.difference(neighbors, record.connections)
-    let sender = from.flatMap { topology[$0] }
-    return notListed.filter { peer in
-      peer != from && peer != record.id && !(sender?.lists(peer) ?? false)
-    }
-  }
-
-  /// The elements of ascending `a` that are not in ascending `b`.
-  static func difference(_ a: [PeerID], _ b: [PeerID]) -> [PeerID] {
-    var out: [PeerID] = []
-    var j = 0
-    for value in a {
-      while j < b.count, b[j] < value { j += 1 }
-      if j < b.count, b[j] == value { continue }
-      out.append(value)
-    }
-    return out
   }
 
   /// Adds `out` to the sent counters.

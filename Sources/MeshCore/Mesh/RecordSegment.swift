@@ -65,9 +65,9 @@ public struct RecordSegment: Equatable, Sendable {
   static func encode(
     _ record: PeerRecord, connections: ArraySlice<PeerID>, offset: Int, into out: inout [UInt8]
   ) {
-    out.appendLE64(record.id.rawValue)
+    out.appendWordLE(record.id.rawValue)
     out += record.publicKey.bytes
-    out.appendLE64(record.version)
+    out.appendWordLE(record.version)
     var flags: UInt8 = record.departed ? flagDeparted : 0
     if record.subnet != nil { flags |= flagSubnet }
     out.append(flags)
@@ -94,7 +94,8 @@ public struct RecordSegment: Equatable, Sendable {
     out.appendLE16(UInt16(truncatingIfNeeded: record.connections.count))
     out.appendLE16(UInt16(truncatingIfNeeded: offset))
     out.appendLE16(UInt16(truncatingIfNeeded: connections.count))
-    for peer in connections { out.appendLE64(peer.rawValue) }
+    out.reserveCapacity(out.count + 8 * connections.count)
+    for peer in connections { out.appendWordLE(peer.rawValue) }
   }
 
   /// Decodes one segment at the reader's position, strictly: every count is checked against

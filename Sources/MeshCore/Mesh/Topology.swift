@@ -14,6 +14,8 @@ public struct Topology: Sendable, Equatable {
   public private(set) var generation: UInt64 = 0
   /// Records refused: invalid ones, and new IDs beyond `MeshLimits.maxPeers`.
   public private(set) var refused: Int = 0
+  /// The version held per ID: digests read this, not the records, to stay cheap.
+  private var versions: [PeerID: UInt64] = [:]
   /// Per-bucket record counts, for `summary(mode:)`.
   private var bucketCounts = [UInt16](repeating: 0, count: MeshLimits.summaryBuckets)
   /// Per-bucket XOR of mixed IDs.
@@ -38,6 +40,9 @@ public struct Topology: Sendable, Equatable {
 
   /// The record of `id`, if known.
   public subscript(id: PeerID) -> PeerRecord? { records[id] }
+
+  /// The version held for `id`, if any (cheaper than fetching the record).
+  public func version(of id: PeerID) -> UInt64? { versions[id] }
 
   /// Merges `record`; returns whether the topology changed. The record replaces the one held
   /// for its ID when it `supersedes` it; it is refused when invalid (see
@@ -65,19 +70,37 @@ public struct Topology: Sendable, Equatable {
     }
     versionHashes[bucket] ^= Self.mix(record.id, record.version)
     records[record.id] = record
+    versions[record.id] = record.version
     generation &+= 1
     return true
   }
 
   /// The digest for anti-entropy: every (ID, version) held, ascending by ID.
   public var digest: [DigestEntry] {
-    records.values.map { DigestEntry(id: $0.id, version: $0.version) }.sorted { $0.id < $1.id }
+    versions.map { DigestEntry(id: $0.key, version: $0.value) }.sorted { $0.id < $1.id }
   }
 
   /// The digest entries whose IDs lie in `range`, ascending.
   public func digest(in range: ClosedRange<PeerID>) -> [DigestEntry] {
-    records.values.lazy.filter { range.contains($0.id) }
-      .map { DigestEntry(id: $0.id, version: $0.version) }.sorted { $0.id < $1.id }
+    var out: [DigestEntry] = []
+    for (id, version) in versions where range.contains(id) {
+      out.append(DigestEntry(id: id, version: version))
+    }
+    return out.sorted { $0.id < $1.id }
+  }
+
+  /// The digest entries of the given summary buckets, ascending per bucket, in one pass.
+  public func digest(buckets: Set<Int>) -> [Int: [DigestEntry]] {
+    var out: [Int: [DigestEntry]] = [:]
+    guard !buckets.isEmpty else { return out }
+    for (id, version) in versions {
+      let bucket = DigestSummary.bucket(of: id)
+      if buckets.contains(bucket) {
+        out[bucket, default: []].append(DigestEntry(id: id, version: version))
+      }
+    }
+    for bucket in out.keys { out[bucket]!.sort { $0.id < $1.id } }
+    return out
   }
 
   /// The one-message fingerprint of the digest; see `DigestSummary`.
