@@ -39,7 +39,14 @@ extension MeshEngine {
     guard peer != id, let endpoint = endpoints.first(where: { !$0.isUnspecified }) else { return }
     if let p = peers[peer], p.current != nil || p.pendingInitiation != nil { return }
     if let p = peers[peer], p.endpoint == endpoint { return }  // its own retries cover it
+    guard dials[endpoint] == nil else { return }
     connect(endpoint, now: now)
+    // A host that learns a whole mesh at once would dial every member in the same instant;
+    // spread the first attempts over a moment so the handshakes (and the underlay's ARP) do not
+    // arrive as one burst.
+    let spread = min(2.0, 0.05 * Double(dials.count))
+    dials[endpoint]?.nextAttempt = now.adding(seconds: spread * Double(random.uniform(1000)) / 1000)
+    dials[endpoint]?.learnedFrom = peer
   }
 
   /// A gossip message from neighbour `peer`.

@@ -13,7 +13,8 @@ extension MeshEngine {
       initiate(.dial(ep), now: now, out: &out)
       var next = d
       next.pendingInitiation = dials[ep]?.pendingInitiation
-      next.nextAttempt = now.adding(seconds: dialDelay(backoff: &next.backoff))
+      next.nextAttempt = now.adding(
+        seconds: dialDelay(backoff: &next.backoff, cap: dialCap(for: d)))
       dials[ep] = next
     }
     for id in Array(peers.keys) { tickPeer(id, now: now, timers: timers, out: &out) }
@@ -82,7 +83,8 @@ extension MeshEngine {
       }
       if let due = p.nextAttempt, now >= due {
         var backoff = p.backoff
-        let delay = retryDelay(started: p.attemptsStarted!, backoff: &backoff, now: now)
+        let delay = retryDelay(
+          started: p.attemptsStarted!, backoff: &backoff, now: now, cap: peerCap(id))
         peers[id]?.attemptsStarted = p.attemptsStarted
         peers[id]?.backoff = backoff
         peers[id]?.nextAttempt = now.adding(seconds: delay)
@@ -104,21 +106,42 @@ extension MeshEngine {
   /// The wait before the next attempt at an endpoint whose host we do not know yet: from
   /// `dialInitialDelay`, doubling up to the cap, with up to a third more as jitter so that
   /// hosts restarted together do not retry in step.
-  mutating func dialDelay(backoff: inout Double) -> Double {
+  mutating func dialDelay(backoff: inout Double, cap: Double) -> Double {
     let t = configuration.timers
-    backoff = backoff == 0 ? t.dialInitialDelay : min(t.maxRetryInterval, backoff * 2)
+    backoff = backoff == 0 ? t.dialInitialDelay : min(cap, backoff * 2)
     return backoff * (1 + Double(random.uniform(1000)) / 3000)
+  }
+
+  /// How far a dial's backoff may grow: the full cap for an endpoint nobody vouches for, but
+  /// only `liveDialCap` for a host that gossip shows connected to others right now. Such a
+  /// host is up; a lost attempt (a full queue somewhere on the way) should not cost minutes.
+  func dialCap(for dial: DialState) -> Double {
+    let t = configuration.timers
+    guard let id = dial.learnedFrom, let record = gossiper.topology[id], !record.departed,
+      !record.connections.isEmpty
+    else { return t.maxRetryInterval }
+    return min(t.maxRetryInterval, t.liveDialCap)
+  }
+
+  /// The backoff cap for a known peer: short while gossip shows it connected to others.
+  func peerCap(_ id: PeerID) -> Double {
+    let t = configuration.timers
+    guard let record = gossiper.topology[id], !record.departed, !record.connections.isEmpty,
+      record.connections != [self.id]
+    else { return t.maxRetryInterval }
+    return max(t.rekeyTimeout * 2, min(t.maxRetryInterval, t.liveDialCap))
   }
 
   /// The wait before the next handshake attempt: the rekey timeout plus jitter while the
   /// attempts are young, then doubling up to the cap, so an absent peer costs little but is
   /// never given up on.
-  mutating func retryDelay(started: MeshInstant, backoff: inout Double, now: MeshInstant) -> Double
-  {
+  mutating func retryDelay(
+    started: MeshInstant, backoff: inout Double, now: MeshInstant, cap: Double
+  ) -> Double {
     let t = configuration.timers
     let jitter = Double(random.uniform(1000)) / 1000 * t.rekeyJitter
     if now.seconds(since: started) < t.rekeyAttemptTime { return t.rekeyTimeout + jitter }
-    backoff = backoff == 0 ? t.rekeyTimeout * 2 : min(t.maxRetryInterval, backoff * 2)
+    backoff = backoff == 0 ? t.rekeyTimeout * 2 : min(cap, backoff * 2)
     return backoff + jitter
   }
 }

@@ -91,6 +91,8 @@ struct DialState: Sendable {
   var nextAttempt: MeshInstant
   /// The current retry interval once the fast retries are over.
   var backoff: Double = 0
+  /// The host gossip says lives at this endpoint, when the dial came from gossip.
+  var learnedFrom: PeerID?
 }
 
 /// An initiation we sent and await the response to.

@@ -13,6 +13,8 @@ public struct SessionTimers: Sendable, Equatable {
   public var rekeyAttemptTime: Double = 90
   /// The first wait before retrying an endpoint whose host we do not know yet.
   public var dialInitialDelay: Double = 2
+  /// The cap of the dial backoff for a host that gossip shows alive and connected to others.
+  public var liveDialCap: Double = 16
   /// The cap of the exponential retry backoff.
   public var maxRetryInterval: Double = 360
   /// A keepalive is sent when nothing else was sent for this long on a live session.
