@@ -86,6 +86,9 @@ enum ControlHandlerModel {
     case .forget(let text):
       guard let endpoint = Endpoint(text) else { return badEndpoint(text) }
       return .json(["forgot": .string(endpoint.description), "found": .bool(false)], status: 404)
+    case .release(let text):
+      precondition(PeerID(text) != nil, "the router let a bad peer ID through")
+      return .json(["released": .string(text), "found": .bool(false)], status: 404)
     }
   }
 

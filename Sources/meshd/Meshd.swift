@@ -9,7 +9,7 @@ struct Meshd: AsyncParsableCommand {
     abstract: "An encrypted layer-2 mesh for container hosts.",
     subcommands: [
       GenKey.self, PubKey.self, GenSecret.self, CreateBridge.self, Up.self, Status.self,
-      Connect.self, Forget.self, DockerOpts.self,
+      Connect.self, Forget.self, ReleaseSubnet.self, DockerOpts.self,
     ])
 }
 

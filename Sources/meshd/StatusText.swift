@@ -36,6 +36,13 @@ enum StatusText {
       }.sorted()
       out += "    dropped \(drops.isEmpty ? "none" : drops.joined(separator: " "))\n"
     }
+    let claims = s["claims"] as? [[String: Any]] ?? []
+    if !claims.isEmpty {
+      out += "\nsubnet claims (\(claims.count)):\n"
+      for c in claims {
+        out += "  \(str(c, "subnet"))  \(str(c, "nickname")) (\(str(c, "peer_id")))\n"
+      }
+    }
     let routes = s["routes"] as? [[String: Any]] ?? []
     out += "\nroutes (\(routes.count)):\n"
     for r in routes {

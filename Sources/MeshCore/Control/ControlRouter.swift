@@ -10,6 +10,8 @@ public enum ControlRoute: Equatable, Sendable {
   case forget(endpoint: String)
   /// `GET /metrics`: Prometheus text exposition.
   case metrics
+  /// `POST /v1/release?peer=ID`: release the subnet of a host gone for good.
+  case release(peer: String)
 }
 
 /// Why a request matches no route, with the response to send.
@@ -55,7 +57,7 @@ public enum ControlRouter {
 
   private static let table: [(path: String, method: HTTPMethod)] = [
     ("/v1/status", .get), ("/v1/peers", .get), ("/v1/connect", .post), ("/v1/forget", .post),
-    ("/metrics", .get),
+    ("/metrics", .get), ("/v1/release", .post),
   ]
 
   /// The route for `request`, or why there is none.
@@ -69,6 +71,11 @@ public enum ControlRouter {
     case "/v1/status": return .success(.status)
     case "/v1/peers": return .success(.peers)
     case "/metrics": return .success(.metrics)
+    case "/v1/release":
+      guard let peer = request.queryValue("peer"), PeerID(peer) != nil else {
+        return .failure(.badRequest("expected peer=ID, the 16 hex digits of a peer ID"))
+      }
+      return .success(.release(peer: peer))
     case "/v1/connect": return endpoint(of: request).map { .connect(endpoint: $0) }
     default: return endpoint(of: request).map { .forget(endpoint: $0) }
     }

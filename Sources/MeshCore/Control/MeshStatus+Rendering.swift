@@ -70,6 +70,16 @@ extension MeshStatus {
       ("mac_table_size", .int(macTableSize)),
       ("members", .int(members)),
       (
+        "claims",
+        .array(
+          claims.map { c in
+            MeshStatus.object([
+              ("peer_id", .string(c.peer.description)), ("nickname", .string(c.nickname)),
+              ("subnet", .string(c.subnet.description)),
+            ])
+          })
+      ),
+      (
         "routes",
         .array(
           routes.map { r in

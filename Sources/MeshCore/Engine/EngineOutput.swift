@@ -25,6 +25,8 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
   case endpointChanged(PeerID, Endpoint)
   /// A handshake attempt towards the endpoint started.
   case handshakeStarted(Endpoint)
+  /// This host claimed a subnet (IPAM): persist it and give the bridge its address.
+  case subnetClaimed(SubnetClaim)
 
   /// A one-line description for logs.
   public var description: String {
@@ -34,6 +36,7 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
     case .peerDown(let id): "peer down: \(id)"
     case .endpointChanged(let id, let ep): "endpoint changed: \(id) now at \(ep)"
     case .handshakeStarted(let ep): "handshake started towards \(ep)"
+    case .subnetClaimed(let claim): "claimed subnet \(claim.subnet)"
     }
   }
 }

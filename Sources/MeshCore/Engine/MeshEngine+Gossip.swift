@@ -4,12 +4,14 @@ extension MeshEngine {
   /// This host's record as it stands: endpoints, and the peers it has a live session with.
   func localRecord() -> PeerRecord {
     let connections = peers.values.filter(\.isUp).map(\.id)
-    return PeerRecord(
+    var record = PeerRecord(
       publicKey: publicKey, nickname: configuration.nickname,
       endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)),
       version: clock.wallNanoseconds(),
       connections: Array(connections.prefix(MeshLimits.maxConnections)),
       subnet: localSubnet)
+    record.subnetClaimedAt = localClaim?.claimedAt ?? 0
+    return record
   }
 
   /// Runs the gossip timers, publishes local changes, acts on what was learned, and adopts a

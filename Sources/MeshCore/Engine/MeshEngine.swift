@@ -56,6 +56,12 @@ public struct MeshEngine {
   var localRecordDirty = true
   /// The subnet this host claims (IPAM), published in its record.
   public internal(set) var localSubnet: IPv4Network?
+  /// The claim behind `localSubnet`.
+  public internal(set) var localClaim: SubnetClaim?
+  /// This host's side of IPAM, when the cluster uses it.
+  var ipamState: IPAMState?
+  /// A new host claims no earlier than this (see `claimSettleTime`).
+  var claimNotBefore: MeshInstant?
   /// Cookies received from responders under load, by their endpoint.
   var cookies: [Endpoint: (cookie: [UInt8], received: MeshInstant)] = [:]
   /// Scratch space for flooding (each copy is encrypted separately) and control messages.
@@ -80,6 +86,12 @@ public struct MeshEngine {
     self.gossiper = try! Gossiper(local: record)
     self.routes = Routes(source: record.id)
     self.trees = BroadcastTrees(local: record.id)
+    if let plan = configuration.ipam {
+      let state = IPAMState(plan: plan, id: record.id, persisted: configuration.ipamClaim)
+      ipamState = state
+      localClaim = state.claim
+      localSubnet = state.subnet
+    }
   }
 
   // MARK: Operator requests

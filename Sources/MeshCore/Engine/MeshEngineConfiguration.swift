@@ -13,6 +13,10 @@ public struct MeshEngineConfiguration: Sendable {
   public var allowedKeys: Set<PublicKey>?
   /// Session timers.
   public var timers = SessionTimers()
+  /// The cluster's IPAM plan; nil runs without IPAM.
+  public var ipam: IPAMPlan?
+  /// The claim this host made before a restart, from its state directory.
+  public var ipamClaim: SubnetClaim?
   /// Whether this host's TAP takes offloaded frames (large TCP segments, partial
   /// checksums); announced to peers in the handshake.
   public var acceptsOffloadedFrames = false

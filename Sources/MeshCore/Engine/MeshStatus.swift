@@ -62,6 +62,8 @@ public struct MeshStatus: Sendable {
   public var members: Int = 1
   /// This host's IPAM subnet, when it holds one.
   public var subnet: IPv4Network?
+  /// Every host's IPAM subnet after conflict resolution, ordered by subnet.
+  public var claims: [(peer: PeerID, nickname: String, subnet: IPv4Network)] = []
 }
 
 extension MeshEngine {
@@ -94,6 +96,10 @@ extension MeshEngine {
     let topology = gossiper.topology
     status.members = topology.count
     status.subnet = localSubnet
+    status.claims = resolvedClaims.map {
+      (peer: $0.key, nickname: topology[$0.key]?.nickname ?? "", subnet: $0.value)
+    }
+    .sorted { $0.subnet.address < $1.subnet.address }
     for destination in routes.reachable {
       guard let hop = nextHop(to: destination) else { continue }
       let direct = hop == destination

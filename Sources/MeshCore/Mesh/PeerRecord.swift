@@ -21,6 +21,9 @@ public struct PeerRecord: Equatable, Hashable, Sendable {
   public var connections: [PeerID]
   /// The host subnet this host claims (IPAM), carried as is.
   public var subnet: IPv4Network?
+  /// When the subnet was claimed (wall-clock ns); of two claims of one subnet the earlier
+  /// wins. Zero without a subnet.
+  public var subnetClaimedAt: UInt64 = 0
   /// True once the host has been released for good (a tombstone): it keeps the ID from coming
   /// back with an older record, and routes ignore it.
   public var departed: Bool

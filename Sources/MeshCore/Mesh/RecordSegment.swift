@@ -4,7 +4,8 @@
 ///
 /// Layout (integers little-endian unless noted):
 /// `id` (8) · `publicKey` (32) · `version` (8) · flags (1: bit 0 departed, bit 1 subnet
-/// present, other bits zero) · [subnet address (4, big-endian) · prefix length (1, ≤ 32)] ·
+/// present, other bits zero) · [subnet address (4, big-endian) · prefix length (1, ≤ 32) ·
+/// claimed at (8, wall-clock ns: the earlier claim wins a conflict)] ·
 /// nickname length (1, ≤ `WireLimits.maxNickname`) · nickname (UTF-8) · endpoint count (1,
 /// ≤ `WireLimits.maxEndpoints`) · endpoints, each family (1: 4 or 6) · address (4 or 16,
 /// big-endian) · port (2) · total connections (2, ≤ `MeshLimits.maxConnections`) · offset (2)
@@ -36,7 +37,7 @@ public struct RecordSegment: Equatable, Sendable {
 
   /// The encoded length of the header of `record` (everything but the connection IDs).
   static func headerSize(_ record: PeerRecord) -> Int {
-    var size = 8 + PublicKey.length + 8 + 1 + (record.subnet == nil ? 0 : 5)
+    var size = 8 + PublicKey.length + 8 + 1 + (record.subnet == nil ? 0 : 13)
     size += 1 + record.nickname.utf8.count + 1
     for endpoint in record.endpoints { size += endpoint.isIPv6 ? 19 : 7 }
     return size + sliceHeader
@@ -74,6 +75,7 @@ public struct RecordSegment: Equatable, Sendable {
     if let subnet = record.subnet {
       out.appendBE32(subnet.address)
       out.append(UInt8(subnet.prefixLength))
+      out.appendWordLE(record.subnetClaimedAt)
     }
     let name = Array(record.nickname.utf8)
     out.append(UInt8(truncatingIfNeeded: name.count))
@@ -107,11 +109,13 @@ public struct RecordSegment: Equatable, Sendable {
     let flags = try reader.u8()
     guard flags & ~(flagDeparted | flagSubnet) == 0 else { throw .badReserved }
     var subnet: IPv4Network?
+    var claimedAt: UInt64 = 0
     if flags & flagSubnet != 0 {
       let address = try reader.be32()
       let prefix = Int(try reader.u8())
       guard prefix <= 32 else { throw .malformed }
       subnet = IPv4Network(address: address, prefixLength: prefix)
+      claimedAt = try reader.le64()
     }
     let nameLength = Int(try reader.u8())
     guard nameLength <= WireLimits.maxNickname else { throw .oversized }
@@ -144,9 +148,10 @@ public struct RecordSegment: Equatable, Sendable {
       guard peer != id else { throw .malformed }
       connections.append(peer)
     }
-    let record = PeerRecord(
+    var record = PeerRecord(
       id: id, publicKey: key, nickname: nickname, endpoints: endpoints, version: version,
       connections: connections, subnet: subnet, departed: flags & flagDeparted != 0)
+    record.subnetClaimedAt = claimedAt
     return RecordSegment(record: record, totalConnections: total, offset: offset)
   }
 }

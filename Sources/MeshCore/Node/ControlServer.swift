@@ -109,6 +109,11 @@ public final class ControlServer: @unchecked Sendable {
       guard let endpoint = Endpoint(text) else { return badEndpoint(text) }
       node.connect(endpoint)
       return .json(["connecting": .string(endpoint.description)], status: 202)
+    case .release(let text):
+      let peer = PeerID(text)!
+      let done = node.releaseBlocking(peer)
+      return .json(
+        ["released": .string(peer.description), "found": .bool(done)], status: done ? 200 : 404)
     case .forget(let text):
       guard let endpoint = Endpoint(text) else { return badEndpoint(text) }
       let found = node.forgetBlocking(endpoint)

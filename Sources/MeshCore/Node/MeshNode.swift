@@ -93,6 +93,12 @@ public final class MeshNode: @unchecked Sendable {
 
     var engineConfig = c.engine
     engineConfig.acceptsOffloadedFrames = tap.hasVirtioHeader
+    engineConfig.ipam = c.ipam
+    engineConfig.ipamClaim = try c.stateDirectory?.loadClaim()
+    if let claim = engineConfig.ipamClaim, let plan = c.ipam {
+      // Restarted with a claim: the bridge gets its address back at once.
+      applyClaim(claim, plan: plan)
+    }
     if engineConfig.advertisedEndpoints.isEmpty, !c.listen.isUnspecified {
       engineConfig.advertisedEndpoints = [c.listen]
     }
@@ -111,6 +117,32 @@ public final class MeshNode: @unchecked Sendable {
         "listen": "\(socket.localEndpoint)",
       ])
     thread = try NodeLoop.spawn(loop)
+  }
+
+  /// Persists a new IPAM claim and gives the bridge the claim's bridge address, when the
+  /// bridge has no address of the cluster range or only the one of an earlier claim (an
+  /// address the operator set is left alone).
+  func applyClaim(_ claim: SubnetClaim, plan: IPAMPlan) {
+    let c = configuration
+    do {
+      try c.stateDirectory?.saveClaim(claim)
+      let netlink = try RouteNetlink()
+      let wanted = plan.bridgeAddress(for: claim.subnet)
+      let current = try netlink.ipv4Addresses(link: c.bridge)
+      if current.contains(wanted) { return }
+      let inRange = current.filter { plan.range.contains($0.address) }
+      // An address meshd set looks exactly like a claim's bridge address.
+      let ours = inRange.filter { $0 == plan.bridgeAddress(for: $0.withPrefix(plan.subnetSize)) }
+      guard inRange.count == ours.count, current.count == inRange.count else {
+        logger.notice("bridge \(c.bridge) keeps its own address; subnet \(claim.subnet) claimed")
+        return
+      }
+      for old in ours { try netlink.deleteIPv4Address(link: c.bridge, old) }
+      try netlink.addIPv4Address(link: c.bridge, wanted)
+      logger.info("subnet \(claim.subnet) claimed; bridge \(c.bridge) is \(wanted)")
+    } catch {
+      logger.error("cannot apply subnet claim \(claim.subnet): \(error)")
+    }
   }
 
   /// Stops the data thread and closes the TAP (which removes it from the bridge) and the
@@ -159,6 +191,22 @@ public final class MeshNode: @unchecked Sendable {
     return result.withLock { $0! }
   }
 
+  /// Releases the subnet of a host gone for good (a tombstone in gossip). Blocks until the
+  /// data thread answered; returns whether the host was known.
+  public func releaseBlocking(_ peer: PeerID) -> Bool {
+    let done = DispatchSemaphore(value: 0)
+    let result = Mutex(false)
+    post(
+      .release(
+        peer,
+        { found in
+          result.withLock { $0 = found }
+          done.signal()
+        }))
+    done.wait()
+    return result.withLock { $0 }
+  }
+
   /// `forget(_:)` for callers on a plain thread.
   public func forgetBlocking(_ endpoint: Endpoint) -> Bool {
     let done = DispatchSemaphore(value: 0)
@@ -187,6 +235,7 @@ public final class MeshNode: @unchecked Sendable {
         reply(e.status(now: SystemClock().now()))
       }
       if case .forget(_, let reply) = command { reply(false) }
+      if case .release(_, let reply) = command { reply(false) }
       return
     }
     commands.withLock { $0.append(command) }
@@ -198,6 +247,7 @@ public final class MeshNode: @unchecked Sendable {
 enum NodeCommand: Sendable {
   case connect(Endpoint)
   case reload([SymmetricKey], Set<PublicKey>?)
+  case release(PeerID, @Sendable (Bool) -> Void)
   case forget(Endpoint, @Sendable (Bool) -> Void)
   case status(@Sendable (MeshStatus) -> Void)
   case stop

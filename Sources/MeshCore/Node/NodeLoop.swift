@@ -48,7 +48,9 @@ final class NodeLoop: @unchecked Sendable {
     self.notifier = try EventNotifier()
     self.tapBuffer = .allocate(byteCount: MeshEngine.bufferSize, alignment: 16)
     self.udpBuffer = .allocate(byteCount: MeshEngine.bufferSize, alignment: 16)
-    self.output = NodeOutput(tap: tap, socket: socket, events: node.eventSink, logger: logger)
+    self.output = NodeOutput(
+      tap: tap, node: node, stateWriter: stateWriter, socket: socket, events: node.eventSink,
+      logger: logger)
     try poller.add(fd: tap.fd, token: Token.tap.rawValue)
     try poller.add(fd: socket.fd, token: Token.socket.rawValue)
     try poller.add(fd: notifier.fd, token: Token.wake.rawValue)
@@ -182,6 +184,7 @@ final class NodeLoop: @unchecked Sendable {
         engine.setClusterSecrets(secrets)
         engine.setAllowedKeys(allowed)
       case .forget(let ep, let reply): reply(engine.forget(ep))
+      case .release(let peer, let reply): reply(engine.release(peer, now: now))
       case .status(let reply):
         var s = engine.status(now: now)
         s.drops = engine.drops.adding(output.drops)
@@ -196,6 +199,9 @@ final class NodeLoop: @unchecked Sendable {
 /// Carries out the engine's decisions on the real devices.
 struct NodeOutput: EngineOutput {
   let tap: TapDevice
+  unowned let node: MeshNode
+  /// Where slow work prompted by events (files, netlink) runs, off the data thread.
+  let stateWriter: DispatchQueue
   let socket: UDPSocket
   let events: AsyncStream<MeshEvent>.Continuation
   let logger: Logger
@@ -225,6 +231,10 @@ struct NodeOutput: EngineOutput {
   }
 
   mutating func event(_ event: MeshEvent) {
+    if case .subnetClaimed(let claim) = event, let plan = node.configuration.ipam {
+      let node = self.node
+      stateWriter.async { node.applyClaim(claim, plan: plan) }
+    }
     switch event {
     case .handshakeStarted: logger.debug("\(event)")
     default: logger.info("\(event)")

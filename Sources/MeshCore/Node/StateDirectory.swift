@@ -11,6 +11,32 @@ public struct StateDirectory: Sendable {
   /// The file listing the peers to reconnect to after a restart, one endpoint a line.
   public var knownPeersPath: String { path + "/known-peers" }
 
+  /// The file holding this host's IPAM claim: `SUBNET CLAIMED-AT-NS`.
+  public var claimPath: String { path + "/ipam-claim" }
+
+  /// This host's IPAM claim from before a restart; nil when there is none.
+  public func loadClaim() throws(SecureFile.Failure) -> SubnetClaim? {
+    let bytes: [UInt8]
+    do {
+      bytes = try SecureFile.read(claimPath, requirePrivate: false)
+    } catch .missing {
+      return nil
+    }
+    let parts = SecureFile.text(bytes).split(separator: " ")
+    guard parts.count == 2, let subnet = IPv4Network(String(parts[0])),
+      let at = UInt64(parts[1])
+    else {
+      throw .malformed(claimPath, "expected SUBNET CLAIMED-AT (e.g. 10.47.5.0/24 1700000000)")
+    }
+    return SubnetClaim(subnet: subnet, claimedAt: at)
+  }
+
+  /// Saves this host's IPAM claim, atomically.
+  public func saveClaim(_ claim: SubnetClaim) throws(SecureFile.Failure) {
+    try SecureFile.writeAtomically(
+      claimPath, Array("\(claim.subnet) \(claim.claimedAt)\n".utf8), mode: 0o600)
+  }
+
   /// The most known peers remembered.
   public static let maxKnownPeers = 4096
 

@@ -30,6 +30,12 @@ public struct IPv4Network: Hashable, Sendable, CustomStringConvertible {
   public var network: IPv4Network {
     IPv4Network(address: networkAddress, prefixLength: prefixLength)
   }
+  /// The network of this address with another prefix length, host bits cleared.
+  public func withPrefix(_ length: Int) -> IPv4Network {
+    let n = IPv4Network(address: address, prefixLength: length)
+    return n.network
+  }
+
   /// Whether `ip` lies inside this network.
   public func contains(_ ip: UInt32) -> Bool { ip & mask == networkAddress }
 

@@ -42,7 +42,8 @@ struct Network {
 
   @discardableResult
   mutating func add(
-    _ n: Int, secret: SymmetricKey, timers: SessionTimers = SessionTimers(), seed: UInt64? = nil
+    _ n: Int, secret: SymmetricKey, timers: SessionTimers = SessionTimers(), seed: UInt64? = nil,
+    ipam: IPAMPlan? = nil, claim: SubnetClaim? = nil
   ) -> Endpoint {
     let ep = Network.endpoint(n)
     var random = SeededRandom(seed: seed ?? UInt64(n) * 7919)
@@ -51,6 +52,8 @@ struct Network {
       privateKey: key, nickname: "host\(n)", clusterSecrets: [secret])
     config.advertisedEndpoints = [ep]
     config.timers = timers
+    config.ipam = ipam
+    config.ipamClaim = claim
     hosts[ep] = MeshEngine(configuration: config, clock: clock, random: random)
     outputs[ep] = Recorder()
     return ep

@@ -63,3 +63,58 @@ struct EngineMeshTests {
     }
   }
 }
+
+@Suite("Engine IPAM over gossip")
+struct EngineIPAMTests {
+  let secret = try! SymmetricKey(bytes: Array(repeating: 7, count: 32))
+  let plan = try! IPAMPlan(range: IPv4Network("10.47.0.0/16")!, subnetSize: 24)
+
+  func ipamNetwork(_ count: Int, claims: [Int: SubnetClaim] = [:]) -> (Network, [Endpoint]) {
+    var net = Network()
+    let hosts = (1...count).map {
+      net.add($0, secret: secret, ipam: plan, claim: claims[$0])
+    }
+    for h in hosts.dropFirst() { net.hosts[h]!.connect(hosts[0], now: net.clock.now()) }
+    return (net, hosts)
+  }
+
+  @Test func everyHostClaimsADistinctSubnetAndAllAgree() {
+    var (net, hosts) = ipamNetwork(8)
+    net.advance(15, step: 0.1)
+    let subnets = hosts.compactMap { net.status($0).subnet }
+    #expect(subnets.count == 8)
+    #expect(Set(subnets).count == 8)
+    let views = hosts.map { h in net.status(h).claims.map { "\($0.peer)=\($0.subnet)" } }
+    #expect(Set(views.map { $0.joined(separator: ",") }).count == 1, "\(views)")
+    #expect(views[0].count == 8)
+  }
+
+  @Test func aConflictIsWonByTheEarlierClaimAndTheLoserMoves() {
+    let contested = IPv4Network("10.47.9.0/24")!
+    var (net, hosts) = ipamNetwork(
+      3,
+      claims: [
+        2: SubnetClaim(subnet: contested, claimedAt: 100),
+        3: SubnetClaim(subnet: contested, claimedAt: 200),
+      ])
+    net.advance(15, step: 0.1)
+    #expect(net.status(hosts[1]).subnet == contested)
+    #expect(net.status(hosts[2]).subnet != nil && net.status(hosts[2]).subnet != contested)
+    #expect(
+      net.outputs[hosts[2]]!.events.contains { if case .subnetClaimed = $0 { true } else { false } }
+    )
+  }
+
+  @Test func releasingAHostFreesItsSubnetEverywhere() {
+    var (net, hosts) = ipamNetwork(3)
+    net.advance(15, step: 0.1)
+    let gone = net.status(hosts[2])
+    net.hosts[hosts[2]] = nil
+    let released = net.hosts[hosts[0]]!.release(gone.id, now: net.clock.now())
+    #expect(released)
+    net.advance(30, step: 0.1)  // anti-entropy carries the tombstone within its interval
+    for h in hosts.prefix(2) {
+      #expect(!net.status(h).claims.contains { $0.peer == gone.id }, "\(h)")
+    }
+  }
+}
