@@ -284,7 +284,13 @@ dockerOpts() { # dockerOpts HOST: prints the dockerd flags for the host's bridge
   local h=$1
   # (`meshd X --help` answers 0 for any X: look for the subcommand in the list instead.)
   if "$MESHD" --help 2>/dev/null | grep -Eq '^[[:space:]]+docker-opts([[:space:]]|$)'; then
-    # The subcommand exists: its answer is authoritative (a failure here is a failure).
+    # The subcommand exists: its answer is authoritative. A new host claims its subnet a few
+    # seconds after it joins (it listens to the mesh's claims first), so wait for it.
+    local try
+    for try in $(seq 1 40); do
+      if "$MESHD" docker-opts --socket "$WORK/$h/meshd.sock" 2>/dev/null; then return 0; fi
+      sleep 0.5
+    done
     "$MESHD" docker-opts --socket "$WORK/$h/meshd.sock"
   else
     echo "--bridge=br0 --fixed-cidr=10.47.${IDX[$h]}.0/24 --mtu=${MTU[$h]}"
