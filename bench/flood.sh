@@ -135,6 +135,14 @@ cpu_ticks() {
 # dev_counter NS DEV NAME: one of the interface's statistics (tx_packets, rx_packets …).
 dev_counter() { in_ns "$1" cat "/sys/class/net/$2/statistics/$3"; }
 
+# udp_rcvbuf_errors NS: datagrams the namespace's kernel dropped because a UDP socket's receive
+# buffer was full (Udp RcvbufErrors in /proc/net/snmp, which is per namespace).
+udp_rcvbuf_errors() {
+  # shellcheck disable=SC2016 # the $ fields are awk's
+  in_ns "$1" awk '/^Udp:/ { if (!n) { for (i = 1; i <= NF; i++) col[$i] = i; n = 1 }
+    else print $col["RcvbufErrors"] }' /proc/net/snmp
+}
+
 # record ROUND PHASE METRIC VALUE: one sample into the results file.
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"; }
 
@@ -324,10 +332,11 @@ run_phase() {
     poll_pid=$!
     STARTED_PIDS+=("$poll_pid")
   fi
-  local hz t0 t1 ticks_a0 ticks_b0 ticks_a1 ticks_b1 ctx0 ctx1 brx0 brx1
+  local hz t0 t1 rcvbuf0 rcvbuf1 ticks_a0 ticks_b0 ticks_a1 ticks_b1 ctx0 ctx1 brx0 brx1
   hz=$(getconf CLK_TCK)
   ctx0=$(dev_counter "$NS_C" mshflu0 tx_packets)
   brx0=$(dev_counter "$NS_B" mshflu0 rx_packets)
+  rcvbuf0=$(udp_rcvbuf_errors "$NS_B")
   ticks_a0=$(cpu_ticks "$MESHD_A")
   ticks_b0=$(cpu_ticks "$MESHD_B")
   t0=$(now_ms)
@@ -335,6 +344,8 @@ run_phase() {
     -t "$DURATION" -J >"$dir/iperf.json" 2>&1; then
     record "$round" "$phase" tcp_mbps \
       "$(json_value "$dir/iperf.json" 'round(d["end"]["sum_received"]["bits_per_second"] / 1e6, 1)')"
+    record "$round" "$phase" tcp_retransmits \
+      "$(json_value "$dir/iperf.json" 'd["end"]["sum_sent"]["retransmits"]')"
   else
     log "$phase: iperf3 failed: $(tail -c 300 "$dir/iperf.json")"
   fi
@@ -343,11 +354,13 @@ run_phase() {
   ticks_b1=$(cpu_ticks "$MESHD_B")
   ctx1=$(dev_counter "$NS_C" mshflu0 tx_packets)
   brx1=$(dev_counter "$NS_B" mshflu0 rx_packets)
+  rcvbuf1=$(udp_rcvbuf_errors "$NS_B")
   local ms=$((t1 - t0))
   record "$round" "$phase" meshd_b_cpu_pct $(((ticks_b1 - ticks_b0) * 100000 / hz / ms))
   record "$round" "$phase" meshd_a_cpu_pct $(((ticks_a1 - ticks_a0) * 100000 / hz / ms))
   record "$round" "$phase" c_veth_tx_pps $(((ctx1 - ctx0) * 1000 / ms))
   record "$round" "$phase" b_veth_rx_pps $(((brx1 - brx0) * 1000 / ms))
+  record "$round" "$phase" b_udp_rcvbuf_drops_ps $(((rcvbuf1 - rcvbuf0) * 1000 / ms))
   if [[ -n $poll_pid ]]; then wait "$poll_pid" 2>/dev/null || true; fi
   if [[ -n $flood_pid ]]; then
     wait "$flood_pid" 2>/dev/null || log "$phase: flooder exited with an error"
@@ -392,14 +405,15 @@ titles = {"baseline": "1 no flood", "closed": "2 flood to a closed port",
           "meshport": "3 flood to meshd's port"}
 lines = [f"# meshd under a UDP flood from a non-member", "", context, "",
          "| phase | TCP A→B Mbit/s (median) | samples | flood sent pps | C veth tx pps "
-         "| B veth rx pps | meshd B CPU % | meshd A CPU % |",
-         "|---|---|---|---|---|---|---|---|"]
+         "| B veth rx pps | B UDP rcvbuf drops/s | TCP retransmits | meshd B CPU % | meshd A CPU % |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
 for p in phases:
     tcp = samples.get((p, "tcp_mbps"), [])
     lines.append(
         f"| {titles[p]} | {fmt(med(p, 'tcp_mbps'))} | {', '.join(fmt(x) for x in tcp)} "
         f"| {fmt(med(p, 'flood_sender_pps'), 0)} | {fmt(med(p, 'c_veth_tx_pps'), 0)} "
-        f"| {fmt(med(p, 'b_veth_rx_pps'), 0)} | {fmt(med(p, 'meshd_b_cpu_pct'), 0)} "
+        f"| {fmt(med(p, 'b_veth_rx_pps'), 0)} | {fmt(med(p, 'b_udp_rcvbuf_drops_ps'), 0)} "
+        f"| {fmt(med(p, 'tcp_retransmits'), 0)} | {fmt(med(p, 'meshd_b_cpu_pct'), 0)} "
         f"| {fmt(med(p, 'meshd_a_cpu_pct'), 0)} |")
 b, c, m = (med(p, "tcp_mbps") for p in phases)
 ratio = (m / c) if m and c else None
