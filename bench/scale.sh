@@ -104,11 +104,11 @@ build_network() {
     ip -n "$ns" link set mshu0 up
     ip netns exec "$ns" "$MESHD" create-bridge --bridge br0 --address "10.47.0.$i/16" >/dev/null
   done
-  # Static neighbours on the underlay (STATIC_ARP=0 turns this off). All hosts' veths share
-  # one kernel and its per-CPU receive backlog (net.core.netdev_max_backlog), so N hosts that
-  # ARP for N-1 others at once through one bridge make N*N*(N-1) broadcast copies: at N=40 the
-  # backlog overflows, ARP fails and datagrams are dropped (UDP SndbufErrors) in a way no
-  # real network of 40 machines would. Static entries take that artefact out of the figures.
+  # Static neighbours on the underlay (STATIC_ARP=0 turns this off). Every namespace shares
+  # the kernel's one ARP table and its gc_thresh3 limit (1024 entries on this machine), so
+  # N hosts that each learn N-1 neighbours hit "neighbor table overflow" near N=32: ARP fails
+  # and datagrams are dropped silently (UDP SndbufErrors) in a way no real network of 40
+  # machines would. Permanent entries take that artefact out of the figures.
   if [[ ${STATIC_ARP:-1} == 1 ]]; then
     for ((i = 1; i <= n; i++)); do
       for ((j = 1; j <= n; j++)); do
