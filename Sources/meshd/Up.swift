@@ -128,7 +128,7 @@ struct Up: AsyncParsableCommand {
     try node.start()
     let facts = MeshStatus.HostFacts(
       listen: node.localEndpoint?.description ?? listen, bridge: bridge, tap: tap,
-      mtu: config.effectiveMTU)
+      mtu: node.mtu ?? config.effectiveMTU)
     let server = try ControlServer(
       path: socket, group: socketGroup, node: node, logger: logger, facts: { facts })
     try server.start()

@@ -29,6 +29,8 @@ public final class MeshNode: @unchecked Sendable {
   let eventSink: AsyncStream<MeshEvent>.Continuation
   let logger: Logger
 
+  /// The MTU applied to the TAP and the bridge (known once started).
+  public private(set) var mtu: Int?
   let commands = Mutex<[NodeCommand]>([])
   var loop: NodeLoop?
   var thread: pthread_t?
@@ -81,6 +83,7 @@ public final class MeshNode: @unchecked Sendable {
       }
     }
     let mtu = c.effectiveMTU
+    self.mtu = mtu
     try netlink.setMACAddress(link: tap.name, MeshNode.tapMAC(for: c.engine.privateKey.publicKey))
     try netlink.setMTU(link: tap.name, mtu: mtu)
     try netlink.setMaster(link: tap.name, master: c.bridge)

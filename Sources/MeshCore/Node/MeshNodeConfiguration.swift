@@ -11,7 +11,7 @@ public struct MeshNodeConfiguration: Sendable {
   public var tapName: String = "meshtap0"
   /// The UDP endpoint to listen on.
   public var listen: Endpoint
-  /// The MTU of the TAP and the bridge; nil derives it from a 1500-byte underlay.
+  /// The MTU of the TAP and the bridge; nil derives it from the underlay's MTU.
   public var mtu: Int?
   /// Whether to use TAP offloads (checksum and TCP segmentation), so that large TCP segments
   /// cross the mesh as one datagram. Probed at start; off when the kernel refuses.
@@ -45,8 +45,10 @@ public struct MeshNodeConfiguration: Sendable {
     underlayMTU - overhead(ipv6: ipv6)
   }
 
-  /// The MTU the node applies.
+  /// The MTU the node applies: the configured one, or the underlay's minus the overhead.
   public var effectiveMTU: Int {
-    mtu ?? MeshNodeConfiguration.meshMTU(underlayMTU: 1500, ipv6: listen.isIPv6)
+    if let mtu { return mtu }
+    let underlay = UnderlayMTU.detect(listen: listen, exclude: [bridge, tapName])
+    return max(576, MeshNodeConfiguration.meshMTU(underlayMTU: underlay, ipv6: listen.isIPv6))
   }
 }
