@@ -24,15 +24,10 @@ struct Status: ParsableCommand {
   }
 }
 
-/// `meshd connect HOST[:PORT]`: asks the daemon to connect to a peer.
-struct Connect: ParsableCommand {
-  static let configuration = CommandConfiguration(
-    commandName: "connect", abstract: "Connect the running daemon to a peer.")
-
+/// The `HOST[:PORT]` argument of `connect` and `forget`, checked before anything runs.
+struct EndpointArgument: ParsableArguments {
   @Argument(help: "The peer, HOST[:PORT].")
   var endpoint: String
-
-  @OptionGroup var options: SocketOption
 
   func validate() throws {
     guard Endpoint(endpoint) != nil else {
@@ -40,8 +35,20 @@ struct Connect: ParsableCommand {
     }
   }
 
+  /// The parsed endpoint (valid once `validate` passed).
+  var value: Endpoint { Endpoint(endpoint)! }
+}
+
+/// `meshd connect HOST[:PORT]`: asks the daemon to connect to a peer.
+struct Connect: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "connect", abstract: "Connect the running daemon to a peer.")
+
+  @OptionGroup var peer: EndpointArgument
+  @OptionGroup var options: SocketOption
+
   func run() throws {
-    let e = Endpoint(endpoint)!
+    let e = peer.value
     _ = try ControlClient(socketPath: options.socket).json("POST", "/v1/connect?endpoint=\(e)")
     print("connecting to \(e)")
   }
@@ -52,19 +59,11 @@ struct Forget: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "forget", abstract: "Drop a peer and stop reconnecting to it.")
 
-  @Argument(help: "The peer, HOST[:PORT].")
-  var endpoint: String
-
+  @OptionGroup var peer: EndpointArgument
   @OptionGroup var options: SocketOption
 
-  func validate() throws {
-    guard Endpoint(endpoint) != nil else {
-      throw ValidationError("\(endpoint) is not HOST[:PORT] with HOST an IP address")
-    }
-  }
-
   func run() throws {
-    let e = Endpoint(endpoint)!
+    let e = peer.value
     _ = try ControlClient(socketPath: options.socket).json("POST", "/v1/forget?endpoint=\(e)")
     print("forgot \(e)")
   }
