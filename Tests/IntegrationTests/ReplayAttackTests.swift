@@ -23,7 +23,7 @@ extension MeshIntegration {
       let underlay = try await PacketCapture(
         in: net, namespace: a.namespace, interface: NetnsHost.underlayDevice, name: "a-underlay")
       let pings = try a.run(
-        ["ping", "-n", "-q", "-c", "5", "-i", "0.2", "-W", "1", "-p", Self.marker, b.overlayIP])
+        ["ping", "-n", "-q", "-c", "10", "-i", "0.2", "-W", "1", "-p", Self.marker, b.overlayIP])
       #expect(pings.succeeded, "\(pings)")
       try await Task.sleep(nanoseconds: 300_000_000)
       underlay.stop()
