@@ -25,4 +25,4 @@ if [ -f scripts/fuzz.sh ]; then
 fi
 
 step "swift test"
-exec swift test
+exec swift test --no-parallel

@@ -39,7 +39,7 @@ extension MeshIntegration {
       let took = Self.since(healed)
       print("partition: traffic resumed \(String(format: "%.1f", took)) s after the heal")
       #expect(took <= 30)
-      try await net.requireFullMesh(hosts, timeout: 15)
+      try await net.requireFullMesh(hosts, timeout: 40)
     }
 
     /// Seconds since `date`.

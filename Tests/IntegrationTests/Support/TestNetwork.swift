@@ -98,12 +98,31 @@ final class TestNetwork {
           "up",
         ]).check()
         try Shell.run([
+          ip, "-n", host.namespace, "link", "set", device, "address",
+          TestNetwork.underlayMAC(host: i, segment: segment),
+        ]).check()
+        try Shell.run([
           ip, "-n", host.namespace, "addr", "add", "\(host.underlayIP(segment: segment))/24",
           "dev", device,
         ]).check()
         try Shell.run([ip, "-n", host.namespace, "link", "set", device, "up"]).check()
       }
       hosts.append(host)
+    }
+    // Permanent neighbour entries between the hosts of each segment. The kernel's ARP table is
+    // one table for every namespace on the machine (gc_thresh3, 1024 here), and namespaces of
+    // earlier tests free their entries only later: a full table makes ARP fail and datagrams
+    // vanish (UDP SndbufErrors), which no real network would do. Permanent entries are exempt.
+    for host in hosts {
+      for other in hosts where other.index != host.index {
+        for segment in host.segments where other.segments.contains(segment) {
+          try Shell.run([
+            ip, "-n", host.namespace, "neigh", "replace", other.underlayIP(segment: segment),
+            "lladdr", TestNetwork.underlayMAC(host: other.index, segment: segment), "dev",
+            NetnsHost.underlayDevice(segment: segment), "nud", "permanent",
+          ]).check()
+        }
+      }
     }
     if bridges {
       let meshd = try IntegrationEnvironment.meshdBinary()
@@ -116,6 +135,11 @@ final class TestNetwork {
         }
       }
     }
+  }
+
+  /// A fixed, locally administered MAC for host `host`'s underlay device on `segment`.
+  static func underlayMAC(host: Int, segment: Int) -> String {
+    String(format: "02:00:c0:%02x:%02x:%02x", segment & 0xFF, host >> 8, host & 0xFF)
   }
 
   private func addNamespace(_ name: String) throws {
