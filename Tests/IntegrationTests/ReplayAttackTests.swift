@@ -63,12 +63,16 @@ extension MeshIntegration {
       defer { net.shutdown() }
       let (a, b) = (net.host(1), net.host(2))
       let secret = try net.makeSecretFile()
+      try net.startMeshd(on: b, secret: secret)
+      let daemonA = try net.startMeshd(on: a, peers: [b], secret: secret)
+      try await net.requireEstablished(a, b)
+      // Capture a fresh initiation: A restarted (same state) opens a new session at once.
       let underlay = try await PacketCapture(
         in: net, namespace: a.namespace, interface: NetnsHost.underlayDevice, name: "a-hs")
-      try net.startMeshd(on: a, peers: [b], secret: secret)
-      try net.startMeshd(on: b, secret: secret)
+      daemonA.killHard()
+      try daemonA.restart()
       try await net.requireEstablished(a, b)
-      try await Task.sleep(nanoseconds: 300_000_000)
+      try await Task.sleep(nanoseconds: 500_000_000)
       underlay.stop()
 
       try await Task.sleep(nanoseconds: 5_000_000_000)

@@ -7,12 +7,17 @@ final class PacketCapture {
   private let process: BackgroundProcess
 
   /// Starts capturing every packet on `interface` in `namespace` and waits until tcpdump is
-  /// listening.
+  /// listening. `--immediate-mode` hands each packet to tcpdump at once: without it libpcap
+  /// holds packets in its ring until a block fills or times out, and a capture stopped soon
+  /// after the traffic loses them.
   init(in net: TestNetwork, namespace: String, interface: String, name: String) async throws {
     file = net.workDirectory.appendingPathComponent("\(name).pcap")
     process = try net.spawn(
       namespace: namespace, name: "tcpdump-\(name)",
-      ["tcpdump", "-i", interface, "-n", "-U", "-s", "0", "-Z", "root", "-w", file.path])
+      [
+        "tcpdump", "--immediate-mode", "-i", interface, "-n", "-U", "-s", "0", "-Z", "root",
+        "-w", file.path,
+      ])
     let process = self.process
     let ready = await waitUntil(timeout: 10) {
       process.log().contains("listening on") || !process.isRunning
