@@ -232,9 +232,9 @@ public final class MeshNode: @unchecked Sendable {
     guard let loop else {
       // Not running: answer at once so no caller waits forever.
       if case .status(let reply) = command {
-        var e = MeshEngine(
+        // Not started: the status of a fresh engine (no peers, nothing counted).
+        let e = MeshEngine(
           configuration: configuration.engine, clock: SystemClock(), random: SystemRandom())
-        e.macTable = MACTable()
         reply(e.status(now: SystemClock().now()))
       }
       if case .forget(_, let reply) = command { reply(false) }
