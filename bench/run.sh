@@ -16,7 +16,9 @@
 #
 # Usage: bench/run.sh [--rounds N] [--seconds T] [--systems "veth meshd wggo tinc tinc-aes"]
 #                     [--udp-rate RATE] [--pings N]
-# Environment: MESHD=path to a meshd binary (otherwise built here, release).
+# Environment: MESHD=path to a meshd binary (otherwise built here, release); MESHD_ARGS=extra
+# flags for both `meshd up` (e.g. "--busy-poll-us 0" or "--no-offloads"), to see what each
+# setting is worth.
 # Needs root. Installs iperf3, iputils-ping, wireguard-go, wireguard-tools, tinc and python3
 # with apt when missing. Touches nothing outside the two namespaces it creates: addresses are
 # 192.0.2.0/24 (underlay) and 10.47.0.0/16 (overlays), all inside them.
@@ -229,14 +231,14 @@ up_meshd() {
   in_ns "$NS_B" ip neigh replace 10.47.1.1 lladdr "$(mac_of "$NS_A" mshbnbr)" dev mshbnbr
   start_bg MESHD_B "$dir/meshd-b.log" "$NS_B" "$MESHD" up --bridge mshbnbr --tap mshbntap \
     --secret-file "$WORK/meshd.secret" --listen "$UNDERLAY_B:$MESHD_PORT" \
-    --state-dir "$dir/state-b" --socket "$dir/b.sock" --nickname bench-b
+    --state-dir "$dir/state-b" --socket "$dir/b.sock" --nickname bench-b ${MESHD_ARGS:-}
   wait_for 20 "$MESHD" status --socket "$dir/b.sock" || { cat "$dir/meshd-b.log" >&2; return 1; }
   local t0
   t0=$(now_ms)
   start_bg MESHD_A "$dir/meshd-a.log" "$NS_A" "$MESHD" up --bridge mshbnbr --tap mshbntap \
     --secret-file "$WORK/meshd.secret" --listen "$UNDERLAY_A:$MESHD_PORT" \
     --state-dir "$dir/state-a" --socket "$dir/a.sock" --nickname bench-a \
-    --peer "$UNDERLAY_B:$MESHD_PORT"
+    --peer "$UNDERLAY_B:$MESHD_PORT" ${MESHD_ARGS:-}
   first_ping "$NS_A" 10.47.1.2 20 || { cat "$dir/meshd-a.log" >&2; return 1; }
   HANDSHAKE_MS=$(($(now_ms) - t0))
   wait_for 10 meshd_established "$dir/a.sock" || { log "meshd: status never established"; return 1; }

@@ -56,6 +56,15 @@ struct Up: AsyncParsableCommand {
   @Option(help: "The prefix length of each host's IPAM subnet (with --ipam-range).")
   var subnetSize: Int = 24
 
+  @Flag(
+    help: "Turn off the TAP offloads (checksum and TCP segmentation), which are probed at start.")
+  var noOffloads = false
+
+  @Option(
+    name: .customLong("busy-poll-us"),
+    help: "Microseconds the data thread keeps polling after traffic before it sleeps (0: off).")
+  var busyPollMicroseconds: Int = Up.defaultBusyPoll
+
   @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
   var logLevel: String = "info"
 
@@ -72,6 +81,9 @@ struct Up: AsyncParsableCommand {
     }
     if let mtu, !(576...65535).contains(mtu) {
       throw ValidationError("--mtu must be between 576 and 65535")
+    }
+    guard (0...1_000_000).contains(busyPollMicroseconds) else {
+      throw ValidationError("--busy-poll-us must be between 0 and 1000000")
     }
     guard !tap.isEmpty, tap.utf8.count < 16 else {
       throw ValidationError("--tap must be 1 to 15 characters")
@@ -115,13 +127,14 @@ struct Up: AsyncParsableCommand {
     var config = MeshNodeConfiguration(engine: engine, bridge: bridge, listen: Endpoint(listen)!)
     config.tapName = tap
     config.mtu = mtu
+    config.offloads = !noOffloads
+    config.busyPollMicroseconds = busyPollMicroseconds
     config.peers = peers.compactMap { Endpoint($0) }
     config.logger = logger
     config.stateDirectory = StateDirectory(path: stateDir)
     config.ipam = try ipamPlan()
     if let plan = config.ipam {
-      // TODO(lead): the claim exchange over gossip; until then no subnet is claimed.
-      logger.notice("IPAM plan \(plan.range) in /\(plan.subnetSize) subnets (claims not wired yet)")
+      logger.info("IPAM plan \(plan.range) in /\(plan.subnetSize) subnets")
     }
 
     let node = MeshNode(configuration: config)
@@ -151,6 +164,10 @@ struct Up: AsyncParsableCommand {
     guard let allowedKeysFile else { return (secrets, nil) }
     return (secrets, try StateDirectory.readAllowedKeys(allowedKeysFile))
   }
+
+  /// The busy-poll window by default, in microseconds: long enough to catch the answer to a
+  /// packet just sent across a LAN, short enough to cost little CPU between bursts.
+  static let defaultBusyPoll = 0
 
   static func hostName() -> String {
     var buf = [UInt8](repeating: 0, count: 256)

@@ -106,4 +106,66 @@ struct IOUDPSocketTests {
       #expect(try b.receiveBatch(into: incoming) == nil)
     }
   }
+
+  @Test func sendQueueSendsInPlaceInOrder() throws {
+    try withNetworkNamespace { _ in
+      try RouteNetlink().setUp(link: "lo")
+      let a = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!)
+      var options = UDPSocket.Options()
+      options.nonBlocking = true
+      let b = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!, options: options)
+      let queue = UDPSendQueue(capacity: 4)
+      let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 * 64, alignment: 16)
+      defer { storage.deallocate() }
+      for i in 0..<4 {
+        let datagram = UnsafeMutableRawBufferPointer(
+          rebasing: storage[(i * 64)..<(i * 64 + 10 + i)])
+        datagram.initializeMemory(as: UInt8.self, repeating: UInt8(i))
+        queue.append(UnsafeRawBufferPointer(datagram), to: b.localEndpoint, asIPv6: false)
+      }
+      #expect(queue.isFull)
+      #expect(queue.flush(on: a) == 0)
+      #expect(queue.count == 0)
+      let incoming = UDPMessageBatch(capacity: 8)
+      var lengths: [Int] = []
+      var firstBytes: [UInt8] = []
+      for _ in 0..<100 where lengths.count < 4 {
+        let n = try b.receiveBatch(into: incoming) ?? 0
+        for i in 0..<n {
+          lengths.append(incoming.length(at: i))
+          firstBytes.append(incoming.datagram(at: i)[0])
+        }
+        if lengths.count < 4 { usleep(1000) }
+      }
+      #expect(lengths == [10, 11, 12, 13])
+      #expect(firstBytes == [0, 1, 2, 3])
+    }
+  }
+
+  @Test func sendQueueSkipsARefusedDatagram() throws {
+    try withNetworkNamespace { _ in
+      try RouteNetlink().setUp(link: "lo")
+      let a = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!)
+      var options = UDPSocket.Options()
+      options.nonBlocking = true
+      let b = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!, options: options)
+      let queue = UDPSendQueue(capacity: 3)
+      var bytes: [UInt8] = [7, 7, 7]
+      try bytes.withUnsafeMutableBytes { raw in
+        let datagram = UnsafeRawBufferPointer(raw)
+        queue.append(datagram, to: b.localEndpoint, asIPv6: false)
+        // No route to this address in a namespace with only loopback: the kernel refuses it.
+        queue.append(datagram, to: try #require(Endpoint("192.0.2.1:9")), asIPv6: false)
+        queue.append(datagram, to: b.localEndpoint, asIPv6: false)
+        #expect(queue.flush(on: a) == 1)
+      }
+      let incoming = UDPMessageBatch(capacity: 8)
+      var received = 0
+      for _ in 0..<100 where received < 2 {
+        received += try b.receiveBatch(into: incoming) ?? 0
+        if received < 2 { usleep(1000) }
+      }
+      #expect(received == 2)
+    }
+  }
 }

@@ -118,6 +118,21 @@ public final class UDPSocket: @unchecked Sendable {
     fd = -1
   }
 
+  /// Connects the socket to `endpoint`: from then on it receives only that endpoint's
+  /// datagrams. A connected socket bound to the same address and port as an unconnected one
+  /// (both with SO_REUSEADDR) takes that peer's datagrams away from it, because the kernel
+  /// prefers the more specific match: the peer gets a receive queue of its own.
+  public func connect(to endpoint: Endpoint) throws {
+    var storage = sockaddr_storage()
+    let length = endpoint.write(to: &storage, asIPv6: isIPv6)
+    let fd = self.fd
+    _ = try withUnsafePointer(to: &storage) { p in
+      try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+        try Syscall.run("connect(\(endpoint))") { Glibc.connect(fd, sa, length) }
+      }
+    }
+  }
+
   /// Switches between blocking and non-blocking receives.
   public func setNonBlocking(_ nonBlocking: Bool) throws {
     try Syscall.setNonBlocking(fd, nonBlocking)

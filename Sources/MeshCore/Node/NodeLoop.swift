@@ -8,8 +8,13 @@ import Logging
 /// The data thread of a `MeshNode`: it owns the engine, the TAP and the socket, and is the
 /// only code that touches them once the node runs.
 final class NodeLoop: @unchecked Sendable {
-  /// Most packets taken from one source before the other gets a turn.
-  static let batch = 64
+  /// Most packets taken from one source before the other gets a turn: the TAP frames read
+  /// into separate buffers whose datagrams leave in one `sendmmsg`, and the datagrams one
+  /// `recvmmsg` takes from the socket.
+  static let batch = 32
+  /// While members keep the thread busy, the main socket (handshakes and strangers) gets one
+  /// turn in this many, so that a flood at the mesh port cannot crowd out members' traffic.
+  static let strangerTurnEvery = 4
 
   var engine: MeshEngine
   let tap: TapDevice
@@ -19,8 +24,17 @@ final class NodeLoop: @unchecked Sendable {
   let logger: Logger
   let poller: Poller
   let notifier: EventNotifier
-  let tapBuffer: UnsafeMutableRawBufferPointer
-  let udpBuffer: UnsafeMutableRawBufferPointer
+  /// A receive queue per established peer, apart from the main socket's.
+  let peerSockets: PeerSockets
+  /// Busy turns in a row in which the main socket waited.
+  var skippedStrangerTurns = 0
+  /// `batch` read buffers of `MeshEngine.bufferSize` bytes for TAP frames, back to back.
+  let tapSlots: UnsafeMutableRawBufferPointer
+  /// Where `recvmmsg` puts datagrams.
+  let received: UDPMessageBatch
+  /// How long the thread keeps polling without sleeping after it last had work, in
+  /// nanoseconds; 0 sleeps at once.
+  let busyPollNanoseconds: Int64
   var output: NodeOutput
   var running = true
   /// The engine's endpoints version last handed to the state writer.
@@ -46,19 +60,20 @@ final class NodeLoop: @unchecked Sendable {
     self.logger = logger
     self.poller = try Poller()
     self.notifier = try EventNotifier()
-    self.tapBuffer = .allocate(byteCount: MeshEngine.bufferSize, alignment: 16)
-    self.udpBuffer = .allocate(byteCount: MeshEngine.bufferSize, alignment: 16)
+    self.peerSockets = PeerSockets(listen: socket.localEndpoint, poller: poller, logger: logger)
+    self.tapSlots = .allocate(byteCount: NodeLoop.batch * MeshEngine.bufferSize, alignment: 16)
+    self.received = UDPMessageBatch(capacity: NodeLoop.batch, bufferSize: MeshEngine.bufferSize)
+    self.busyPollNanoseconds = Int64(node.configuration.busyPollMicroseconds) * 1000
     self.output = NodeOutput(
-      tap: tap, node: node, stateWriter: stateWriter, socket: socket, events: node.eventSink,
-      logger: logger)
+      tap: tap, node: node, stateWriter: stateWriter, socket: socket,
+      queue: UDPSendQueue(capacity: NodeLoop.batch), events: node.eventSink, logger: logger)
     try poller.add(fd: tap.fd, token: Token.tap.rawValue)
     try poller.add(fd: socket.fd, token: Token.socket.rawValue)
     try poller.add(fd: notifier.fd, token: Token.wake.rawValue)
   }
 
   deinit {
-    tapBuffer.deallocate()
-    udpBuffer.deallocate()
+    tapSlots.deallocate()
   }
 
   /// Wakes the thread to read its command queue.
@@ -83,11 +98,19 @@ final class NodeLoop: @unchecked Sendable {
   }
 
   func run() {
-    var ready = [ReadyEvent](repeating: ReadyEvent(), count: 8)
+    var ready = [ReadyEvent](repeating: ReadyEvent(), count: 32)
     var nextTick = clock.now()
+    var lastWork = clock.now()
     while running {
       let now = clock.now()
-      let wait = nextTick > now ? Int((nextTick.nanoseconds - now.nanoseconds) / 1_000_000) : 0
+      let wait: Int
+      if Int64(truncatingIfNeeded: now.nanoseconds &- lastWork.nanoseconds) < busyPollNanoseconds {
+        wait = 0  // busy-polling: the next packet is likely close, and a sleep costs a wake-up
+      } else {
+        // Rounded up: a wait rounded down to 0 ms would spin until the tick is due.
+        wait =
+          nextTick > now ? Int((nextTick.nanoseconds - now.nanoseconds + 999_999) / 1_000_000) : 0
+      }
       let n: Int
       do {
         n = try poller.wait(timeoutMilliseconds: Int32(clamping: max(wait, 0)), into: &ready)
@@ -95,21 +118,44 @@ final class NodeLoop: @unchecked Sendable {
         logger.error("poll failed: \(error)")
         break
       }
+      var strangers = false
+      var commands = false
+      var busy = false
       for i in 0..<n {
         switch Token(rawValue: ready[i].token) {
-        case .tap: drainTap()
-        case .socket: drainSocket()
-        case .wake: runCommands()
-        case nil: break
+        case .tap: busy = drainTap() == NodeLoop.batch || busy
+        case .socket: strangers = true
+        case .wake: commands = true
+        case nil:
+          if let peer = peerSockets.socket(forToken: ready[i].token) {
+            busy = drainSocket(peer) == NodeLoop.batch || busy
+          }
         }
       }
+      if strangers {
+        if busy && skippedStrangerTurns < NodeLoop.strangerTurnEvery - 1 {
+          skippedStrangerTurns += 1
+        } else {
+          skippedStrangerTurns = 0
+          drainSocket(socket)
+        }
+      }
+      if commands { runCommands() }
       let after = clock.now()
+      if n > 0 { lastWork = after }
       if after >= nextTick {
         engine.tick(now: after, out: &output)
+        output.flush()
         nextTick = after.adding(seconds: MeshEngine.tickInterval)
         saveKnownPeersIfChanged()
+        output.peersChanged = true
+      }
+      if output.peersChanged {
+        output.peersChanged = false
+        peerSockets.reconcile(with: engine)
       }
     }
+    peerSockets.closeAll()
     tap.close()
     socket.close()
   }
@@ -132,42 +178,61 @@ final class NodeLoop: @unchecked Sendable {
     }
   }
 
-  func drainTap() {
+  /// Reads up to `batch` frames, each into its own slot, and lets the engine seal them in
+  /// place; their datagrams queue up and leave together in one `sendmmsg`. Returns how many
+  /// frames it read.
+  @discardableResult
+  func drainTap() -> Int {
     // With offloads, the TAP puts its virtio-net header right before the frame.
     let header = tap.hasVirtioHeader ? VirtioNetHeader.size : 0
-    let room = UnsafeMutableRawBufferPointer(
-      rebasing: tapBuffer[
-        (MeshEngine.framePrefix - header)..<(MeshEngine.bufferSize - MeshEngine.frameSuffix)])
-    for _ in 0..<NodeLoop.batch {
+    let size = MeshEngine.bufferSize
+    output.queueRegion = UnsafeRawBufferPointer(tapSlots)
+    defer {
+      output.flush()
+      output.queueRegion = nil
+    }
+    var frames = 0
+    for slot in 0..<NodeLoop.batch {
+      let buffer = UnsafeMutableRawBufferPointer(
+        rebasing: tapSlots[(slot * size)..<((slot + 1) * size)])
+      let room = UnsafeMutableRawBufferPointer(
+        rebasing: buffer[(MeshEngine.framePrefix - header)..<(size - MeshEngine.frameSuffix)])
       let n: Int
       do {
-        guard let got = try tap.read(into: room) else { return }
+        guard let got = try tap.read(into: room) else { return frames }
         n = got - header
       } catch {
         logger.warning("TAP read failed: \(error)")
-        return
+        return frames
       }
+      frames += 1
       guard n > 0 else { continue }
       let offload = header == 0 ? nil : VirtioNetHeader.read(UnsafeRawBufferPointer(room))
-      engine.sendFrame(tapBuffer, frameLength: n, offload: offload, now: clock.now(), out: &output)
+      engine.sendFrame(buffer, frameLength: n, offload: offload, now: clock.now(), out: &output)
     }
+    return frames
   }
 
-  func drainSocket() {
-    for _ in 0..<NodeLoop.batch {
-      let got: (length: Int, from: Endpoint)?
-      do {
-        got = try socket.receive(into: udpBuffer)
-      } catch {
-        logger.debug("socket receive failed: \(error)")
-        continue
-      }
-      guard let got else { break }
-      engine.receive(
-        UnsafeMutableRawBufferPointer(rebasing: udpBuffer[0..<got.length]), from: got.from,
-        now: clock.now(), out: &output)
+  /// Takes one `recvmmsg` batch of datagrams from `socket` and hands each to the engine,
+  /// then lets the engine answer the handshakes they queued. Returns how many it took.
+  @discardableResult
+  func drainSocket(_ socket: UDPSocket) -> Int {
+    let count: Int
+    do {
+      guard let got = try socket.receiveBatch(into: received) else { return 0 }
+      count = got
+    } catch {
+      // A connected socket reports ICMP errors (ECONNREFUSED) here; reading clears them.
+      logger.debug("socket receive failed: \(error)")
+      return 0
+    }
+    for i in 0..<count {
+      let datagram = UnsafeMutableRawBufferPointer(
+        rebasing: received.buffer(at: i)[0..<received.length(at: i)])
+      engine.receive(datagram, from: received.endpoint(at: i), now: clock.now(), out: &output)
     }
     engine.processHandshakes(now: clock.now(), out: &output)
+    return count
   }
 
   func runCommands() {
@@ -193,6 +258,7 @@ final class NodeLoop: @unchecked Sendable {
       }
     }
     engine.tick(now: now, out: &output)
+    output.flush()
   }
 }
 
@@ -203,13 +269,35 @@ struct NodeOutput: EngineOutput {
   /// Where slow work prompted by events (files, netlink) runs, off the data thread.
   let stateWriter: DispatchQueue
   let socket: UDPSocket
+  /// Datagrams sealed in place in `queueRegion`, waiting for one `sendmmsg`.
+  let queue: UDPSendQueue
   let events: AsyncStream<MeshEvent>.Continuation
   let logger: Logger
   /// Drops that happen here rather than in the engine (TAP down, send errors).
   var drops = DropCounters()
+  /// While set, datagrams that lie inside it are queued instead of sent at once: the TAP's
+  /// read slots, which stay untouched until `flush()`. Anything else (the engine's scratch
+  /// buffers) is sent at once, because its memory is reused by the next call.
+  var queueRegion: UnsafeRawBufferPointer?
+  /// Set when a peer came, went or moved, so that the loop brings its sockets in line.
+  var peersChanged = false
 
   mutating func send(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
+    if let region = queueRegion, let start = datagram.baseAddress, let base = region.baseAddress,
+      start >= base, start + datagram.count <= base + region.count
+    {
+      if queue.isFull { flush() }
+      queue.append(datagram, to: endpoint, asIPv6: socket.isIPv6)
+      return
+    }
     do { try socket.send(datagram, to: endpoint) } catch { drops.count(.sendFailed) }
+  }
+
+  /// Sends the queued datagrams; those the socket refused count as failed sends.
+  mutating func flush() {
+    guard queue.count > 0 else { return }
+    let unsent = queue.flush(on: socket)
+    for _ in 0..<unsent { drops.count(.sendFailed) }
   }
 
   mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?) {
@@ -231,6 +319,10 @@ struct NodeOutput: EngineOutput {
   }
 
   mutating func event(_ event: MeshEvent) {
+    switch event {
+    case .peerUp, .peerDown, .endpointChanged: peersChanged = true
+    default: break
+    }
     if case .subnetClaimed(let claim) = event, let plan = node.configuration.ipam {
       let node = self.node
       stateWriter.async { node.applyClaim(claim, plan: plan) }

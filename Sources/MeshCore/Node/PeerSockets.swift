@@ -1,0 +1,107 @@
+import Logging
+
+/// One connected UDP socket per established peer, sharing the mesh port with the main socket,
+/// so that a peer's datagrams wait in a receive queue of their own.
+///
+/// Why: a flood of junk at the mesh port (from anyone on the internet) fills the main
+/// socket's queue, and when one queue holds everything, the kernel drops members' data with
+/// the junk. The kernel delivers a datagram to the socket that matches it most specifically,
+/// so a socket connected to a peer's endpoint gets that peer's datagrams and the main socket
+/// gets only handshakes and strangers. `NodeLoop` serves these sockets before the main one.
+///
+/// Sockets follow the engine's peers: `reconcile` (called from the data thread after the
+/// engine ran) opens one for each peer with a session, moves it when the peer's endpoint
+/// changes, and closes it when the session ends. Creating and closing sockets allocates, but
+/// only when peers come and go, never per packet.
+final class PeerSockets {
+  /// The most peers with a socket of their own; the rest share the main socket (so that a
+  /// large mesh cannot exhaust the process's descriptors).
+  static let capacity = 256
+  /// Poller tokens `firstToken ..< firstToken + capacity` are these sockets.
+  static let firstToken = 1024
+  /// Each socket's receive buffer: a peer's share, smaller than the main socket's.
+  static let bufferBytes = 2 << 20
+
+  private struct Attached {
+    var endpoint: Endpoint
+    var slot: Int
+  }
+
+  private let listen: Endpoint
+  private let poller: Poller
+  private let logger: Logger
+  private var slots: [UDPSocket?]
+  private var freeSlots: [Int]
+  private var attached: [PeerID: Attached] = [:]
+  /// Peers whose socket could not be opened, so that a failing `connect` is not retried on
+  /// every tick; cleared when the peer's endpoint changes or it goes away.
+  private var failed: [PeerID: Endpoint] = [:]
+
+  /// Manages sockets bound to `listen` (the main socket's address and port) and watched by
+  /// `poller`.
+  init(listen: Endpoint, poller: Poller, logger: Logger) {
+    self.listen = listen
+    self.poller = poller
+    self.logger = logger
+    slots = [UDPSocket?](repeating: nil, count: PeerSockets.capacity)
+    freeSlots = Array((0..<PeerSockets.capacity).reversed())
+  }
+
+  /// How many peers have a socket of their own.
+  var count: Int { attached.count }
+
+  /// The socket behind a poller token, or nil when the token is not one of these.
+  func socket(forToken token: Int) -> UDPSocket? {
+    let slot = token - PeerSockets.firstToken
+    guard slot >= 0, slot < slots.count else { return nil }
+    return slots[slot]
+  }
+
+  /// Brings the sockets in line with the engine: one per peer with a current session, at
+  /// the peer's endpoint.
+  func reconcile(with engine: MeshEngine) {
+    for (id, peer) in engine.peers where peer.current != nil {
+      if let a = attached[id], a.endpoint == peer.endpoint { continue }
+      if failed[id] == peer.endpoint { continue }
+      attach(id, at: peer.endpoint)
+    }
+    guard attached.count + failed.count > 0 else { return }
+    for (id, a) in attached where engine.peers[id]?.current == nil {
+      detach(id, slot: a.slot)
+    }
+    for id in failed.keys where engine.peers[id]?.current == nil { failed[id] = nil }
+  }
+
+  private func attach(_ id: PeerID, at endpoint: Endpoint) {
+    if let old = attached[id] { detach(id, slot: old.slot) }
+    guard let slot = freeSlots.popLast() else { return }
+    do {
+      var options = UDPSocket.Options()
+      options.nonBlocking = true
+      options.bufferBytes = PeerSockets.bufferBytes
+      options.ipv6Only = false
+      let socket = try UDPSocket(bindingTo: listen, options: options)
+      try socket.connect(to: endpoint)
+      try poller.add(fd: socket.fd, token: PeerSockets.firstToken + slot)
+      slots[slot] = socket
+      attached[id] = Attached(endpoint: endpoint, slot: slot)
+      failed[id] = nil
+    } catch {
+      freeSlots.append(slot)
+      failed[id] = endpoint
+      logger.debug("no socket of its own for peer \(id) at \(endpoint): \(error)")
+    }
+  }
+
+  private func detach(_ id: PeerID, slot: Int) {
+    attached[id] = nil
+    slots[slot]?.close()  // closing also removes it from the poller
+    slots[slot] = nil
+    freeSlots.append(slot)
+  }
+
+  /// Closes every socket.
+  func closeAll() {
+    for (id, a) in attached { detach(id, slot: a.slot) }
+  }
+}
