@@ -21,8 +21,14 @@ struct PubKey: ParsableCommand {
     commandName: "pubkey", abstract: "Read a private key on stdin; print its public key.")
 
   func run() throws {
+    // The input is a private key: read it into buffers sized up front and zero them after.
     var input: [UInt8] = []
+    input.reserveCapacity(4096 + 2 * 256)
     var chunk = [UInt8](repeating: 0, count: 256)
+    defer {
+      Sodium.memzero(&input)
+      Sodium.memzero(&chunk)
+    }
     while input.count <= 4096 {
       let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
       if n < 0, errno == EINTR { continue }
@@ -44,6 +50,6 @@ struct GenSecret: ParsableCommand {
     abstract: "Print a new base64 32-byte cluster secret (store it with mode 0600).")
 
   func run() throws {
-    print(Base64.encode(SymmetricKey.generate().bytes))
+    print(SymmetricKey.generate().base64)
   }
 }

@@ -17,8 +17,23 @@ public enum HMACBlake2b {
 
   /// HMAC-BLAKE2b of a list of parts, for callers that build the list at run time.
   public static func mac(key: [UInt8], parts: [[UInt8]]) -> [UInt8] {
-    var block = key.count > blockLength ? Blake2b.hash(key) : key
-    block.append(contentsOf: repeatElement(0, count: blockLength - block.count))
+    key.withUnsafeBytes { mac(rawKey: $0, parts: parts) }
+  }
+
+  /// `mac` with the key read in place, e.g. from a chaining key's `SecureBytes`. Every
+  /// working copy of key material (the padded key block, the pads, the inner hash) is zeroed
+  /// before it is dropped.
+  static func mac(rawKey key: UnsafeRawBufferPointer, parts: [[UInt8]]) -> [UInt8] {
+    var block = [UInt8](repeating: 0, count: blockLength)
+    if key.count > blockLength {
+      var long = [UInt8](key)
+      var hashed = Blake2b.hash(long)
+      block.withUnsafeMutableBytes { b in hashed.withUnsafeBytes { b.copyMemory(from: $0) } }
+      Sodium.memzero(&long)
+      Sodium.memzero(&hashed)
+    } else if key.count > 0 {
+      block.withUnsafeMutableBytes { $0.copyMemory(from: key) }
+    }
     var innerPad = block.map { $0 ^ 0x36 }
     var outerPad = block.map { $0 ^ 0x5c }
     var inner = Blake2b.hash(parts: [innerPad] + parts)
@@ -32,15 +47,24 @@ public enum HMACBlake2b {
 
   /// Noise's HKDF(chaining_key, input_key_material, num_outputs): two or three 64-byte
   /// outputs, the first usually the next chaining key. Callers truncate an output to 32
-  /// bytes where Noise uses it as a cipher key.
+  /// bytes where Noise uses it as a cipher key, and zero the outputs when done.
   public static func hkdf(chainingKey: [UInt8], input: [UInt8], outputs: Int) -> [[UInt8]] {
+    chainingKey.withUnsafeBytes { hkdf(rawChainingKey: $0, input: input, outputs: outputs) }
+  }
+
+  /// `hkdf` with the chaining key read in place from its storage. The temporary key is zeroed;
+  /// the outputs are returned as uniquely referenced arrays, so the caller's
+  /// `Sodium.memzero(&outputs[i])` zeroes each one in place.
+  static func hkdf(
+    rawChainingKey: UnsafeRawBufferPointer, input: [UInt8], outputs: Int
+  ) -> [[UInt8]] {
     precondition(outputs == 2 || outputs == 3, "Noise HKDF gives 2 or 3 outputs")
-    var tempKey = mac(key: chainingKey, data: input)
+    var tempKey = mac(rawKey: rawChainingKey, parts: [input])
     var results: [[UInt8]] = []
-    var previous: [UInt8] = []
+    results.reserveCapacity(outputs)
     for index in 1...outputs {
-      previous = mac(key: tempKey, data: previous, [UInt8(index)])
-      results.append(previous)
+      let previous = results.last ?? []
+      results.append(mac(key: tempKey, data: previous, [UInt8(index)]))
     }
     Sodium.memzero(&tempKey)
     return results

@@ -28,9 +28,10 @@ public enum PassphraseSecret {
     defer { Sodium.memzero(&password) }
     Sodium.ensureInitialized()
     let saltBytes = salt
-    var out = [UInt8](repeating: 0, count: SymmetricKey.length)
-    let result = out.withUnsafeMutableBytes { o in
-      password.withUnsafeBytes { p in
+    var result: Int32 = 0
+    // Argon2id writes straight into the key's storage: no array copy of the secret.
+    let key = SymmetricKey { o in
+      result = password.withUnsafeBytes { p in
         saltBytes.withUnsafeBytes { s in
           csodium_pwhash_argon2id(
             o.baseAddress!, o.count, p.baseAddress!, p.count, s.baseAddress!,
@@ -39,6 +40,6 @@ public enum PassphraseSecret {
       }
     }
     guard result == 0 else { throw .keyDerivationFailed }
-    return SymmetricKey(unchecked: out)
+    return key
   }
 }

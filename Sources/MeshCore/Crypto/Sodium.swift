@@ -32,12 +32,15 @@ public enum Sodium {
   /// Compares two byte strings in time that depends only on their length, so comparing a
   /// secret or a MAC does not leak where the first difference is.
   public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in constantTimeEqual(pa, pb) } }
+  }
+
+  /// `constantTimeEqual` on raw buffers, e.g. two keys' storage, with no copy into arrays.
+  public static func constantTimeEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer)
+    -> Bool
+  {
     guard a.count == b.count else { return false }
-    if a.isEmpty { return true }
-    return a.withUnsafeBytes { pa in
-      b.withUnsafeBytes { pb in
-        csodium_memcmp(pa.baseAddress!, pb.baseAddress!, pa.count) == 0
-      }
-    }
+    guard let pa = a.baseAddress, let pb = b.baseAddress, a.count > 0 else { return true }
+    return csodium_memcmp(pa, pb, a.count) == 0
   }
 }

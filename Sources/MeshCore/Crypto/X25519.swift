@@ -15,7 +15,7 @@ public enum X25519 {
     Sodium.ensureInitialized()
     var out = [UInt8](repeating: 0, count: sharedSecretLength)
     let result = out.withUnsafeMutableBytes { o in
-      priv.bytes.withUnsafeBytes { s in
+      priv.withUnsafeBytes { s in
         pub.bytes.withUnsafeBytes { p in
           csodium_scalarmult(o.baseAddress!, s.baseAddress!, p.baseAddress!)
         }

@@ -26,7 +26,7 @@ extension MeshEngine {
       var hs = try? HandshakeState(
         pattern: MeshHandshake.pattern, initiator: true, prologue: MeshHandshake.prologue,
         localStatic: configuration.privateKey, localEphemeral: nil, remoteStatic: nil,
-        psk: configuration.clusterSecrets[0].bytes)
+        psk: configuration.clusterSecrets[0])
     else { return }
     let payload = HandshakePayload(
       flags: configuration.acceptsOffloadedFrames ? MeshHandshake.flagAcceptsOffload : 0,
@@ -66,7 +66,7 @@ extension MeshEngine {
       var hs = try? HandshakeState(
         pattern: MeshHandshake.pattern, initiator: false, prologue: MeshHandshake.prologue,
         localStatic: configuration.privateKey, localEphemeral: nil, remoteStatic: nil,
-        psk: configuration.clusterSecrets[secretIndex].bytes)
+        psk: configuration.clusterSecrets[secretIndex])
     else { return drops.count(.handshakeFailed) }
     guard let payloadBytes = try? hs.readMessage(msg.noise), let remote = hs.remoteStaticKey,
       let payload = try? HandshakePayload.decode(payloadBytes)
@@ -94,7 +94,7 @@ extension MeshEngine {
     let index = newIndex()
     let keypair = Keypair(
       localIndex: index, remoteIndex: msg.senderIndex, peer: peerID, created: now,
-      isInitiator: false, sendKey: keys.send.bytes, receiveKey: keys.receive.bytes)
+      isInitiator: false, sendKey: keys.send, receiveKey: keys.receive)
     keypairs[index] = keypair
     if let old = peers[peerID]?.next { discardKeypair(old) }
     peers[peerID]?.next = index
@@ -141,7 +141,7 @@ extension MeshEngine {
     }
     let keypair = Keypair(
       localIndex: msg.receiverIndex, remoteIndex: msg.senderIndex, peer: peerID, created: now,
-      isInitiator: true, sendKey: keys.send.bytes, receiveKey: keys.receive.bytes)
+      isInitiator: true, sendKey: keys.send, receiveKey: keys.receive)
     keypairs[msg.receiverIndex] = keypair
     install(current: msg.receiverIndex, for: peerID, now: now, out: &out)
     // Confirm the session to the responder, which sends nothing until it hears from us.

@@ -44,13 +44,21 @@ enum MeshHandshake {
 
   /// The key that seals cookie replies, from the cluster secret.
   static func cookieKey(_ secret: SymmetricKey) -> [UInt8] {
-    secret.withUnsafeBytes {
-      Blake2b.hash(Array("meshd cookie v1-".utf8) + Array($0), outputLength: 32)
-    }
+    labelledHash(Array("meshd cookie v1-".utf8), secret)
   }
 
   /// The key of mac1 for a cluster secret: members can compute it, outsiders cannot.
   static func mac1Key(_ secret: SymmetricKey) -> [UInt8] {
-    secret.withUnsafeBytes { Blake2b.hash(mac1Label + Array($0), outputLength: 32) }
+    labelledHash(mac1Label, secret)
+  }
+
+  /// BLAKE2b-256 of `label` then the secret, through one working buffer that is zeroed.
+  private static func labelledHash(_ label: [UInt8], _ secret: SymmetricKey) -> [UInt8] {
+    var material: [UInt8] = []
+    material.reserveCapacity(label.count + SymmetricKey.length)
+    material += label
+    secret.withUnsafeBytes { material += $0 }
+    defer { Sodium.memzero(&material) }
+    return Blake2b.hash(material, outputLength: 32)
   }
 }

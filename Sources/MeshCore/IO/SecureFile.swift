@@ -53,17 +53,26 @@ public enum SecureFile {
     guard fstat(fd, &st) == 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
     if requirePrivate, st.st_mode & 0o077 != 0 { throw .tooOpen(path, st.st_mode & 0o777) }
     guard st.st_size <= maxSize else { throw .tooLarge(path) }
+    // The file may hold a secret: `out` gets room for all of it up front, so growing it leaves
+    // no stale copy behind, and the read buffer is zeroed (as is `out` on failure).
     var out: [UInt8] = []
+    out.reserveCapacity(Int(st.st_size) + 1)
     var chunk = [UInt8](repeating: 0, count: 4096)
+    defer { Sodium.memzero(&chunk) }
     while true {
       let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
       if n < 0 {
         if errno == EINTR { continue }
-        throw .unreadable(path, String(cString: strerror(errno)))
+        let why = String(cString: strerror(errno))
+        Sodium.memzero(&out)
+        throw .unreadable(path, why)
       }
       if n == 0 { break }
       out += chunk[0..<n]
-      guard out.count <= maxSize else { throw .tooLarge(path) }
+      guard out.count <= maxSize else {
+        Sodium.memzero(&out)
+        throw .tooLarge(path)
+      }
     }
     return out
   }

@@ -17,24 +17,44 @@ extension StateDirectory {
   /// Parses a private key file: one base64 X25519 private key, surrounding white space
   /// ignored.
   public static func parseKey(text: String) -> Result<PrivateKey, StateFileSyntaxError> {
-    guard let key = try? PrivateKey(base64: SecureFile.trimmed(text)) else {
+    var utf8 = Array(text.utf8)
+    defer { Sodium.memzero(&utf8) }
+    return parseKey(utf8: utf8)
+  }
+
+  /// `parseKey` on the file's bytes as read, decoded in place into the key's storage, so the
+  /// key text need not become a `String` (which cannot be zeroed); the caller zeroes `utf8`.
+  static func parseKey(utf8: [UInt8]) -> Result<PrivateKey, StateFileSyntaxError> {
+    let decoded = utf8.withUnsafeBytes {
+      Base64.decodeSecretKey(utf8: $0, length: PrivateKey.length)
+    }
+    guard case .success(let storage) = decoded else {
       return .failure(
         StateFileSyntaxError("not a base64 X25519 private key (expected 44 characters)"))
     }
-    return .success(key)
+    return .success(PrivateKey(storage: storage))
   }
 
   /// Parses a cluster secret file: base64 of exactly 32 bytes, surrounding white space
   /// ignored.
   public static func parseSecret(text: String) -> Result<SymmetricKey, StateFileSyntaxError> {
-    guard let bytes = Base64.decode(SecureFile.trimmed(text)), bytes.count == 32,
-      let key = try? SymmetricKey(bytes: bytes)
-    else {
+    var utf8 = Array(text.utf8)
+    defer { Sodium.memzero(&utf8) }
+    return parseSecret(utf8: utf8)
+  }
+
+  /// `parseSecret` on the file's bytes as read, like `parseKey(utf8:)`; the caller zeroes
+  /// `utf8`.
+  static func parseSecret(utf8: [UInt8]) -> Result<SymmetricKey, StateFileSyntaxError> {
+    let decoded = utf8.withUnsafeBytes {
+      Base64.decodeSecretKey(utf8: $0, length: SymmetricKey.length)
+    }
+    guard case .success(let storage) = decoded else {
       return .failure(
         StateFileSyntaxError(
           "not a base64 32-byte cluster secret (make one with meshd gen-secret)"))
     }
-    return .success(key)
+    return .success(SymmetricKey(storage: storage))
   }
 
   /// Parses an allow-list: one base64 public key a line, blank lines and `#` comments

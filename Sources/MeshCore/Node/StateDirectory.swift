@@ -53,7 +53,10 @@ public struct StateDirectory: Sendable {
     } catch .missing {
       try SecureFile.makeDirectory(path)
       let key = PrivateKey.generate()
-      try SecureFile.writeAtomically(keyPath, Array((key.base64 + "\n").utf8))
+      var text = key.withUnsafeBytes { Base64.encodedASCII($0) }
+      text.append(0x0A)
+      defer { Sodium.memzero(&text) }
+      try SecureFile.writeAtomically(keyPath, text)
       return key
     }
   }
@@ -80,8 +83,9 @@ public struct StateDirectory: Sendable {
 
   /// Reads a base64 private key file that only its owner may read.
   public static func readKey(_ path: String) throws(SecureFile.Failure) -> PrivateKey {
-    let text = String(decoding: try SecureFile.read(path, requirePrivate: true), as: UTF8.self)
-    return try parseKey(text: text).mapError(path: path)
+    var bytes = try SecureFile.read(path, requirePrivate: true)
+    defer { Sodium.memzero(&bytes) }
+    return try parseKey(utf8: bytes).mapError(path: path)
   }
 
   /// Reads an allow-list: one base64 public key a line, `#` comments. An empty list is
@@ -93,7 +97,8 @@ public struct StateDirectory: Sendable {
 
   /// Reads a base64 32-byte cluster secret file that only its owner may read.
   public static func readSecret(_ path: String) throws(SecureFile.Failure) -> SymmetricKey {
-    let text = String(decoding: try SecureFile.read(path, requirePrivate: true), as: UTF8.self)
-    return try parseSecret(text: text).mapError(path: path)
+    var bytes = try SecureFile.read(path, requirePrivate: true)
+    defer { Sodium.memzero(&bytes) }
+    return try parseSecret(utf8: bytes).mapError(path: path)
   }
 }

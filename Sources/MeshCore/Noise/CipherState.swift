@@ -53,7 +53,7 @@ public struct CipherState: Sendable {
     return plaintext
   }
 
-  /// Zeroes the key and forgets it.
+  /// Forgets the key; its storage is zeroed as soon as no copy of this state holds it.
   public mutating func wipe() {
     key?.wipe()
     key = nil

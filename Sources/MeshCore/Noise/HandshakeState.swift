@@ -26,7 +26,7 @@ public struct HandshakeState: Sendable {
   private var symmetric: SymmetricState
   private var localStatic: PrivateKey?
   private var localEphemeral: PrivateKey?
-  private var psk: [UInt8]?
+  private var psk: SymmetricKey?
 
   /// Sets up one side of a handshake and hashes the prologue and pre-message keys.
   ///
@@ -46,6 +46,34 @@ public struct HandshakeState: Sendable {
     pattern: NoisePattern, initiator: Bool, prologue: [UInt8] = [],
     localStatic: PrivateKey? = nil, localEphemeral: PrivateKey? = nil,
     remoteStatic: PublicKey? = nil, psk: [UInt8]? = nil
+  ) throws(NoiseError) {
+    try self.init(
+      pattern: pattern, initiator: initiator, prologue: prologue, localStatic: localStatic,
+      localEphemeral: localEphemeral, remoteStatic: remoteStatic,
+      checkedPSK: psk.map { bytes in
+        bytes.count == Self.pskLength
+          ? .success(try! SymmetricKey(bytes: bytes)) : .failure(.invalidPSK)
+      })
+  }
+
+  /// The same, with the pre-shared key as a `SymmetricKey` (e.g. the cluster secret), so the
+  /// handshake shares the key's zeroize-on-drop storage instead of holding a loose copy.
+  public init(
+    pattern: NoisePattern, initiator: Bool, prologue: [UInt8] = [],
+    localStatic: PrivateKey? = nil, localEphemeral: PrivateKey? = nil,
+    remoteStatic: PublicKey? = nil, psk: SymmetricKey
+  ) throws(NoiseError) {
+    try self.init(
+      pattern: pattern, initiator: initiator, prologue: prologue, localStatic: localStatic,
+      localEphemeral: localEphemeral, remoteStatic: remoteStatic, checkedPSK: .success(psk))
+  }
+
+  /// The designated initializer; `checkedPSK` is nil without a PSK and `.failure(.invalidPSK)`
+  /// for one of the wrong length, reported only after the pattern's other checks.
+  private init(
+    pattern: NoisePattern, initiator: Bool, prologue: [UInt8],
+    localStatic: PrivateKey?, localEphemeral: PrivateKey?,
+    remoteStatic: PublicKey?, checkedPSK psk: Result<SymmetricKey, NoiseError>?
   ) throws(NoiseError) {
     self.pattern = pattern
     self.isInitiator = initiator
@@ -73,8 +101,7 @@ public struct HandshakeState: Sendable {
     if remotePre.contains(.e) { throw .missingKey("remoteEphemeral pre-message") }
     if pattern.hasPSK {
       guard let psk else { throw .missingKey("psk") }
-      guard psk.count == Self.pskLength else { throw .invalidPSK }
-      self.psk = psk
+      self.psk = try psk.get()
     } else if psk != nil {
       throw .unexpectedKey("psk")
     }
@@ -202,12 +229,13 @@ public struct HandshakeState: Sendable {
     return isInitiator ? (first, second) : (second, first)
   }
 
-  /// Zeroes every secret this state holds (static and ephemeral keys, PSK, ck, h, cipher
-  /// key). Call it once the transport keys are taken or the handshake is abandoned.
+  /// Drops every secret this state holds (static and ephemeral keys, PSK, ck, cipher key;
+  /// each is zeroed once no other copy holds it) and zeroes h. Dropping the state has the
+  /// same effect on the secrets; this makes a state that is kept around unusable.
   public mutating func wipe() {
     localStatic?.wipe()
     localEphemeral?.wipe()
-    if psk != nil { Sodium.memzero(&psk!) }
+    psk?.wipe()
     symmetric.wipe()
   }
 

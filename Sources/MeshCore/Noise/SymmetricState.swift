@@ -4,8 +4,11 @@ public struct SymmetricState: Sendable {
   /// Noise's HASHLEN for BLAKE2b.
   public static let hashLength = 64
 
-  /// The chaining key.
-  public private(set) var chainingKey: [UInt8]
+  /// The chaining key, a secret: kept in zeroize-on-drop storage that copies of the state
+  /// (a handshake's transactional copy, a pending initiation) share.
+  private var chainingKeyStorage: SecureBytes
+  /// A copy of the chaining key, e.g. for test vectors; zero it when done.
+  public var chainingKey: [UInt8] { chainingKeyStorage.copyBytes() }
   /// The handshake hash: a transcript of everything sent and received.
   public private(set) var handshakeHash: [UInt8]
   /// The cipher that encrypts handshake payloads and static keys.
@@ -20,14 +23,22 @@ public struct SymmetricState: Sendable {
     } else {
       handshakeHash = Blake2b.hash(name)
     }
-    chainingKey = handshakeHash
+    chainingKeyStorage = SecureBytes(copying: handshakeHash)
+  }
+
+  /// HKDF from the chaining key; the caller zeroes the outputs.
+  private func hkdf(_ input: [UInt8], outputs: Int) -> [[UInt8]] {
+    chainingKeyStorage.withUnsafeBytes {
+      HMACBlake2b.hkdf(rawChainingKey: $0, input: input, outputs: outputs)
+    }
   }
 
   /// MixKey: derives a new ck and cipher key from DH output or an ephemeral key.
   public mutating func mixKey(_ input: [UInt8]) {
-    var outputs = HMACBlake2b.hkdf(chainingKey: chainingKey, input: input, outputs: 2)
-    chainingKey = outputs[0]
-    cipher.initializeKey(SymmetricKey(unchecked: Array(outputs[1].prefix(SymmetricKey.length))))
+    var outputs = hkdf(input, outputs: 2)
+    chainingKeyStorage = SecureBytes(copying: outputs[0])
+    cipher.initializeKey(SymmetricKey(prefixOf: outputs[1]))
+    Sodium.memzero(&outputs[0])
     Sodium.memzero(&outputs[1])
   }
 
@@ -38,12 +49,20 @@ public struct SymmetricState: Sendable {
 
   /// MixKeyAndHash: mixes a PSK into ck, h and the cipher key.
   public mutating func mixKeyAndHash(_ input: [UInt8]) {
-    var outputs = HMACBlake2b.hkdf(chainingKey: chainingKey, input: input, outputs: 3)
-    chainingKey = outputs[0]
+    var outputs = hkdf(input, outputs: 3)
+    chainingKeyStorage = SecureBytes(copying: outputs[0])
     mixHash(outputs[1])
-    cipher.initializeKey(SymmetricKey(unchecked: Array(outputs[2].prefix(SymmetricKey.length))))
+    cipher.initializeKey(SymmetricKey(prefixOf: outputs[2]))
+    Sodium.memzero(&outputs[0])
     Sodium.memzero(&outputs[1])
     Sodium.memzero(&outputs[2])
+  }
+
+  /// MixKeyAndHash with a pre-shared key read from its storage; the one working copy is zeroed.
+  mutating func mixKeyAndHash(_ key: SymmetricKey) {
+    var input = key.bytes
+    mixKeyAndHash(input)
+    Sodium.memzero(&input)
   }
 
   /// EncryptAndHash: encrypts with h as associated data, then hashes the ciphertext into h.
@@ -62,9 +81,9 @@ public struct SymmetricState: Sendable {
 
   /// Split: the two transport keys, the first for initiator-to-responder traffic.
   public func splitKeys() -> (SymmetricKey, SymmetricKey) {
-    var outputs = HMACBlake2b.hkdf(chainingKey: chainingKey, input: [], outputs: 2)
-    let first = SymmetricKey(unchecked: Array(outputs[0].prefix(SymmetricKey.length)))
-    let second = SymmetricKey(unchecked: Array(outputs[1].prefix(SymmetricKey.length)))
+    var outputs = hkdf([], outputs: 2)
+    let first = SymmetricKey(prefixOf: outputs[0])
+    let second = SymmetricKey(prefixOf: outputs[1])
     Sodium.memzero(&outputs[0])
     Sodium.memzero(&outputs[1])
     return (first, second)
@@ -76,9 +95,9 @@ public struct SymmetricState: Sendable {
     return (CipherState(key: first), CipherState(key: second))
   }
 
-  /// Zeroes ck, h and the cipher key.
+  /// Drops ck (zeroed once no copy of this state holds it), zeroes h and drops the cipher key.
   public mutating func wipe() {
-    Sodium.memzero(&chainingKey)
+    chainingKeyStorage = SecureBytes(zeros: Self.hashLength)
     Sodium.memzero(&handshakeHash)
     cipher.wipe()
   }

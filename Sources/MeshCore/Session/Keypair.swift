@@ -12,10 +12,11 @@ public struct Keypair: Sendable {
   public let created: MeshInstant
   /// True when this host initiated the handshake; the initiator is the one that rekeys.
   public let isInitiator: Bool
-  /// The 32-byte key for messages we send.
-  var sendKey: [UInt8]
-  /// The 32-byte key for messages we receive.
-  var receiveKey: [UInt8]
+  /// The key for messages we send. Copies of the keypair share its storage, which is zeroed
+  /// when the last one goes away.
+  var sendKey: SymmetricKey
+  /// The key for messages we receive.
+  var receiveKey: SymmetricKey
   /// The counter of the next message we send.
   var sendCounter: UInt64 = 0
   /// Counters of received messages.
@@ -26,9 +27,8 @@ public struct Keypair: Sendable {
   /// Creates a keypair from a handshake's split keys.
   init(
     localIndex: UInt32, remoteIndex: UInt32, peer: PeerID, created: MeshInstant,
-    isInitiator: Bool, sendKey: [UInt8], receiveKey: [UInt8]
+    isInitiator: Bool, sendKey: SymmetricKey, receiveKey: SymmetricKey
   ) {
-    precondition(sendKey.count == 32 && receiveKey.count == 32)
     self.localIndex = localIndex
     self.remoteIndex = remoteIndex
     self.peer = peer
@@ -47,9 +47,10 @@ public struct Keypair: Sendable {
     age(now) < timers.rejectAfterTime && sendCounter < timers.rejectAfterMessages
   }
 
-  /// Overwrites both keys with zeros.
+  /// Drops both keys: this keypair can no longer seal or open (its keys are all zeros), and
+  /// each key's storage is zeroed as soon as no other copy of the keypair holds it.
   mutating func wipe() {
-    Sodium.memzero(&sendKey)
-    Sodium.memzero(&receiveKey)
+    sendKey.wipe()
+    receiveKey.wipe()
   }
 }
