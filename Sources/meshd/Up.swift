@@ -60,6 +60,11 @@ struct Up: AsyncParsableCommand {
     help: "Turn off the TAP offloads (checksum and TCP segmentation), which are probed at start.")
   var noOffloads = false
 
+  @Flag(
+    help:
+      "Turn off the UDP offloads (UDP_SEGMENT sends, UDP_GRO receives), which are probed at start.")
+  var noUDPOffloads = false
+
   @Option(
     name: .customLong("busy-poll-us"),
     help: "Microseconds the data thread keeps polling after traffic before it sleeps (0: off).")
@@ -128,6 +133,7 @@ struct Up: AsyncParsableCommand {
     config.tapName = tap
     config.mtu = mtu
     config.offloads = !noOffloads
+    config.udpOffloads = !noUDPOffloads
     config.busyPollMicroseconds = busyPollMicroseconds
     config.peers = peers.compactMap { Endpoint($0) }
     config.logger = logger

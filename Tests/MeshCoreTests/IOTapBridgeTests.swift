@@ -125,6 +125,52 @@ struct IOTapBridgeTests {
     }
   }
 
+  @Test func mergedUDPFramesReachASocket() throws {
+    try withNetworkNamespace { _ in
+      let nl = try RouteNetlink()
+      try nl.ensureBridge(name: "mshbr0")
+      try nl.addIPv4Address(link: "mshbr0", IPv4Network("192.0.2.1/24")!)
+      let tap = try TapDevice(name: "mshtap0", nonBlocking: true, virtioHeader: true)
+      try tap.enableOffloads(segmentation: true)
+      #expect(tap.probeUDPSegmentation(), "this kernel takes USO frames on a TAP")
+      try nl.setMaster(link: "mshtap0", master: "mshbr0")
+      try nl.setUp(link: "mshtap0")
+      try nl.setUp(link: "mshbr0")
+      var options = UDPSocket.Options()
+      options.nonBlocking = true
+      let socket = try UDPSocket(
+        bindingTo: Endpoint("192.0.2.1:5400")!, options: options)
+      // The bridge's own MAC, so that the frames are for its stack.
+      let destination = MACAddress(rawValue: 0x0247_0000_0001)
+      try nl.setMACAddress(link: "mshbr0", destination)
+
+      // Five datagrams of one flow, the last shorter: merged into one write.
+      let coalescer = UDPCoalescer()
+      let payloads = (0..<5).map { i in
+        [UInt8](repeating: UInt8(0x30 + i), count: i == 4 ? 20 : 100)
+      }
+      for p in payloads {
+        let frame = UDPFrame.make(
+          dst: destination.octets, src: [2, 0x47, 0, 0, 0, 0x0A], from: [192, 0, 2, 10],
+          to: [192, 0, 2, 1], sourcePort: 7000, destinationPort: 5400, payload: p)
+        #expect(frame.withUnsafeBytes { coalescer.append($0) })
+      }
+      try tap.write(coalescer.finish())
+
+      var received: [[UInt8]] = []
+      var buffer = [UInt8](repeating: 0, count: 2048)
+      for _ in 0..<200 where received.count < 5 {
+        if let got = try buffer.withUnsafeMutableBytes({ try socket.receive(into: $0) }) {
+          received.append(Array(buffer[0..<got.length]))
+          #expect(got.from == Endpoint("192.0.2.10:7000")!)
+        } else {
+          usleep(5000)
+        }
+      }
+      #expect(received == payloads)
+    }
+  }
+
   /// Waits with a ``Poller`` for a frame on `tap` that `matches`, skipping others (IPv6
   /// router solicitations and the like); fails after five seconds.
   private func readFrame(from tap: TapDevice, matching matches: ([UInt8]) -> Bool) throws

@@ -121,7 +121,7 @@ struct IOUDPSocketTests {
         let datagram = UnsafeMutableRawBufferPointer(
           rebasing: storage[(i * 64)..<(i * 64 + 10 + i)])
         datagram.initializeMemory(as: UInt8.self, repeating: UInt8(i))
-        queue.append(UnsafeRawBufferPointer(datagram), to: b.localEndpoint, asIPv6: false)
+        queue.append(UnsafeRawBufferPointer(datagram), to: b.localEndpoint)
       }
       #expect(queue.isFull)
       #expect(queue.flush(on: a) == 0)
@@ -153,10 +153,10 @@ struct IOUDPSocketTests {
       var bytes: [UInt8] = [7, 7, 7]
       try bytes.withUnsafeMutableBytes { raw in
         let datagram = UnsafeRawBufferPointer(raw)
-        queue.append(datagram, to: b.localEndpoint, asIPv6: false)
+        queue.append(datagram, to: b.localEndpoint)
         // No route to this address in a namespace with only loopback: the kernel refuses it.
-        queue.append(datagram, to: try #require(Endpoint("192.0.2.1:9")), asIPv6: false)
-        queue.append(datagram, to: b.localEndpoint, asIPv6: false)
+        queue.append(datagram, to: try #require(Endpoint("192.0.2.1:9")))
+        queue.append(datagram, to: b.localEndpoint)
         #expect(queue.flush(on: a) == 1)
       }
       let incoming = UDPMessageBatch(capacity: 8)
@@ -166,6 +166,52 @@ struct IOUDPSocketTests {
         if received < 2 { usleep(1000) }
       }
       #expect(received == 2)
+    }
+  }
+
+  @Test func segmentedSendsArriveAsOneCoalescedReceive() throws {
+    try withNetworkNamespace { _ in
+      try RouteNetlink().setUp(link: "lo")
+      let a = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!)
+      var options = UDPSocket.Options()
+      options.nonBlocking = true
+      let b = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!, options: options)
+      #expect(a.probeSegmentationOffload())
+      #expect(b.enableReceiveOffload())
+      let queue = UDPSendQueue(capacity: 8)
+      queue.segmentation = true
+      let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 8 * 128, alignment: 16)
+      defer { storage.deallocate() }
+      // Five of 100 bytes and a last of 40 make one run; then one to nobody else's size.
+      let sizes = [100, 100, 100, 100, 100, 40, 100]
+      for (i, size) in sizes.enumerated() {
+        let d = UnsafeMutableRawBufferPointer(rebasing: storage[(i * 128)..<(i * 128 + size)])
+        d.initializeMemory(as: UInt8.self, repeating: UInt8(i))
+        queue.append(UnsafeRawBufferPointer(d), to: b.localEndpoint)
+      }
+      #expect(queue.flush(on: a) == 0)
+      #expect(queue.segmentation, "the kernel took the segmented message")
+      let incoming = UDPMessageBatch(capacity: 8)
+      var datagrams: [[UInt8]] = []
+      var sawCoalesced = false
+      for _ in 0..<100 where datagrams.count < sizes.count {
+        let n = try b.receiveBatch(into: incoming) ?? 0
+        for i in 0..<n {
+          let bytes = Array(incoming.datagram(at: i))
+          let step = incoming.segmentSize(at: i)
+          if step > 0 { sawCoalesced = true }
+          var start = 0
+          while start < bytes.count {
+            let end = step > 0 ? min(start + step, bytes.count) : bytes.count
+            datagrams.append(Array(bytes[start..<end]))
+            start = end
+          }
+        }
+        if datagrams.count < sizes.count { usleep(1000) }
+      }
+      #expect(datagrams.map(\.count) == sizes)
+      #expect(datagrams.map { $0.first } == (0..<sizes.count).map { UInt8($0) })
+      #expect(sawCoalesced, "UDP_GRO handed over a coalesced buffer")
     }
   }
 }

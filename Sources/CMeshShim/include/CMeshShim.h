@@ -38,6 +38,10 @@ unsigned int cmesh_tun_f_csum(void);
 unsigned int cmesh_tun_f_tso4(void);
 /// TUN_F_TSO6: TCP over IPv6 may come as one large segment.
 unsigned int cmesh_tun_f_tso6(void);
+/// TUN_F_USO4 (Linux 6.2+): UDP over IPv4 may come as one large segment.
+unsigned int cmesh_tun_f_uso4(void);
+/// TUN_F_USO6 (Linux 6.2+): UDP over IPv6 may come as one large segment.
+unsigned int cmesh_tun_f_uso6(void);
 
 /// The size of the virtio-net header the TAP uses (TUNSETVNETHDRSZ). Returns 0 or -1.
 int cmesh_tun_set_vnet_hdr_size(int fd, int size);
@@ -57,5 +61,27 @@ int cmesh_recvmmsg(int fd, struct cmesh_mmsghdr *vec, unsigned int count, int fl
 
 /// sendmmsg(2). Returns the number of messages sent or -1 with errno.
 int cmesh_sendmmsg(int fd, struct cmesh_mmsghdr *vec, unsigned int count, int flags);
+
+/// The room one UDP_SEGMENT or UDP_GRO control message needs (CMSG_SPACE of an int).
+#define CMESH_UDP_CMSG_SPACE 24
+
+/// Turns on UDP generic receive offload (UDP_GRO): the kernel may hand over several
+/// same-sized datagrams from one sender as one buffer, with their size in a control message.
+/// Returns 0 or -1 with errno (ENOPROTOOPT on kernels without it).
+int cmesh_udp_enable_gro(int fd);
+
+/// Whether the kernel takes UDP_SEGMENT (UDP generic segmentation offload) on this socket.
+/// Returns 0 or -1 with errno.
+int cmesh_udp_probe_gso(int fd);
+
+/// Attaches a UDP_SEGMENT control message for `segment`-byte datagrams to `msg`, written
+/// into `control` (CMESH_UDP_CMSG_SPACE bytes); `segment` 0 removes any control message.
+void cmesh_msg_set_segment(struct msghdr *msg, void *control, unsigned short segment);
+
+/// Points `msg` at `control` (CMESH_UDP_CMSG_SPACE bytes) to receive a UDP_GRO message.
+void cmesh_msg_expect_gro(struct msghdr *msg, void *control);
+
+/// The segment size from a received UDP_GRO control message, or 0 when there is none.
+int cmesh_msg_gro_segment(const struct msghdr *msg);
 
 #endif

@@ -45,6 +45,8 @@ public final class TapDevice: @unchecked Sendable {
 
   /// Whether every frame read and written is preceded by a `VirtioNetHeader`.
   public let hasVirtioHeader: Bool
+  /// The TUNSETOFFLOAD flags in force.
+  private var offloadFlags: UInt32 = 0
 
   /// Opens `/dev/net/tun` and creates a TAP device named `name` (or a kernel-chosen name such
   /// as `tap0` when nil; a name containing `%d` is a template). With `nonBlocking`, reads
@@ -128,6 +130,20 @@ public final class TapDevice: @unchecked Sendable {
     var flags = cmesh_tun_f_csum()
     if segmentation { flags |= cmesh_tun_f_tso4() | cmesh_tun_f_tso6() }
     try Syscall.run("ioctl(TUNSETOFFLOAD)") { cmesh_tun_set_offload(fd, flags) }
+    offloadFlags = flags
+  }
+
+  /// Whether this kernel accepts UDP segmentation offload frames (virtio `GSO_UDP_L4`,
+  /// Linux 6.2 and later) written to the TAP. It asks by offering USO for the frames it
+  /// reads, which only such a kernel accepts, and withdraws the offer at once: frames read
+  /// stay at most TCP-segmented, so peers on older kernels never receive a USO frame.
+  public func probeUDPSegmentation() -> Bool {
+    guard hasVirtioHeader else { return false }
+    let fd = self.fd
+    let kept = offloadFlags
+    let offered = kept | cmesh_tun_f_csum() | cmesh_tun_f_uso4() | cmesh_tun_f_uso6()
+    guard cmesh_tun_set_offload(fd, offered) == 0 else { return false }
+    return cmesh_tun_set_offload(fd, kept) == 0
   }
 
   /// Switches the descriptor between blocking and non-blocking reads.

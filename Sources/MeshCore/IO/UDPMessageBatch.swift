@@ -19,7 +19,9 @@ public final class UDPMessageBatch: @unchecked Sendable {
   private let vectors: UnsafeMutablePointer<iovec>
   let addresses: UnsafeMutablePointer<sockaddr_storage>
   private let storage: UnsafeMutableRawPointer
+  private let controls: UnsafeMutableRawPointer
   private var lengths: [Int]
+  private var segmentSizes: [Int]
   private var destinations: [Endpoint]
 
   /// Allocates `capacity` buffers of `bufferSize` bytes each.
@@ -34,7 +36,9 @@ public final class UDPMessageBatch: @unchecked Sendable {
     addresses = .allocate(capacity: capacity)
     addresses.initialize(repeating: sockaddr_storage(), count: capacity)
     storage = .allocate(byteCount: capacity * bufferSize, alignment: 16)
+    controls = .allocate(byteCount: capacity * Int(CMESH_UDP_CMSG_SPACE), alignment: 8)
     lengths = [Int](repeating: 0, count: capacity)
+    segmentSizes = [Int](repeating: 0, count: capacity)
     destinations = [Endpoint](
       repeating: Endpoint(address: .v4(0), port: 0), count: capacity)
   }
@@ -44,6 +48,7 @@ public final class UDPMessageBatch: @unchecked Sendable {
     vectors.deallocate()
     addresses.deallocate()
     storage.deallocate()
+    controls.deallocate()
   }
 
   /// The whole buffer of datagram `index`: fill it before sending, read it after receiving.
@@ -60,6 +65,11 @@ public final class UDPMessageBatch: @unchecked Sendable {
     UnsafeRawBufferPointer(rebasing: buffer(at: index)[0..<lengths[index]])
   }
 
+  /// For received buffer `index`: the size of the datagrams the kernel coalesced into it
+  /// (UDP_GRO; each is that long but the last, which may be shorter), or 0 when it holds one
+  /// datagram.
+  public func segmentSize(at index: Int) -> Int { segmentSizes[index] }
+
   /// The sender of received datagram `index`, or the destination set for sending.
   public func endpoint(at index: Int) -> Endpoint { destinations[index] }
 
@@ -71,13 +81,16 @@ public final class UDPMessageBatch: @unchecked Sendable {
   }
 
   /// Points header `index` at its buffer, length and address slot.
-  func prepare(_ index: Int, length: Int, addressLength: socklen_t) {
+  func prepare(_ index: Int, length: Int, addressLength: socklen_t, receiving: Bool = false) {
     vectors[index] = iovec(iov_base: storage + index * bufferSize, iov_len: length)
     var header = msghdr()
     header.msg_name = UnsafeMutableRawPointer(addresses + index)
     header.msg_namelen = addressLength
     header.msg_iov = vectors + index
     header.msg_iovlen = 1
+    if receiving {
+      cmesh_msg_expect_gro(&header, controls + index * Int(CMESH_UDP_CMSG_SPACE))
+    }
     headers[index] = cmesh_mmsghdr(msg_hdr: header, msg_len: 0)
   }
 
@@ -85,6 +98,8 @@ public final class UDPMessageBatch: @unchecked Sendable {
   func completeReceive(_ index: Int) -> Bool {
     let header = headers[index]
     lengths[index] = Int(header.msg_len)
+    let segment = Int(cmesh_msg_gro_segment(&headers[index].msg_hdr))
+    segmentSizes[index] = segment > 0 && segment < lengths[index] ? segment : 0
     guard let from = Endpoint(reading: addresses + index, length: header.msg_hdr.msg_namelen)
     else { return false }
     destinations[index] = from
@@ -93,13 +108,29 @@ public final class UDPMessageBatch: @unchecked Sendable {
 }
 
 extension UDPSocket {
+  /// Asks the kernel to coalesce same-sized datagrams from one sender into one receive
+  /// (UDP_GRO); ``receiveBatch(into:)`` then reports their size so they can be split again.
+  /// Returns false where the kernel has no UDP_GRO; nothing changes then.
+  @discardableResult
+  public func enableReceiveOffload() -> Bool {
+    cmesh_udp_enable_gro(fd) == 0
+  }
+
+  /// Whether the kernel takes UDP_SEGMENT messages (generic segmentation offload) on this
+  /// socket, so that ``UDPSendQueue/segmentation`` may be turned on.
+  public func probeSegmentationOffload() -> Bool {
+    cmesh_udp_probe_gso(fd) == 0
+  }
+
   /// Receives up to `batch.capacity` datagrams with one `recvmmsg`, waiting (on a blocking
   /// socket) only for the first. Returns how many arrived, or nil when the socket is
   /// non-blocking and nothing is waiting. Read them with ``UDPMessageBatch/datagram(at:)``
   /// and ``UDPMessageBatch/endpoint(at:)``.
   public func receiveBatch(into batch: UDPMessageBatch) throws -> Int? {
     let full = socklen_t(MemoryLayout<sockaddr_storage>.size)
-    for i in 0..<batch.capacity { batch.prepare(i, length: batch.bufferSize, addressLength: full) }
+    for i in 0..<batch.capacity {
+      batch.prepare(i, length: batch.bufferSize, addressLength: full, receiving: true)
+    }
     let fd = self.fd
     let waitForOne: Int32 = 0x1_0000  // MSG_WAITFORONE
     guard

@@ -93,6 +93,8 @@ public final class MeshNode: @unchecked Sendable {
     var options = UDPSocket.Options()
     options.nonBlocking = true
     let socket = try UDPSocket(bindingTo: c.listen, options: options)
+    let udpOffloads = c.udpOffloads && socket.probeSegmentationOffload()
+    if udpOffloads { socket.enableReceiveOffload() }
 
     var engineConfig = c.engine
     engineConfig.acceptsOffloadedFrames = tap.hasVirtioHeader
@@ -111,11 +113,19 @@ public final class MeshNode: @unchecked Sendable {
     for p in c.peers + remembered { engine.connect(p, now: clock.now()) }
     let loop = try NodeLoop(
       engine: engine, tap: tap, socket: socket, clock: clock, node: self, logger: logger)
+    loop.output.queue.segmentation = udpOffloads
+    // A segment must fit the underlay's path MTU: the mesh MTU plus what a frame costs there.
+    loop.output.queue.maxSegmentSize =
+      mtu + MeshNodeConfiguration.overhead(ipv6: socket.isIPv6) - (socket.isIPv6 ? 48 : 28)
+    loop.peerSockets.receiveOffload = udpOffloads
+    let coalesce = c.udpOffloads && tap.probeUDPSegmentation()
+    if coalesce { loop.output.coalescer = UDPCoalescer() }
     self.loop = loop
     logger.info(
       "mesh node up",
       metadata: [
         "id": "\(id)", "tap": "\(tap.name)", "offloads": "\(tap.hasVirtioHeader)",
+        "udp-offloads": "\(udpOffloads)", "udp-coalescing": "\(coalesce)",
         "bridge": "\(c.bridge)", "mtu": "\(mtu)",
         "listen": "\(socket.localEndpoint)",
       ])

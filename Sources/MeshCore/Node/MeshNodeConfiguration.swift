@@ -16,6 +16,11 @@ public struct MeshNodeConfiguration: Sendable {
   /// Whether to use TAP offloads (checksum and TCP segmentation), so that large TCP segments
   /// cross the mesh as one datagram. Probed at start; off when the kernel refuses.
   public var offloads = true
+  /// Whether to use UDP segmentation and receive offloads (UDP_SEGMENT, UDP_GRO): datagrams
+  /// of one size for one peer leave as one message and arrive as one buffer, so the kernel
+  /// walks its stack once per batch instead of once per datagram. Probed at start; off when
+  /// the kernel refuses.
+  public var udpOffloads = true
   /// How long, in microseconds, the data thread keeps polling its TAP and socket after it
   /// last had work before it sleeps in the kernel. A packet that arrives within the window
   /// is handled without a thread wake-up, which is most of a tunnel's added latency on a

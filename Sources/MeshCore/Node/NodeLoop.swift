@@ -227,11 +227,28 @@ final class NodeLoop: @unchecked Sendable {
       return 0
     }
     for i in 0..<count {
-      let datagram = UnsafeMutableRawBufferPointer(
-        rebasing: received.buffer(at: i)[0..<received.length(at: i)])
-      engine.receive(datagram, from: received.endpoint(at: i), now: clock.now(), out: &output)
+      let buffer = received.buffer(at: i)
+      let length = received.length(at: i)
+      let from = received.endpoint(at: i)
+      // With UDP_GRO, one buffer may hold several datagrams of `segment` bytes (the last
+      // may be shorter); each is decrypted in place where it lies.
+      let segment = received.segmentSize(at: i)
+      let step = segment > 0 ? segment : max(length, 1)
+      var start = 0
+      while start < length {
+        let end = min(start + step, length)
+        let datagram = UnsafeMutableRawBufferPointer(rebasing: buffer[start..<end])
+        engine.receive(datagram, from: from, now: clock.now(), out: &output)
+        start = end
+      }
+      if length == 0 {
+        engine.receive(
+          UnsafeMutableRawBufferPointer(rebasing: buffer[0..<0]), from: from, now: clock.now(),
+          out: &output)
+      }
     }
     engine.processHandshakes(now: clock.now(), out: &output)
+    output.flushCoalesced()
     return count
   }
 
@@ -259,6 +276,7 @@ final class NodeLoop: @unchecked Sendable {
     }
     engine.tick(now: now, out: &output)
     output.flush()
+    output.flushCoalesced()
   }
 }
 
@@ -281,13 +299,16 @@ struct NodeOutput: EngineOutput {
   var queueRegion: UnsafeRawBufferPointer?
   /// Set when a peer came, went or moved, so that the loop brings its sockets in line.
   var peersChanged = false
+  /// Merges runs of one UDP flow among delivered frames into one TAP write; nil when the
+  /// TAP has no virtio-net header or the kernel takes no UDP segmentation frames.
+  var coalescer: UDPCoalescer?
 
   mutating func send(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
     if let region = queueRegion, let start = datagram.baseAddress, let base = region.baseAddress,
       start >= base, start + datagram.count <= base + region.count
     {
       if queue.isFull { flush() }
-      queue.append(datagram, to: endpoint, asIPv6: socket.isIPv6)
+      queue.append(datagram, to: endpoint)
       return
     }
     do { try socket.send(datagram, to: endpoint) } catch { drops.count(.sendFailed) }
@@ -301,6 +322,14 @@ struct NodeOutput: EngineOutput {
   }
 
   mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?) {
+    if let coalescer, UDPCoalescer.accepts(offload) {
+      let bytes = UnsafeRawBufferPointer(frame)
+      if coalescer.append(bytes) { return }
+      flushCoalesced()
+      if coalescer.append(bytes) { return }
+    } else {
+      flushCoalesced()
+    }
     do {
       if tap.hasVirtioHeader {
         let start = frame.baseAddress! - VirtioNetHeader.size
@@ -313,6 +342,26 @@ struct NodeOutput: EngineOutput {
       } else {
         drops.count(.offloadUnsupported)
       }
+    } catch {
+      drops.count(.tapWrite)
+    }
+  }
+
+  /// Writes the run of UDP frames the coalescer holds: one merged frame, or the frames one
+  /// by one if the kernel refuses merged ones (then merging stops for good).
+  mutating func flushCoalesced() {
+    guard let coalescer, coalescer.count > 0 else { return }
+    let merged = coalescer.count > 1
+    do {
+      try tap.write(coalescer.finish())
+    } catch TapError.system(let e) where merged && e.errno == EINVAL {
+      logger.warning("the TAP refuses merged UDP frames; writing them one by one from now on")
+      self.coalescer = nil
+      var failed = 0
+      coalescer.unmerge { frame in
+        do { try tap.write(frame) } catch { failed += 1 }
+      }
+      for _ in 0..<failed { drops.count(.tapWrite) }
     } catch {
       drops.count(.tapWrite)
     }

@@ -27,6 +27,8 @@ final class PeerSockets {
     var slot: Int
   }
 
+  /// Whether new sockets ask for UDP_GRO, like the main socket.
+  var receiveOffload = false
   private let listen: Endpoint
   private let poller: Poller
   private let logger: Logger
@@ -82,6 +84,7 @@ final class PeerSockets {
       options.ipv6Only = false
       let socket = try UDPSocket(bindingTo: listen, options: options)
       try socket.connect(to: endpoint)
+      if receiveOffload { socket.enableReceiveOffload() }
       try poller.add(fd: socket.fd, token: PeerSockets.firstToken + slot)
       slots[slot] = socket
       attached[id] = Attached(endpoint: endpoint, slot: slot)

@@ -18,6 +18,8 @@ public struct VirtioNetHeader: Equatable, Sendable {
   public static let gsoUDP: UInt8 = 3
   /// `gsoType`: TCP over IPv6.
   public static let gsoTCPv6: UInt8 = 4
+  /// `gsoType`: UDP segmentation (USO): datagrams of `gsoSize` payload bytes each.
+  public static let gsoUDPL4: UInt8 = 5
   /// `gsoType` bit: the segments carry ECN.
   public static let gsoECN: UInt8 = 0x80
 
@@ -68,18 +70,23 @@ public struct VirtioNetHeader: Equatable, Sendable {
     precondition(buffer.count >= VirtioNetHeader.size)
     buffer[0] = flags
     buffer[1] = gsoType
-    for (i, v) in [headerLength, gsoSize, checksumStart, checksumOffset].enumerated() {
-      buffer[2 + 2 * i] = UInt8(truncatingIfNeeded: v)
-      buffer[3 + 2 * i] = UInt8(truncatingIfNeeded: v >> 8)
+    func put(_ v: UInt16, at i: Int) {
+      buffer[i] = UInt8(truncatingIfNeeded: v)
+      buffer[i + 1] = UInt8(truncatingIfNeeded: v >> 8)
     }
+    put(headerLength, at: 2)
+    put(gsoSize, at: 4)
+    put(checksumStart, at: 6)
+    put(checksumOffset, at: 8)
   }
 
   /// Checks the header against the frame it describes, so a peer cannot hand our kernel a
   /// header that points outside the frame. The kernel checks again.
   public func isConsistent(frameLength: Int) -> Bool {
     let type = gsoType & ~VirtioNetHeader.gsoECN
-    guard [Self.gsoNone, Self.gsoTCPv4, Self.gsoTCPv6, Self.gsoUDP].contains(type) else {
-      return false
+    switch type {
+    case Self.gsoNone, Self.gsoTCPv4, Self.gsoTCPv6, Self.gsoUDP: break
+    default: return false
     }
     if flags & Self.needsChecksum != 0 {
       guard Int(checksumStart) + Int(checksumOffset) + 2 <= frameLength else { return false }

@@ -2,7 +2,8 @@ import Foundation
 
 /// A small Python traffic tool, written into a test network's work directory and run inside
 /// namespaces: a TCP sink that prints the SHA-256 of what it received, a (rate-limited) TCP
-/// sender, a UDP garbage generator, and a raw Ethernet broadcast sender.
+/// sender, a UDP garbage generator, a UDP stream of numbered self-checking datagrams with a
+/// receiver that counts the intact and the corrupt ones, and a raw Ethernet broadcast sender.
 enum NetTool {
   /// The file name of the script inside a work directory.
   static let fileName = "nettool.py"
@@ -19,6 +20,17 @@ enum NetTool {
     for line in log.split(separator: "\n") where line.hasPrefix("RESULT ") {
       let parts = line.split(separator: " ")
       if parts.count == 3, let bytes = Int(parts[2]) { return (String(parts[1]), bytes) }
+    }
+    return nil
+  }
+
+  /// Parses the `UDPRESULT <intact> <corrupt>` line printed by `udp-check`.
+  static func parseUDPResult(_ log: String) -> (intact: Int, corrupt: Int)? {
+    for line in log.split(separator: "\n") where line.hasPrefix("UDPRESULT ") {
+      let parts = line.split(separator: " ")
+      if parts.count == 3, let intact = Int(parts[1]), let corrupt = Int(parts[2]) {
+        return (intact, corrupt)
+      }
     }
     return nil
   }
@@ -97,6 +109,65 @@ enum NetTool {
                 time.sleep(0.002)
         print("SENT %d" % sent, flush=True)
 
+    def udp_payload(seq, size):
+        # 8-byte sequence number, then bytes derived from it: any corruption shows.
+        head = struct.pack("!Q", seq)
+        body = hashlib.sha256(head).digest() * (size // 32 + 1)
+        return (head + body)[:size]
+
+    def udp_stream(a):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sizes = [int(x) for x in a.sizes.split(",")]
+        sent = 0
+        if a.gso:
+            # Each burst is one send of same-sized datagrams (UDP_SEGMENT): the kernel puts
+            # them into the TAP's queue at once, as a fast application would.
+            seq, burst, end = a.start, 0, a.start + a.count
+            while seq < end:
+                size = sizes[burst % len(sizes)]
+                n = min(a.burst, end - seq, 65000 // size)
+                s.setsockopt(17, 103, size)
+                s.sendto(b"".join(udp_payload(seq + i, size) for i in range(n)), (a.to, a.port))
+                seq, burst, sent = seq + n, burst + 1, sent + n
+                time.sleep(a.pause)
+            print("SENT %d" % sent, flush=True)
+            return
+        for seq in range(a.start, a.start + a.count):
+            size = sizes[seq % len(sizes)]
+            while True:
+                try:
+                    s.sendto(udp_payload(seq, size), (a.to, a.port))
+                    sent += 1
+                    break
+                except OSError:
+                    time.sleep(0.001)
+            if seq % a.burst == a.burst - 1:
+                time.sleep(a.pause)
+        print("SENT %d" % sent, flush=True)
+
+    def udp_check(a):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        s.bind((a.bind, a.port))
+        print("LISTENING", flush=True)
+        seen, corrupt = set(), 0
+        s.settimeout(a.timeout)
+        try:
+            while True:
+                d = s.recv(65536)
+                s.settimeout(a.idle)
+                if len(d) < 9:
+                    corrupt += 1
+                    continue
+                seq = struct.unpack("!Q", d[:8])[0]
+                if d != udp_payload(seq, len(d)):
+                    corrupt += 1
+                else:
+                    seen.add(seq)
+        except socket.timeout:
+            pass
+        print("UDPRESULT %d %d" % (len(seen), corrupt), flush=True)
+
     def send_ether(a):
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
         s.bind((a.iface, 0))
@@ -128,6 +199,22 @@ enum NetTool {
     g.add_argument("--count", type=int, default=20000)
     g.add_argument("--seed", type=int, default=1)
     g.set_defaults(fn=udp_garbage)
+    u = sub.add_parser("udp-stream")
+    u.add_argument("--to", required=True)
+    u.add_argument("--port", type=int, required=True)
+    u.add_argument("--count", type=int, default=4000)
+    u.add_argument("--sizes", default="64")
+    u.add_argument("--burst", type=int, default=32)
+    u.add_argument("--pause", type=float, default=0.002)
+    u.add_argument("--gso", action="store_true")
+    u.add_argument("--start", type=int, default=0)
+    u.set_defaults(fn=udp_stream)
+    k = sub.add_parser("udp-check")
+    k.add_argument("--bind", required=True)
+    k.add_argument("--port", type=int, required=True)
+    k.add_argument("--timeout", type=float, default=60)
+    k.add_argument("--idle", type=float, default=3)
+    k.set_defaults(fn=udp_check)
     e = sub.add_parser("send-ether")
     e.add_argument("--iface", required=True)
     e.add_argument("--ethertype", type=lambda v: int(v, 0), default=0x88B5)
