@@ -122,13 +122,15 @@ extension UDPSocket {
     cmesh_udp_probe_gso(fd) == 0
   }
 
-  /// Receives up to `batch.capacity` datagrams with one `recvmmsg`, waiting (on a blocking
+  /// Receives up to `batch.capacity` (or `limit`) datagrams with one `recvmmsg`, waiting (on a blocking
   /// socket) only for the first. Returns how many arrived, or nil when the socket is
   /// non-blocking and nothing is waiting. Read them with ``UDPMessageBatch/datagram(at:)``
   /// and ``UDPMessageBatch/endpoint(at:)``.
-  public func receiveBatch(into batch: UDPMessageBatch) throws -> Int? {
+  public func receiveBatch(into batch: UDPMessageBatch, limit: Int? = nil) throws -> Int? {
     let full = socklen_t(MemoryLayout<sockaddr_storage>.size)
-    for i in 0..<batch.capacity {
+    let wanted = min(limit ?? batch.capacity, batch.capacity)
+    guard wanted > 0 else { return 0 }
+    for i in 0..<wanted {
       batch.prepare(i, length: batch.bufferSize, addressLength: full, receiving: true)
     }
     let fd = self.fd
@@ -137,7 +139,7 @@ extension UDPSocket {
       let count = try Syscall.runNonBlocking(
         "recvmmsg",
         {
-          cmesh_recvmmsg(fd, batch.headers, UInt32(batch.capacity), waitForOne)
+          cmesh_recvmmsg(fd, batch.headers, UInt32(wanted), waitForOne)
         })
     else { return nil }
     for i in 0..<Int(count) where !batch.completeReceive(i) {
