@@ -40,6 +40,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   _ = try? TransportHeader.parse(input)
   _ = try? HandshakeMACRanges(messageLength: size)
   checkInner(input)
+  checkCoalescer(input)
   if let p = try? HandshakePayload.decode(input) {
     precondition((try? p.encode()) == bytes, "payload does not round-trip")
   }
@@ -82,4 +83,48 @@ func checkInner(_ plaintext: UnsafeRawBufferPointer) {
   case .keepalive, .pathProbe:
     break
   }
+}
+
+/// Feeds the input to `UDPCoalescer` as a frame, then as a run: up to four frames with the
+/// input's first 42 bytes as headers and slices of the rest as payloads (lengths patched so
+/// they qualify). Checks the merged frame's lengths and IPv4 checksum, and that unmerging gives
+/// the frames back one by one.
+func checkCoalescer(_ input: UnsafeRawBufferPointer) {
+  let single = UDPCoalescer()
+  if single.append(input) {
+    let whole = single.finish()
+    precondition(whole.count >= VirtioNetHeader.size + UDPCoalescer.headerLength, "run frame")
+  }
+  guard input.count > UDPCoalescer.headerLength + 4 else { return }
+  let header = Array(input[0..<UDPCoalescer.headerLength])
+  let rest = Array(input[UDPCoalescer.headerLength...])
+  let cuts = Int(rest[0] % 4) + 1
+  let size = max(1, rest.count / cuts)
+  let run = UDPCoalescer()
+  var payloads: [[UInt8]] = []
+  var at = 0
+  while at < rest.count && payloads.count < cuts {
+    let payload = Array(rest[at..<min(at + size, rest.count)])
+    var frame = header + payload
+    let ipLength = 28 + payload.count
+    frame[16] = UInt8(truncatingIfNeeded: ipLength >> 8)
+    frame[17] = UInt8(truncatingIfNeeded: ipLength)
+    frame[38] = UInt8(truncatingIfNeeded: (ipLength - 20) >> 8)
+    frame[39] = UInt8(truncatingIfNeeded: ipLength - 20)
+    guard frame.withUnsafeBytes({ run.append($0) }) else { break }
+    payloads.append(payload)
+    at += size
+  }
+  guard run.count > 0 else { return }
+  let merged = Array(run.finish())
+  let frame = Array(merged[VirtioNetHeader.size...])
+  precondition(frame.count == UDPCoalescer.headerLength + payloads.joined().count, "run length")
+  precondition(Array(frame[UDPCoalescer.headerLength...]) == Array(payloads.joined()), "payloads")
+  var sum: UInt32 = 0
+  for i in stride(from: 14, to: 34, by: 2) { sum += UInt32(frame[i]) << 8 | UInt32(frame[i + 1]) }
+  while sum > 0xFFFF { sum = (sum & 0xFFFF) + (sum >> 16) }
+  precondition(sum == 0xFFFF, "IPv4 header checksum")
+  var back: [[UInt8]] = []
+  run.unmerge { back.append(Array($0[(VirtioNetHeader.size + UDPCoalescer.headerLength)...])) }
+  precondition(back == payloads, "unmerge gives the frames back")
 }

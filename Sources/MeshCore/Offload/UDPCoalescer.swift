@@ -12,19 +12,19 @@
 /// (except length, identification and checksum), the same ports and the run's payload size;
 /// one shorter frame may end it. The coalescer owns a buffer for the run, with room for the
 /// virtio-net header in front.
-final class UDPCoalescer {
+public final class UDPCoalescer {
   /// The most datagrams in one run (the kernel's UDP_MAX_SEGMENTS is at least this).
-  static let maxSegments = 64
+  public static let maxSegments = 64
   /// Ethernet (14) + IPv4 without options (20) + UDP (8).
-  static let headerLength = 42
+  public static let headerLength = 42
   /// The largest IPv4 total length.
-  static let maxIPLength = 65_535
+  public static let maxIPLength = 65_535
 
   private let storage: UnsafeMutableRawBufferPointer
   /// Where ``unmerge(_:)`` rebuilds single frames.
   private let spare: UnsafeMutableRawBufferPointer
   /// How many frames the run holds.
-  private(set) var count = 0
+  public private(set) var count = 0
   /// The frames of the run last finished, so that ``unmerge(_:)`` can still split it.
   private var runLength = 0
   private var segmentSize = 0
@@ -32,7 +32,7 @@ final class UDPCoalescer {
   private var endedShort = false
 
   /// Allocates the run buffer once.
-  init() {
+  public init() {
     storage = .allocate(
       byteCount: VirtioNetHeader.size + 14 + UDPCoalescer.maxIPLength, alignment: 16)
     spare = .allocate(
@@ -45,7 +45,7 @@ final class UDPCoalescer {
   }
 
   /// The UDP payload length of a frame that qualifies, nil otherwise.
-  static func payloadLength(of frame: UnsafeRawBufferPointer) -> Int? {
+  public static func payloadLength(of frame: UnsafeRawBufferPointer) -> Int? {
     guard frame.count > headerLength, frame[12] == 0x08, frame[13] == 0x00, frame[14] == 0x45,
       frame[23] == 17,
       frame[20] & 0x3F == 0, frame[21] == 0  // neither MF nor a fragment offset
@@ -60,7 +60,7 @@ final class UDPCoalescer {
 
   /// Whether a frame with this offload header may join a run: none, or only a partial UDP
   /// checksum where an IPv4 UDP header has it (the run recomputes it anyway).
-  static func accepts(_ offload: VirtioNetHeader?) -> Bool {
+  public static func accepts(_ offload: VirtioNetHeader?) -> Bool {
     guard let offload else { return true }
     guard offload.gsoType == VirtioNetHeader.gsoNone else { return false }
     if offload.flags & VirtioNetHeader.needsChecksum == 0 { return true }
@@ -69,7 +69,7 @@ final class UDPCoalescer {
 
   /// Adds `frame` to the run; false when it does not qualify or does not continue the run
   /// (then the caller finishes the run and may start a new one with it).
-  func append(_ frame: UnsafeRawBufferPointer) -> Bool {
+  public func append(_ frame: UnsafeRawBufferPointer) -> Bool {
     guard let payload = UDPCoalescer.payloadLength(of: frame) else { return false }
     let base = VirtioNetHeader.size
     if count == 0 {
@@ -110,7 +110,7 @@ final class UDPCoalescer {
   /// virtio-net header written in the `VirtioNetHeader.size` bytes in front of it. The run is
   /// empty afterwards. The UDP checksum is always left for the kernel to complete, so a
   /// frame that arrived with only a partial checksum comes out right too.
-  func finish() -> UnsafeRawBufferPointer {
+  public func finish() -> UnsafeRawBufferPointer {
     precondition(count > 0, "finish() on an empty run")
     let base = VirtioNetHeader.size
     let frameLength = UDPCoalescer.headerLength + payloadLength
@@ -146,7 +146,7 @@ final class UDPCoalescer {
   /// merged frame: each rebuilt (without a UDP checksum, which the AEAD made redundant) with
   /// a plain virtio-net header in front, and handed to `body`. Call after a ``finish()``
   /// whose frame was refused, or instead of it; the run is empty afterwards.
-  func unmerge(_ body: (UnsafeRawBufferPointer) -> Void) {
+  public func unmerge(_ body: (UnsafeRawBufferPointer) -> Void) {
     let base = VirtioNetHeader.size
     VirtioNetHeader.plain.write(into: spare)
     let buffer = UnsafeMutableRawBufferPointer(rebasing: spare[base...])
