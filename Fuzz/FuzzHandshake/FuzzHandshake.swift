@@ -45,7 +45,7 @@ struct Fixture {
   var pendingIndex: UInt32
   var established: MeshEngine
   var sessionIndex: UInt32
-  let mac1Key: [UInt8]
+  let mac1Key: SymmetricKey
 
   init() {
     let clock = self.clock

@@ -47,6 +47,30 @@ public enum Blake2b {
     }
   }
 
+  /// Keyed BLAKE2b of `data` under `key` (16...64 bytes), written into `out` (16...64 bytes,
+  /// its length the output length): no copy and no allocation, for the handshake path that a
+  /// flood exercises.
+  public static func mac(
+    key: UnsafeRawBufferPointer, data: UnsafeRawBufferPointer,
+    into out: UnsafeMutableRawBufferPointer
+  ) {
+    precondition(
+      (minKeyLength...maxKeyLength).contains(key.count), "BLAKE2b key must be 16...64 bytes")
+    precondition(
+      (minOutputLength...maxOutputLength).contains(out.count), "bad BLAKE2b output length")
+    Sodium.ensureInitialized()
+    withUnsafeTemporaryAllocation(byteCount: crypto_generichash_statebytes(), alignment: 64) {
+      state in
+      let statePointer = state.baseAddress!
+      _ = csodium_generichash_init(statePointer, key.baseAddress, key.count, out.count)
+      if let base = data.baseAddress, data.count > 0 {
+        _ = csodium_generichash_update(statePointer, base, data.count)
+      }
+      _ = csodium_generichash_final(statePointer, out.baseAddress!, out.count)
+      Sodium.memzero(state)
+    }
+  }
+
   /// Hashes `parts` in order, optionally keyed.
   private static func digest(key: [UInt8], parts: [[UInt8]], outputLength: Int) -> [UInt8] {
     precondition(

@@ -209,9 +209,16 @@ extension MeshEngine {
 
   /// Writes mac1 into an encoded handshake message and returns it.
   @discardableResult
-  func writeMac1(_ message: inout [UInt8], key: [UInt8]) -> [UInt8] {
+  func writeMac1(_ message: inout [UInt8], key: SymmetricKey) -> [UInt8] {
     let end = message.count - 32
-    let mac = Blake2b.mac(key: key, data: Array(message[..<end]), outputLength: 16)
+    var mac = [UInt8](repeating: 0, count: 16)
+    message.withUnsafeBytes { m in
+      key.withUnsafeBytes { k in
+        mac.withUnsafeMutableBytes { out in
+          Blake2b.mac(key: k, data: UnsafeRawBufferPointer(rebasing: m[..<end]), into: out)
+        }
+      }
+    }
     message.replaceSubrange(end..<(end + 16), with: mac)
     return mac
   }
@@ -232,17 +239,20 @@ extension MeshEngine {
     return mac1
   }
 
-  /// The index of the cluster secret whose mac1 key verifies the message, if any.
+  /// The index of the cluster secret whose mac1 key verifies the message, if any. Reads the
+  /// datagram in place and allocates nothing: every handshake-shaped datagram of a flood
+  /// comes through here.
   func verifyMac1(_ datagram: UnsafeRawBufferPointer, only: Int? = nil) -> Int? {
     let end = datagram.count - 32
     guard end > 0 else { return nil }
-    let covered = Array(datagram[..<end])
-    let given = Array(datagram[end..<(end + 16)])
-    for (i, key) in mac1Keys.enumerated() where only == nil || only == i {
-      if Sodium.constantTimeEqual(Blake2b.mac(key: key, data: covered, outputLength: 16), given) {
-        return i
+    let covered = UnsafeRawBufferPointer(rebasing: datagram[..<end])
+    let given = UnsafeRawBufferPointer(rebasing: datagram[end..<(end + 16)])
+    return withUnsafeTemporaryAllocation(byteCount: 16, alignment: 8) { out -> Int? in
+      for i in mac1Keys.indices where only == nil || only == i {
+        mac1Keys[i].withUnsafeBytes { k in Blake2b.mac(key: k, data: covered, into: out) }
+        if Sodium.constantTimeEqual(UnsafeRawBufferPointer(out), given) { return i }
       }
+      return nil
     }
-    return nil
   }
 }

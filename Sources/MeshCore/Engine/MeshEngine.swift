@@ -23,7 +23,7 @@ public struct MeshEngine {
   public let id: PeerID
   /// This host's public key.
   public let publicKey: PublicKey
-  var mac1Keys: [[UInt8]]
+  var mac1Keys: [SymmetricKey]
   var random: any RandomSource
   let clock: any MeshClock
 

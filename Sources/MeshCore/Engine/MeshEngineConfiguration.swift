@@ -43,22 +43,25 @@ enum MeshHandshake {
   static let mac1Label: [UInt8] = Array("meshd mac1 v1---".utf8)
 
   /// The key that seals cookie replies, from the cluster secret.
-  static func cookieKey(_ secret: SymmetricKey) -> [UInt8] {
+  static func cookieKey(_ secret: SymmetricKey) -> SymmetricKey {
     labelledHash(Array("meshd cookie v1-".utf8), secret)
   }
 
   /// The key of mac1 for a cluster secret: members can compute it, outsiders cannot.
-  static func mac1Key(_ secret: SymmetricKey) -> [UInt8] {
+  static func mac1Key(_ secret: SymmetricKey) -> SymmetricKey {
     labelledHash(mac1Label, secret)
   }
 
-  /// BLAKE2b-256 of `label` then the secret, through one working buffer that is zeroed.
-  private static func labelledHash(_ label: [UInt8], _ secret: SymmetricKey) -> [UInt8] {
+  /// BLAKE2b-256 of `label` then the secret, through working buffers that are zeroed, into
+  /// key storage of its own.
+  private static func labelledHash(_ label: [UInt8], _ secret: SymmetricKey) -> SymmetricKey {
     var material: [UInt8] = []
     material.reserveCapacity(label.count + SymmetricKey.length)
     material += label
     secret.withUnsafeBytes { material += $0 }
     defer { Sodium.memzero(&material) }
-    return Blake2b.hash(material, outputLength: 32)
+    var digest = Blake2b.hash(material, outputLength: 32)
+    defer { Sodium.memzero(&digest) }
+    return SymmetricKey(prefixOf: digest)
   }
 }

@@ -4,7 +4,8 @@
 struct CookieChecker {
   /// How long a cookie secret lives; cookies made with it expire with it.
   static let secretLifetime = 120.0
-  private var secret: [UInt8] = []
+  /// The random secret cookies are made with, in key storage that is zeroed when replaced.
+  private var secret: SymmetricKey?
   private var created: MeshInstant?
 
   /// The cookie for `source` at `now`, rotating the secret when it is too old.
@@ -12,10 +13,10 @@ struct CookieChecker {
     -> [UInt8]
   {
     if created.map({ now.seconds(since: $0) >= CookieChecker.secretLifetime }) ?? true {
-      secret = random.bytes(32)
+      secret = SymmetricKey.generate(using: &random)
       created = now
     }
-    return Blake2b.mac(key: secret, data: CookieChecker.bytes(of: source), outputLength: 16)
+    return CookieChecker.cookie(secret: secret!, source: source)
   }
 
   /// Whether `message` carries a valid mac2 for `source`.
@@ -23,10 +24,24 @@ struct CookieChecker {
     guard let created, now.seconds(since: created) < CookieChecker.secretLifetime,
       message.count >= HandshakeMACRanges.minMessageLength
     else { return false }
-    let cookie = Blake2b.mac(key: secret, data: CookieChecker.bytes(of: source), outputLength: 16)
+    guard let secret else { return false }
+    var cookie = CookieChecker.cookie(secret: secret, source: source)
+    defer { Sodium.memzero(&cookie) }
     let end = message.count - 16
     let expected = Blake2b.mac(key: cookie, data: Array(message[..<end]), outputLength: 16)
     return Sodium.constantTimeEqual(expected, Array(message[end...]))
+  }
+
+  /// The cookie of `source` under `secret`: keyed BLAKE2b of its address and port.
+  static func cookie(secret: SymmetricKey, source: Endpoint) -> [UInt8] {
+    let data = CookieChecker.bytes(of: source)
+    var out = [UInt8](repeating: 0, count: 16)
+    secret.withUnsafeBytes { k in
+      data.withUnsafeBytes { d in
+        out.withUnsafeMutableBytes { Blake2b.mac(key: k, data: d, into: $0) }
+      }
+    }
+    return out
   }
 
   /// The address and port as bytes, the input of a cookie.
