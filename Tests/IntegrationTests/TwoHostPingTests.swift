@@ -28,6 +28,14 @@ extension MeshIntegration {
       #expect(
         peerA.endpointHost == a.underlayIP, "B's view of A's endpoint: \(peerA.endpoint ?? "nil")")
       #expect(peerB.publicKey != nil && peerB.publicKey == sb.publicKey)
+      // Each daemon has a socket of its own for the other, connected to its endpoint.
+      for (host, other) in [(a, b), (b, a)] {
+        let sockets = try host.run(["ss", "-u", "-a", "-n"]).stdout
+        let connected = sockets.split(separator: "\n").contains { line in
+          line.hasPrefix("ESTAB") && line.contains("\(other.underlayIP):\(NetnsHost.meshPort)")
+        }
+        #expect(connected, "a connected socket to \(other.underlayIP) on \(host):\n\(sockets)")
+      }
       for (name, peer) in [("A→B", peerB), ("B→A", peerA)] {
         #expect((peer.rxBytes ?? 0) > 0, "\(name) rx_bytes counted")
         #expect((peer.txBytes ?? 0) > 0, "\(name) tx_bytes counted")
