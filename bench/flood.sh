@@ -61,7 +61,8 @@ IPERF_SERVER=""
 # Helpers
 
 log() { printf '[flood %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-die() { log "error: $*"; KEEP_WORK=1; exit 1; }
+# die, now_ms, in_ns, start_bg, stop_pid, wait_for, cpu_ticks, mac_of
+source "$ROOT/bench/lib.sh"
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
@@ -83,53 +84,6 @@ parse_args() {
   if ! [[ $DURATION =~ ^[1-9][0-9]*$ ]] || ((DURATION > 60)); then die "--seconds must be 1..60"; fi
   [[ $PROCS =~ ^[1-9]$ ]] || die "--procs must be 1..9"
   [[ $RATE =~ ^[0-9]+$ ]] || die "--rate must be a whole number of datagrams per second"
-}
-
-# Milliseconds since the epoch.
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-# in_ns NS CMD...: runs a command in a namespace.
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-
-# start_bg VAR LOG NS CMD...: starts CMD in namespace NS in the background with its output in
-# LOG, stores its PID in VAR and remembers it for cleanup. `ip netns exec` execs the command, so
-# the PID is the command's own.
-start_bg() {
-  local var=$1 logfile=$2 ns=$3; shift 3
-  ip netns exec "$ns" "$@" >"$logfile" 2>&1 </dev/null &
-  local pid=$!
-  STARTED_PIDS+=("$pid")
-  printf -v "$var" '%s' "$pid"
-}
-
-# stop_pid PID...: SIGTERM, then SIGKILL after 3 s, for processes this script started.
-stop_pid() {
-  local pid
-  for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "$@"; do
-    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
-
-# wait_for SECONDS CMD...: polls CMD every 50 ms until it succeeds; fails after SECONDS.
-wait_for() {
-  local limit=$(($(now_ms) + $1 * 1000)); shift
-  until "$@" >/dev/null 2>&1; do
-    (($(now_ms) < limit)) || return 1
-    sleep 0.05
-  done
-}
-
-# cpu_ticks PID...: user + system clock ticks of the processes, all threads included.
-cpu_ticks() {
-  local pid total=0 f
-  for pid in "$@"; do
-    read -ra f <<<"$(sed 's/^.*) //' "/proc/$pid/stat")" || continue
-    total=$((total + f[11] + f[12]))
-  done
-  echo "$total"
 }
 
 # dev_counter NS DEV NAME: one of the interface's statistics (tx_packets, rx_packets …).
@@ -229,9 +183,6 @@ setup_underlay() {
   wait_for 5 in_ns "$NS_A" ping -q -n -c 1 -W 1 "$UNDERLAY_B" || die "underlay A→B dead"
   wait_for 5 in_ns "$NS_C" ping -q -n -c 1 -W 1 "$UNDERLAY_B" || die "underlay C→B dead"
 }
-
-# mac_of NS DEV: the interface's MAC address.
-mac_of() { in_ns "$1" cat "/sys/class/net/$2/address"; }
 
 # Permanent neighbour entries between all three hosts. The kernel's neighbour table limit
 # (gc_thresh3) is shared by every namespace on the machine; when other work fills it, ARP

@@ -8,11 +8,7 @@ extension MeshIntegration {
     func twentyMegabytes() async throws {
       let net = try TestNetwork(hostCount: 2)
       defer { net.shutdown() }
-      let (a, b) = (net.host(1), net.host(2))
-      let secret = try net.makeSecretFile()
-      try net.startMeshd(on: a, peers: [b], secret: secret)
-      try net.startMeshd(on: b, secret: secret)
-      try await net.requirePing(from: a, to: b.overlayIP)
+      let (a, b) = try await net.startPair()
 
       let file = try TcpTransfer.randomFile(in: net, name: "payload.bin", count: 20 << 20)
       let transfer = try await TcpTransfer.run(in: net, from: a, to: b, file: file)

@@ -9,11 +9,7 @@ extension MeshIntegration {
     func markerNeverOnUnderlay() async throws {
       let net = try TestNetwork(hostCount: 2)
       defer { net.shutdown() }
-      let (a, b) = (net.host(1), net.host(2))
-      let secret = try net.makeSecretFile()
-      try net.startMeshd(on: a, peers: [b], secret: secret)
-      try net.startMeshd(on: b, secret: secret)
-      try await net.requirePing(from: a, to: b.overlayIP)
+      let (a, b) = try await net.startPair()
 
       let marker = "MESHD-PLAINTEXT-MARKER-\(UUID().uuidString)"
       let payload = String(repeating: marker + "\n", count: 4000)

@@ -13,11 +13,7 @@ extension MeshIntegration {
     func transportReplay() async throws {
       let net = try TestNetwork(hostCount: 2)
       defer { net.shutdown() }
-      let (a, b) = (net.host(1), net.host(2))
-      let secret = try net.makeSecretFile()
-      try net.startMeshd(on: a, peers: [b], secret: secret)
-      try net.startMeshd(on: b, secret: secret)
-      try await net.requirePing(from: a, to: b.overlayIP)
+      let (a, b) = try await net.startPair()
 
       // Record A's underlay while marked pings go through the tunnel.
       let underlay = try await PacketCapture(

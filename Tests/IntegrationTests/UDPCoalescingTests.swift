@@ -9,11 +9,7 @@ extension MeshIntegration {
     func udpStreamIntact() async throws {
       let net = try TestNetwork(hostCount: 2)
       defer { net.shutdown() }
-      let (a, b) = (net.host(1), net.host(2))
-      let secret = try net.makeSecretFile()
-      try net.startMeshd(on: a, peers: [b], secret: secret)
-      try net.startMeshd(on: b, secret: secret)
-      try await net.requirePing(from: a, to: b.overlayIP)
+      let (a, b) = try await net.startPair()
       let log = try #require(net.meshd(on: b)).process.log()
       #expect(log.contains("udp-coalescing=true"), "B merges UDP runs on this kernel:\n\(log)")
 

@@ -80,12 +80,7 @@ struct IOUDPSocketTests {
   }
 
   @Test func batchRoundTrip() throws {
-    try withNetworkNamespace { _ in
-      try RouteNetlink().setUp(link: "lo")
-      let a = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!)
-      var options = UDPSocket.Options()
-      options.nonBlocking = true
-      let b = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!, options: options)
+    try withLoopbackPair { a, b in
       let out = UDPMessageBatch(capacity: 8)
       for i in 0..<5 {
         let buffer = out.buffer(at: i)
@@ -108,12 +103,7 @@ struct IOUDPSocketTests {
   }
 
   @Test func sendQueueSendsInPlaceInOrder() throws {
-    try withNetworkNamespace { _ in
-      try RouteNetlink().setUp(link: "lo")
-      let a = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!)
-      var options = UDPSocket.Options()
-      options.nonBlocking = true
-      let b = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!, options: options)
+    try withLoopbackPair { a, b in
       let queue = UDPSendQueue(capacity: 4)
       let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 4 * 64, alignment: 16)
       defer { storage.deallocate() }
@@ -126,29 +116,14 @@ struct IOUDPSocketTests {
       #expect(queue.isFull)
       #expect(queue.flush(on: a) == 0)
       #expect(queue.count == 0)
-      let incoming = UDPMessageBatch(capacity: 8)
-      var lengths: [Int] = []
-      var firstBytes: [UInt8] = []
-      for _ in 0..<100 where lengths.count < 4 {
-        let n = try b.receiveBatch(into: incoming) ?? 0
-        for i in 0..<n {
-          lengths.append(incoming.length(at: i))
-          firstBytes.append(incoming.datagram(at: i)[0])
-        }
-        if lengths.count < 4 { usleep(1000) }
-      }
-      #expect(lengths == [10, 11, 12, 13])
-      #expect(firstBytes == [0, 1, 2, 3])
+      let datagrams = try receive(4, on: b).datagrams
+      #expect(datagrams.map(\.count) == [10, 11, 12, 13])
+      #expect(datagrams.map { $0[0] } == [0, 1, 2, 3])
     }
   }
 
   @Test func sendQueueSkipsARefusedDatagram() throws {
-    try withNetworkNamespace { _ in
-      try RouteNetlink().setUp(link: "lo")
-      let a = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!)
-      var options = UDPSocket.Options()
-      options.nonBlocking = true
-      let b = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!, options: options)
+    try withLoopbackPair { a, b in
       let queue = UDPSendQueue(capacity: 3)
       var bytes: [UInt8] = [7, 7, 7]
       try bytes.withUnsafeMutableBytes { raw in
@@ -159,23 +134,12 @@ struct IOUDPSocketTests {
         queue.append(datagram, to: b.localEndpoint)
         #expect(queue.flush(on: a) == 1)
       }
-      let incoming = UDPMessageBatch(capacity: 8)
-      var received = 0
-      for _ in 0..<100 where received < 2 {
-        received += try b.receiveBatch(into: incoming) ?? 0
-        if received < 2 { usleep(1000) }
-      }
-      #expect(received == 2)
+      #expect(try receive(2, on: b).datagrams.count == 2)
     }
   }
 
   @Test func segmentedSendsArriveAsOneCoalescedReceive() throws {
-    try withNetworkNamespace { _ in
-      try RouteNetlink().setUp(link: "lo")
-      let a = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!)
-      var options = UDPSocket.Options()
-      options.nonBlocking = true
-      let b = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!, options: options)
+    try withLoopbackPair { a, b in
       #expect(a.probeSegmentationOffload())
       #expect(b.enableReceiveOffload())
       let queue = UDPSendQueue(capacity: 8)
@@ -191,27 +155,49 @@ struct IOUDPSocketTests {
       }
       #expect(queue.flush(on: a) == 0)
       #expect(queue.segmentation, "the kernel took the segmented message")
-      let incoming = UDPMessageBatch(capacity: 8)
-      var datagrams: [[UInt8]] = []
-      var sawCoalesced = false
-      for _ in 0..<100 where datagrams.count < sizes.count {
-        let n = try b.receiveBatch(into: incoming) ?? 0
-        for i in 0..<n {
-          let bytes = Array(incoming.datagram(at: i))
-          let step = incoming.segmentSize(at: i)
-          if step > 0 { sawCoalesced = true }
-          var start = 0
-          while start < bytes.count {
-            let end = step > 0 ? min(start + step, bytes.count) : bytes.count
-            datagrams.append(Array(bytes[start..<end]))
-            start = end
-          }
-        }
-        if datagrams.count < sizes.count { usleep(1000) }
-      }
+      let (datagrams, sawCoalesced) = try receive(sizes.count, on: b)
       #expect(datagrams.map(\.count) == sizes)
       #expect(datagrams.map { $0.first } == (0..<sizes.count).map { UInt8($0) })
       #expect(sawCoalesced, "UDP_GRO handed over a coalesced buffer")
     }
+  }
+
+  /// Runs `body` in a new namespace with loopback up, with a blocking sender `a` and a
+  /// non-blocking receiver `b`, both on 127.0.0.1.
+  private func withLoopbackPair(_ body: (UDPSocket, UDPSocket) throws -> Void) throws {
+    try withNetworkNamespace { _ in
+      try RouteNetlink().setUp(link: "lo")
+      let a = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!)
+      var options = UDPSocket.Options()
+      options.nonBlocking = true
+      let b = try UDPSocket(bindingTo: Endpoint("127.0.0.1", defaultPort: 0)!, options: options)
+      try body(a, b)
+    }
+  }
+
+  /// Receives with `receiveBatch` until `count` datagrams arrived (or 100 ms passed), splitting
+  /// buffers that UDP_GRO coalesced; also says whether any buffer was coalesced.
+  private func receive(_ count: Int, on socket: UDPSocket) throws
+    -> (datagrams: [[UInt8]], sawCoalesced: Bool)
+  {
+    let incoming = UDPMessageBatch(capacity: 8)
+    var datagrams: [[UInt8]] = []
+    var sawCoalesced = false
+    for _ in 0..<100 where datagrams.count < count {
+      let n = try socket.receiveBatch(into: incoming) ?? 0
+      for i in 0..<n {
+        let bytes = Array(incoming.datagram(at: i))
+        let step = incoming.segmentSize(at: i)
+        if step > 0 { sawCoalesced = true }
+        var start = 0
+        while start < bytes.count {
+          let end = step > 0 ? min(start + step, bytes.count) : bytes.count
+          datagrams.append(Array(bytes[start..<end]))
+          start = end
+        }
+      }
+      if datagrams.count < count { usleep(1000) }
+    }
+    return (datagrams, sawCoalesced)
   }
 }

@@ -25,8 +25,8 @@ public final class UDPCoalescer {
   private let spare: UnsafeMutableRawBufferPointer
   /// How many frames the run holds.
   public private(set) var count = 0
-  /// The frames of the run last finished, so that ``unmerge(_:)`` can still split it.
-  private var runLength = 0
+  /// How many frames the run last finished held, so that ``unmerge(_:)`` can still split it.
+  private var finishedCount = 0
   private var segmentSize = 0
   private var payloadLength = 0
   private var endedShort = false
@@ -116,14 +116,7 @@ public final class UDPCoalescer {
     let frameLength = UDPCoalescer.headerLength + payloadLength
     let whole = UnsafeMutableRawBufferPointer(rebasing: storage[0..<(base + frameLength)])
     let frame = UnsafeMutableRawBufferPointer(rebasing: storage[base..<(base + frameLength)])
-    let ipLength = 20 + 8 + payloadLength
-    let udpLength = 8 + payloadLength
-    put(UInt16(ipLength), into: frame, at: 16)
-    put(0, into: frame, at: 24)
-    put(
-      ~Checksum.fold(Checksum.sum(UnsafeRawBufferPointer(rebasing: frame[14..<34]))),
-      into: frame, at: 24)
-    put(UInt16(udpLength), into: frame, at: 38)
+    let udpLength = setLengths(of: frame, payload: payloadLength)
     // A partial checksum, the pseudo-header's sum, which the kernel completes (per segment)
     // where it must; a frame that came with a partial checksum keeps one that way.
     var pseudo = Checksum.sum(UnsafeRawBufferPointer(rebasing: frame[26..<34]))
@@ -137,7 +130,7 @@ public final class UDPCoalescer {
       gsoSize: merged ? UInt16(segmentSize) : 0,
       checksumStart: 34, checksumOffset: 6
     ).write(into: whole)
-    runLength = count
+    finishedCount = count
     count = 0
     return UnsafeRawBufferPointer(whole)
   }
@@ -145,16 +138,16 @@ public final class UDPCoalescer {
   /// The frames of the run, one by one as they arrived, for a kernel that refuses the
   /// merged frame: each rebuilt (without a UDP checksum, which the AEAD made redundant) with
   /// a plain virtio-net header in front, and handed to `body`. Call after a ``finish()``
-  /// whose frame was refused, or instead of it; the run is empty afterwards.
+  /// whose frame was refused, before the next ``append(_:)``.
   public func unmerge(_ body: (UnsafeRawBufferPointer) -> Void) {
     let base = VirtioNetHeader.size
     VirtioNetHeader.plain.write(into: spare)
     let buffer = UnsafeMutableRawBufferPointer(rebasing: spare[base...])
     let headers = UnsafeRawBufferPointer(
       rebasing: storage[base..<(base + UDPCoalescer.headerLength)])
+    precondition(count == 0, "unmerge() after finish(), before the next append()")
     var offset = 0
-    let frames = count > 0 ? count : runLength
-    for _ in 0..<frames {
+    for _ in 0..<finishedCount {
       let payload = min(segmentSize, payloadLength - offset)
       let frame = UnsafeMutableRawBufferPointer(
         rebasing: buffer[0..<(UDPCoalescer.headerLength + payload)])
@@ -163,18 +156,26 @@ public final class UDPCoalescer {
       let at = base + UDPCoalescer.headerLength + offset
       UnsafeMutableRawBufferPointer(rebasing: frame[UDPCoalescer.headerLength...]).copyMemory(
         from: UnsafeRawBufferPointer(rebasing: storage[at..<(at + payload)]))
-      put(UInt16(20 + 8 + payload), into: frame, at: 16)
-      put(0, into: frame, at: 24)
-      put(
-        ~Checksum.fold(Checksum.sum(UnsafeRawBufferPointer(rebasing: frame[14..<34]))),
-        into: frame, at: 24)
-      put(UInt16(8 + payload), into: frame, at: 38)
+      setLengths(of: frame, payload: payload)
       put(0, into: frame, at: 40)  // no UDP checksum: the AEAD already vouched for the bytes
       body(UnsafeRawBufferPointer(rebasing: spare[0..<(base + frame.count)]))
       offset += payload
     }
-    count = 0
-    runLength = 0
+    finishedCount = 0
+  }
+
+  /// Writes the IPv4 total length and header checksum and the UDP length of `frame` for a
+  /// `payload`-byte UDP payload; returns the UDP length.
+  @discardableResult
+  private func setLengths(of frame: UnsafeMutableRawBufferPointer, payload: Int) -> Int {
+    let udpLength = 8 + payload
+    put(UInt16(20 + udpLength), into: frame, at: 16)
+    put(0, into: frame, at: 24)
+    put(
+      ~Checksum.fold(Checksum.sum(UnsafeRawBufferPointer(rebasing: frame[14..<34]))),
+      into: frame, at: 24)
+    put(UInt16(udpLength), into: frame, at: 38)
+    return udpLength
   }
 
   private func put(_ v: UInt16, into frame: UnsafeMutableRawBufferPointer, at i: Int) {

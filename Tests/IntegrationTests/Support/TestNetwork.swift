@@ -205,6 +205,17 @@ final class TestNetwork {
     return daemon
   }
 
+  /// The most common start: meshd on hosts 1 (A, given B as its peer) and 2 (B) with one
+  /// new secret, and A pinging B's overlay address. Returns (A, B).
+  func startPair() async throws -> (NetnsHost, NetnsHost) {
+    let (a, b) = (host(1), host(2))
+    let secret = try makeSecretFile()
+    try startMeshd(on: a, peers: [b], secret: secret)
+    try startMeshd(on: b, secret: secret)
+    try await requirePing(from: a, to: b.overlayIP)
+    return (a, b)
+  }
+
   /// The daemon running on `host`, if one was started.
   func meshd(on host: NetnsHost) -> MeshdProcess? { daemons[host.index] }
 
