@@ -89,6 +89,25 @@ extension MeshIntegration {
       #expect(result.stderrLines.count == 1, "exactly one line on stderr: \(result)")
     }
 
+    @Test(
+      "meshd up refuses a bad --busy-poll-us with one line naming the flag",
+      arguments: ["-1", "1000001", "soon"])
+    func badBusyPoll(_ value: String) throws {
+      let meshd = try IntegrationEnvironment.meshdBinary()
+      let (net, host) = try scratchHost()
+      defer { net.shutdown() }
+      let secret = try net.makeSecretFile()
+      let result = try host.run(
+        [
+          meshd, "up", "--bridge", NetnsHost.bridge, "--secret-file", secret.path, "--listen",
+          host.meshEndpoint, "--state-dir", net.workDirectory.appendingPathComponent("state").path,
+          "--socket", net.workDirectory.appendingPathComponent("s.sock").path,
+          "--busy-poll-us", value,
+        ], timeout: 10)
+      #expect(!result.timedOut && result.status != 0, "\(result)")
+      #expect(result.stderr.contains("--busy-poll-us"), "the error names the flag: \(result)")
+    }
+
     @Test("meshd pubkey rejects garbage on stdin with one line")
     func pubkeyGarbage() throws {
       let meshd = try IntegrationEnvironment.meshdBinary()

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import MeshCore
+
 extension MeshIntegration {
   /// A non-member floods a member's mesh port. The flooder is `bench/flood.py` (the same one
   /// `bench/flood.sh` measures with): sendmmsg at full speed, a mix of handshake-shaped
@@ -73,6 +75,7 @@ extension MeshIntegration {
       try await net.requirePing(from: a, to: b.overlayIP)
       let (idA, idB) = (try net.status(a).peerID, try net.status(b).peerID)
       let dropsBefore = try net.status(b).dropCount("mac1", "malformed")
+      let countingSince = Date()
 
       let seconds = FloodTests.floodSeconds
       let flood = try net.spawn(
@@ -102,6 +105,10 @@ extension MeshIntegration {
       let sent = FloodTests.floodSent(flood.log()) ?? 0
       let status = try net.status(b)
       let drops = status.dropCount("mac1", "malformed") - dropsBefore
+      // B reads strangers within a budget per 100 ms tick and pauses the mesh port once a
+      // budget buys only junk, so however fast C sends, B reads no more than this.
+      let ticks = Int(Date().timeIntervalSince(countingSince) / MeshEngine.tickInterval) + 2
+      let budgetBound = ticks * NodeLoop.strangerBudget
       print(
         "flood: C sent \(sent) datagrams in \(seconds) s; B counted \(drops) new mac1/malformed "
           + "drops; all drops: \(status.drops); ping: \(pings.log())")
@@ -123,6 +130,10 @@ extension MeshIntegration {
       #expect(
         drops >= FloodTests.minimumDrops,
         "only \(drops) new mac1/malformed drops on B (flooder sent \(sent)): \(status.drops)")
+      #expect(
+        drops <= budgetBound,
+        "B read \(drops) flood datagrams, more than its budget allows (\(budgetBound)); C sent \(sent)"
+      )
       try await net.requirePing(from: a, to: b.overlayIP, timeout: 10)
     }
   }
