@@ -143,6 +143,7 @@ final class NodeLoop: @unchecked Sendable {
       if n > 0 { lastWork = after }
       if after >= nextTick {
         engine.tick(now: after, out: &output)
+        output.flush()
         nextTick = after.adding(seconds: MeshEngine.tickInterval)
         saveKnownPeersIfChanged()
         output.peersChanged = true
@@ -212,8 +213,10 @@ final class NodeLoop: @unchecked Sendable {
   }
 
   /// Reads up to `batch` frames, each into its own slot, and lets the engine seal them in
-  /// place; their datagrams queue up and leave together in one `sendmmsg`.
-  func drainTap() {
+  /// place; their datagrams queue up and leave together in one `sendmmsg`. Returns how many
+  /// frames it read.
+  @discardableResult
+  func drainTap() -> Int {
     // With offloads, the TAP puts its virtio-net header right before the frame.
     let header = tap.hasVirtioHeader ? VirtioNetHeader.size : 0
     let size = MeshEngine.bufferSize
@@ -222,6 +225,7 @@ final class NodeLoop: @unchecked Sendable {
       output.flush()
       output.queueRegion = nil
     }
+    var frames = 0
     for slot in 0..<NodeLoop.batch {
       let buffer = UnsafeMutableRawBufferPointer(
         rebasing: tapSlots[(slot * size)..<((slot + 1) * size)])
@@ -229,16 +233,18 @@ final class NodeLoop: @unchecked Sendable {
         rebasing: buffer[(MeshEngine.framePrefix - header)..<(size - MeshEngine.frameSuffix)])
       let n: Int
       do {
-        guard let got = try tap.read(into: room) else { return }
+        guard let got = try tap.read(into: room) else { return frames }
         n = got - header
       } catch {
         logger.warning("TAP read failed: \(error)")
-        return
+        return frames
       }
+      frames += 1
       guard n > 0 else { continue }
       let offload = header == 0 ? nil : VirtioNetHeader.read(UnsafeRawBufferPointer(room))
       engine.sendFrame(buffer, frameLength: n, offload: offload, now: clock.now(), out: &output)
     }
+    return frames
   }
 
   /// Takes one `recvmmsg` batch of datagrams from `socket` and hands each to the engine,
@@ -259,17 +265,21 @@ final class NodeLoop: @unchecked Sendable {
       let length = received.length(at: i)
       let from = received.endpoint(at: i)
       // With UDP_GRO, one buffer may hold several datagrams of `segment` bytes (the last
-      // may be shorter); each is decrypted in place where it lies. An empty datagram still
-      // goes to the engine once, which counts it.
+      // may be shorter); each is decrypted in place where it lies.
       let segment = received.segmentSize(at: i)
       let step = segment > 0 ? segment : max(length, 1)
       var start = 0
-      repeat {
+      while start < length {
         let end = min(start + step, length)
         let datagram = UnsafeMutableRawBufferPointer(rebasing: buffer[start..<end])
         engine.receive(datagram, from: from, now: clock.now(), out: &output)
         start = end
-      } while start < length
+      }
+      if length == 0 {
+        engine.receive(
+          UnsafeMutableRawBufferPointer(rebasing: buffer[0..<0]), from: from, now: clock.now(),
+          out: &output)
+      }
     }
     engine.processHandshakes(now: clock.now(), out: &output)
     output.flushCoalesced()
@@ -299,5 +309,7 @@ final class NodeLoop: @unchecked Sendable {
       }
     }
     engine.tick(now: now, out: &output)
+    output.flush()
+    output.flushCoalesced()
   }
 }

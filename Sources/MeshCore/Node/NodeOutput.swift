@@ -20,9 +20,7 @@ struct NodeOutput: EngineOutput {
   var drops = DropCounters()
   /// While set, datagrams that lie inside it are queued instead of sent at once: the TAP's
   /// read slots, which stay untouched until `flush()`. Anything else (the engine's scratch
-  /// buffers) is sent at once, because its memory is reused by the next call. Only
-  /// `NodeLoop.drainTap` sets it, and flushes before it clears it, so the queue is empty
-  /// everywhere else.
+  /// buffers) is sent at once, because its memory is reused by the next call.
   var queueRegion: UnsafeRawBufferPointer?
   /// Set when a peer came, went or moved, so that the loop brings its sockets in line.
   var peersChanged = false
@@ -44,26 +42,19 @@ struct NodeOutput: EngineOutput {
   /// Sends the queued datagrams; those the socket refused count as failed sends.
   mutating func flush() {
     guard queue.count > 0 else { return }
-    drops[.sendFailed] &+= UInt64(queue.flush(on: socket))
+    let unsent = queue.flush(on: socket)
+    for _ in 0..<unsent { drops.count(.sendFailed) }
   }
 
   mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?) {
     if let coalescer, UDPCoalescer.accepts(offload) {
       let bytes = UnsafeRawBufferPointer(frame)
       if coalescer.append(bytes) { return }
-      // It does not continue the run: the run goes first, then the frame may start another.
-      // With no run pending, the frame does not qualify at all.
-      guard coalescer.count > 0 else { return write(frame, offload: offload) }
       flushCoalesced()
       if coalescer.append(bytes) { return }
     } else {
       flushCoalesced()
     }
-    write(frame, offload: offload)
-  }
-
-  /// Writes one frame to the TAP, with its virtio-net header when the TAP takes one.
-  private mutating func write(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?) {
     do {
       if tap.hasVirtioHeader {
         let start = frame.baseAddress! - VirtioNetHeader.size
@@ -91,11 +82,11 @@ struct NodeOutput: EngineOutput {
     } catch TapError.system(let e) where merged && e.errno == EINVAL {
       logger.warning("the TAP refuses merged UDP frames; writing them one by one from now on")
       self.coalescer = nil
-      var failed: UInt64 = 0
+      var failed = 0
       coalescer.unmerge { frame in
         do { try tap.write(frame) } catch { failed += 1 }
       }
-      drops[.tapWrite] &+= failed
+      for _ in 0..<failed { drops.count(.tapWrite) }
     } catch {
       drops.count(.tapWrite)
     }
@@ -104,17 +95,15 @@ struct NodeOutput: EngineOutput {
   mutating func event(_ event: MeshEvent) {
     switch event {
     case .peerUp, .peerDown, .endpointChanged: peersChanged = true
-    case .subnetClaimed(let claim):
-      if let plan = node.configuration.ipam {
-        let node = self.node
-        stateWriter.async { node.applyClaim(claim, plan: plan) }
-      }
-    case .rekeyed, .handshakeStarted: break
+    default: break
     }
-    if case .handshakeStarted = event {
-      logger.debug("\(event)")
-    } else {
-      logger.info("\(event)")
+    if case .subnetClaimed(let claim) = event, let plan = node.configuration.ipam {
+      let node = self.node
+      stateWriter.async { node.applyClaim(claim, plan: plan) }
+    }
+    switch event {
+    case .handshakeStarted: logger.debug("\(event)")
+    default: logger.info("\(event)")
     }
     events.yield(event)
   }
