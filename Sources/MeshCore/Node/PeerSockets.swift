@@ -59,19 +59,20 @@ final class PeerSockets {
     return slots[slot]
   }
 
-  /// Brings the sockets in line with the engine: one per peer with a current session, at
-  /// the peer's endpoint.
+  /// Brings the sockets in line with the engine: one per peer that is up, at the peer's
+  /// endpoint. A peer that went silent loses its socket, so that whatever it sends next
+  /// (a new handshake, from wherever) meets the main socket, as before it was up.
   func reconcile(with engine: MeshEngine) {
-    for (id, peer) in engine.peers where peer.current != nil {
+    for (id, peer) in engine.peers where peer.isUp {
       if let a = attached[id], a.endpoint == peer.endpoint { continue }
       if failed[id] == peer.endpoint { continue }
       attach(id, at: peer.endpoint)
     }
     guard attached.count + failed.count > 0 else { return }
-    for (id, a) in attached where engine.peers[id]?.current == nil {
+    for (id, a) in attached where engine.peers[id]?.isUp != true {
       detach(id, slot: a.slot)
     }
-    for id in failed.keys where engine.peers[id]?.current == nil { failed[id] = nil }
+    for id in failed.keys where engine.peers[id]?.isUp != true { failed[id] = nil }
   }
 
   private func attach(_ id: PeerID, at endpoint: Endpoint) {
