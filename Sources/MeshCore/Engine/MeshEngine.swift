@@ -112,6 +112,14 @@ public struct MeshEngine {
     Set(peers.values.map(\.endpoint)).union(dials.keys).sorted { $0.description < $1.description }
   }
 
+  /// The peers with a session up, each at its current endpoint: what the runtime gives a
+  /// receive socket of its own. Called when peers change, never per packet.
+  package var upPeerEndpoints: [PeerID: Endpoint] {
+    var result: [PeerID: Endpoint] = [:]
+    for (id, p) in peers where p.isUp { result[id] = p.endpoint }
+    return result
+  }
+
   /// Stops connecting to `endpoint` and drops any peer there, wiping its keys. Returns whether
   /// anything was known at that endpoint.
   @discardableResult

@@ -63,16 +63,17 @@ final class PeerSockets {
   /// endpoint. A peer that went silent loses its socket, so that whatever it sends next
   /// (a new handshake, from wherever) meets the main socket, as before it was up.
   func reconcile(with engine: MeshEngine) {
-    for (id, peer) in engine.peers where peer.isUp {
-      if let a = attached[id], a.endpoint == peer.endpoint { continue }
-      if failed[id] == peer.endpoint { continue }
-      attach(id, at: peer.endpoint)
+    let up = engine.upPeerEndpoints
+    for (id, endpoint) in up {
+      if let a = attached[id], a.endpoint == endpoint { continue }
+      if failed[id] == endpoint { continue }
+      attach(id, at: endpoint)
     }
     guard attached.count + failed.count > 0 else { return }
-    for (id, a) in attached where engine.peers[id]?.isUp != true {
+    for (id, a) in attached where up[id] == nil {
       detach(id, slot: a.slot)
     }
-    for id in failed.keys where engine.peers[id]?.isUp != true { failed[id] = nil }
+    for id in failed.keys where up[id] == nil { failed[id] = nil }
   }
 
   private func attach(_ id: PeerID, at endpoint: Endpoint) {
