@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
   name: "meshd",
-  platforms: [.macOS(.v14)],
   products: [
     .library(name: "MeshCore", targets: ["MeshCore"]),
     .executable(name: "meshd", targets: ["meshd"]),
@@ -31,11 +30,30 @@ let package = Package(
       name: "CMeshShim",
       cSettings: [.define("_GNU_SOURCE")]
     ),
+    // The layers, from the bottom. Each target may import only the ones above it in this
+    // list; the compiler refuses the rest. README.md, "Architecture", draws this graph.
+    //
+    // Domain values: MAC addresses, peer IDs, endpoints, subnets, the clock protocol. Pure.
+    .target(name: "MeshTypes"),
+    // The protocol: libsodium primitives, the Noise handshake, wire codecs, UDP run merging.
+    // Pure (no system calls); libsodium is its only C dependency.
+    .target(name: "MeshProtocol", dependencies: ["MeshTypes", "CSodium"]),
+    // The engine: sessions, switch, gossip, routes, IPAM, and `MeshEngine` that joins them.
+    // Pure value-type state machines with an injected clock and randomness.
+    .target(name: "MeshLogic", dependencies: ["MeshTypes", "MeshProtocol"]),
+    // The only code that makes system calls: TAP, UDP sockets, rtnetlink, epoll, files.
+    .target(
+      name: "MeshIO",
+      dependencies: ["MeshTypes", "CMeshShim", "CSodium"]
+    ),
+    // The control API's codecs (HTTP/1.1, JSON, routes), shared by the daemon and the CLI.
+    .target(name: "MeshAPI", dependencies: ["MeshTypes", "MeshLogic"]),
+    // The runtime (`MeshNode`, its data thread, the control server, the state directory) and
+    // the one import an embedder needs: it re-exports the layers below.
     .target(
       name: "MeshCore",
       dependencies: [
-        "CSodium",
-        "CMeshShim",
+        "MeshTypes", "MeshProtocol", "MeshLogic", "MeshIO", "MeshAPI",
         .product(name: "Logging", package: "swift-log"),
       ]
     ),

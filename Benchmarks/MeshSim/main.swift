@@ -9,6 +9,7 @@
 //
 // Usage: swift run -c release mesh-sim [N] [seed]
 import MeshCore
+import MeshIO
 
 /// SplitMix64, as the simulation's only source of randomness.
 struct SimRandom: RandomSource {

@@ -1,4 +1,5 @@
 import MeshCore
+import MeshIO
 
 /// libFuzzer entry point for configuration text and command-line values: the state-file
 /// parsers (`StateDirectory.parse…(text:)`), `Endpoint`, `IPv4Network`, `MACAddress`,

@@ -1,3 +1,4 @@
+import MeshAPI
 import MeshCore
 
 /// libFuzzer entry point for the control API: the HTTP request parser (whole input, and the

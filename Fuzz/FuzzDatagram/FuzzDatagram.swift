@@ -1,3 +1,4 @@
+import MeshAPI
 import MeshCore
 
 /// libFuzzer entry point: runs every datagram, inner-message, payload and control-API parser

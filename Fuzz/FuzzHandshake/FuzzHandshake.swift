@@ -4,6 +4,9 @@
 // need to get past mac1 are given a valid mac1 (as a member of the cluster would), so the
 // fuzzer reaches the Noise processing, the payload decoder and the session logic behind it.
 @testable import MeshCore
+@testable import MeshLogic
+@testable import MeshProtocol
+@testable import MeshTypes
 
 /// A clock that stands still unless the input moves it.
 final class FuzzClock: MeshClock, @unchecked Sendable {

@@ -1,4 +1,5 @@
 import MeshCore
+import MeshIO
 
 /// libFuzzer entry point for rtnetlink replies: `NetlinkParser` splits the input into
 /// messages, and every message is decoded as an error/ack, a link and an address whatever its

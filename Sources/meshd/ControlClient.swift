@@ -1,5 +1,6 @@
 import Foundation
 import MeshCore
+import MeshIO
 
 /// A one-request HTTP client for the daemon's control socket.
 struct ControlClient {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MeshCore
+import MeshIO
 
 /// `meshd create-bridge`: makes sure the bridge exists, is up, and has its address and MTU.
 /// Running it again changes nothing, so it can sit in a boot script or an ifupdown hook.

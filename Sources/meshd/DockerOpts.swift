@@ -1,4 +1,5 @@
 import ArgumentParser
+import MeshAPI
 import MeshCore
 
 /// `meshd docker-opts`: prints the `dockerd` flags (or a `daemon.json` fragment) that put

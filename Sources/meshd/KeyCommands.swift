@@ -1,5 +1,6 @@
 import ArgumentParser
 import MeshCore
+import MeshIO
 
 #if canImport(Glibc)
   import Glibc

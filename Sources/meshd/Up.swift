@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import MeshAPI
 import MeshCore
 import ServiceLifecycle
 import UnixSignals

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MeshCore
+@testable import MeshLogic
 
 extension MeshIntegration {
   /// A non-member floods a member's mesh port. The flooder is `bench/flood.py` (the same one

@@ -1,4 +1,6 @@
+import MeshAPI
 import MeshCore
+import MeshIO
 import Testing
 
 @Suite struct ControlRouterTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import MeshCore
+@testable import MeshProtocol
 
 /// Zeroize-on-drop key storage: copies of a key share one buffer, which is zeroed when the last
 /// holder goes away, and `wipe()` drops only the wiping value's reference.

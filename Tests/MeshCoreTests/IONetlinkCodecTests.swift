@@ -1,6 +1,8 @@
 import Testing
 
 @testable import MeshCore
+@testable import MeshIO
+@testable import MeshTypes
 
 @Suite struct IONetlinkCodecTests {
   @Test func createBridgeMessageBytes() {

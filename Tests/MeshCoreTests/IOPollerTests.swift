@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MeshCore
+@testable import MeshIO
 
 @Suite struct IOPollerTests {
   @Test func eventNotifierWakesWait() throws {

@@ -2,6 +2,9 @@ import Foundation
 import Testing
 
 @testable import MeshCore
+@testable import MeshIO
+@testable import MeshProtocol
+@testable import MeshTypes
 
 @Suite(.enabled(if: ioCanCreateTap, "needs root and /dev/net/tun"))
 struct IOTapBridgeTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MeshCore
+@testable import MeshIO
 
 /// Root suites need uid 0 and a usable /dev/net/tun; CI and the project machines have both.
 let ioCanCreateTap: Bool = getuid() == 0 && access("/dev/net/tun", R_OK | W_OK) == 0

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import MeshCore
+@testable import MeshIO
+@testable import MeshTypes
 
 @Suite struct IOEndpointConversionTests {
   @Test(arguments: ["192.0.2.7:6786", "[2001:db8::1]:443", "[::1]:1", "10.47.0.255:65535"])

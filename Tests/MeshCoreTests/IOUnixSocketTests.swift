@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MeshCore
+@testable import MeshIO
 
 @Suite struct IOUnixSocketTests {
   private func withTempDirectory<T>(_ body: (String) throws -> T) throws -> T {

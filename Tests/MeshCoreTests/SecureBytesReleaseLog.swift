@@ -1,6 +1,7 @@
 import Synchronization
 
 @testable import MeshCore
+@testable import MeshProtocol
 
 /// Records, for each `SecureBytes` made through it, that its `deinit` ran and whether the buffer
 /// was all zeros at that point. The hook runs before the buffer is freed, so no test reads freed

@@ -1,6 +1,9 @@
 import Testing
 
 @testable import MeshCore
+@testable import MeshLogic
+@testable import MeshProtocol
+@testable import MeshTypes
 
 /// A keypair's transport keys share zeroize-on-drop storage with the keypair's copies.
 @Suite struct SessionKeypairTests {

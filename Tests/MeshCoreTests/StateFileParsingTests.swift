@@ -1,5 +1,7 @@
 import Foundation
+import MeshAPI
 import MeshCore
+import MeshIO
 import Testing
 
 /// The pure state-file parsers behind `StateDirectory`'s readers (also fuzzed by FuzzConfig),

@@ -1,4 +1,8 @@
 import Logging
+import MeshAPI
+import MeshIO
+import MeshLogic
+import MeshTypes
 import Synchronization
 
 #if canImport(Glibc)

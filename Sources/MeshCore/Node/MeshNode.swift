@@ -1,5 +1,9 @@
 import Dispatch
 import Logging
+import MeshIO
+import MeshLogic
+import MeshProtocol
+import MeshTypes
 import Synchronization
 
 #if canImport(Glibc)

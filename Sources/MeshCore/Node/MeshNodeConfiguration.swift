@@ -1,4 +1,8 @@
 import Logging
+import MeshIO
+import MeshLogic
+import MeshProtocol
+import MeshTypes
 
 /// Everything a `MeshNode` needs: the engine's identity and secrets plus the devices and
 /// sockets to run them on.

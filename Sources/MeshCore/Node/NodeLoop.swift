@@ -1,5 +1,8 @@
 import Dispatch
 import Logging
+import MeshIO
+import MeshLogic
+import MeshProtocol
 
 #if canImport(Glibc)
   import Glibc

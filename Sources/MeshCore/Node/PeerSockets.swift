@@ -1,4 +1,7 @@
 import Logging
+import MeshIO
+import MeshLogic
+import MeshTypes
 
 /// One connected UDP socket per established peer, sharing the mesh port with the main socket,
 /// so that a peer's datagrams wait in a receive queue of their own.

@@ -1,3 +1,7 @@
+import MeshIO
+import MeshProtocol
+import MeshTypes
+
 /// Why the text of a state or configuration file is not valid; the file readers turn it into
 /// `SecureFile.Failure.malformed` with the file's path.
 public struct StateFileSyntaxError: Error, Equatable, Sendable, CustomStringConvertible {

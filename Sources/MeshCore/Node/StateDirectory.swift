@@ -1,3 +1,8 @@
+import MeshIO
+import MeshLogic
+import MeshProtocol
+import MeshTypes
+
 /// The daemon's state directory: its identity key now, known peers and the IPAM claim later.
 /// Every file is written atomically; a corrupt file is an error that names it, never a silent
 /// new identity.

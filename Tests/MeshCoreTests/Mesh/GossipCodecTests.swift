@@ -1,6 +1,9 @@
 import Testing
 
 @testable import MeshCore
+@testable import MeshLogic
+@testable import MeshProtocol
+@testable import MeshTypes
 
 @Suite("Gossip codec and reassembly")
 struct GossipCodecTests {

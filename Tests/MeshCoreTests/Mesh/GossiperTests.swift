@@ -1,6 +1,9 @@
 import Testing
 
 @testable import MeshCore
+@testable import MeshLogic
+@testable import MeshProtocol
+@testable import MeshTypes
 
 /// N gossipers joined by fixed sessions, with a fake clock and optional message loss.
 struct GossipNet {

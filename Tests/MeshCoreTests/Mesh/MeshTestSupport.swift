@@ -1,4 +1,7 @@
 @testable import MeshCore
+@testable import MeshLogic
+@testable import MeshProtocol
+@testable import MeshTypes
 
 extension SeededRandom {
   /// A value in `0..<bound`.

@@ -1,6 +1,8 @@
 import Testing
 
 @testable import MeshCore
+@testable import MeshLogic
+@testable import MeshTypes
 
 @Suite("Routes and broadcast trees")
 struct RoutesTests {

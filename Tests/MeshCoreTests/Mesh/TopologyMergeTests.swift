@@ -1,6 +1,9 @@
 import Testing
 
 @testable import MeshCore
+@testable import MeshLogic
+@testable import MeshProtocol
+@testable import MeshTypes
 
 @Suite("Topology merge")
 struct TopologyMergeTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import MeshCore
+@testable import MeshProtocol
 
 @Suite struct UDPCoalescerTests {
   private func finish(_ c: UDPCoalescer) -> (VirtioNetHeader, [UInt8]) {

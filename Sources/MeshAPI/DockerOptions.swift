@@ -1,0 +1,61 @@
+import MeshTypes
+
+/// The `dockerd` settings that put Docker's containers on the mesh: the bridge, this host's
+/// subnet as `--fixed-cidr`, and the mesh MTU. Read from the daemon's `/v1/status` document and
+/// printed by `meshd docker-opts` as flags or as a `daemon.json` fragment.
+///
+/// ```swift
+/// let opts = try DockerOptions(status: JSONValue.parse(body))
+/// opts.commandLine  // --bridge=br0 --fixed-cidr=10.47.5.0/24 --mtu=1425
+/// opts.daemonJSON   // {"bridge": "br0", "fixed-cidr": "10.47.5.0/24", "mtu": 1425}
+/// ```
+public struct DockerOptions: Hashable, Sendable {
+  /// The bridge Docker attaches containers to (`--bridge`).
+  public var bridge: String
+  /// This host's subnet, from which Docker hands out container addresses (`--fixed-cidr`).
+  public var fixedCIDR: IPv4Network
+  /// The containers' MTU (`--mtu`): the mesh MTU, so no frame is too big for the TAP.
+  public var mtu: Int
+
+  /// Wraps the three settings.
+  public init(bridge: String, fixedCIDR: IPv4Network, mtu: Int) {
+    self.bridge = bridge
+    self.fixedCIDR = fixedCIDR
+    self.mtu = mtu
+  }
+
+  /// Reads the settings from a `/v1/status` document: its `bridge`, `subnet` and `mtu`
+  /// members. A missing or null `subnet` means the daemon runs without IPAM.
+  public init(status: JSONValue) throws(DockerOptionsError) {
+    guard case .object = status else { throw .notAnObject }
+    guard let bridge = status["bridge"]?.stringValue, !bridge.isEmpty else {
+      throw .invalidField("bridge")
+    }
+    guard let mtu = status["mtu"]?.intValue, mtu > 0 else { throw .invalidField("mtu") }
+    let subnet: IPv4Network
+    switch status["subnet"] {
+    case nil, .null?:
+      throw .noSubnet
+    case .string(let text)?:
+      guard let net = IPv4Network(text), net.address == net.networkAddress else {
+        throw .invalidField("subnet")
+      }
+      subnet = net
+    default:
+      throw .invalidField("subnet")
+    }
+    self.init(bridge: bridge, fixedCIDR: subnet, mtu: mtu)
+  }
+
+  /// One line of `dockerd` flags: `--bridge=br0 --fixed-cidr=10.47.5.0/24 --mtu=1425`.
+  public var commandLine: String {
+    "--bridge=\(bridge) --fixed-cidr=\(fixedCIDR) --mtu=\(mtu)"
+  }
+
+  /// The same settings as a `/etc/docker/daemon.json` fragment, on one line:
+  /// `{"bridge": "br0", "fixed-cidr": "10.47.5.0/24", "mtu": 1425}`.
+  public var daemonJSON: String {
+    let name = JSONValue.string(bridge).serialized()
+    return "{\"bridge\": \(name), \"fixed-cidr\": \"\(fixedCIDR)\", \"mtu\": \(mtu)}"
+  }
+}

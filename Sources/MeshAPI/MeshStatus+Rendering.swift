@@ -1,0 +1,146 @@
+import MeshLogic
+import MeshTypes
+
+/// The control API's renderings of a status snapshot: JSON for scripts and `meshd status`, and
+/// Prometheus text for `/metrics`.
+extension MeshStatus {
+  /// Extra facts the node knows and the engine does not.
+  public struct HostFacts: Sendable {
+    /// The bound underlay endpoint.
+    public var listen: String
+    /// The bridge name.
+    public var bridge: String
+    /// The TAP name.
+    public var tap: String
+    /// The mesh MTU.
+    public var mtu: Int
+    /// This host's IPAM subnet (Docker's `--fixed-cidr`); nil without IPAM or before a claim.
+    public var subnet: IPv4Network?
+
+    /// Wraps the facts.
+    public init(listen: String, bridge: String, tap: String, mtu: Int, subnet: IPv4Network? = nil) {
+      self.listen = listen
+      self.bridge = bridge
+      self.tap = tap
+      self.mtu = mtu
+      self.subnet = subnet
+    }
+  }
+
+  static func dropsJSON(_ d: DropCounters) -> JSONValue {
+    var o = JSONObject()
+    for r in DropReason.allCases { o[r.description] = .int(Int(d[r])) }
+    return .object(o)
+  }
+
+  static func object(_ pairs: [(String, JSONValue)]) -> JSONValue {
+    var o = JSONObject()
+    for (k, v) in pairs { o[k] = v }
+    return .object(o)
+  }
+
+  static func count(_ v: UInt64) -> JSONValue { .int(Int(clamping: v)) }
+
+  /// The `/v1/status` document.
+  public func json(host: HostFacts) -> JSONValue {
+    let peerList: [JSONValue] = peers.map { p in
+      var fields: [(String, JSONValue)] = [
+        ("peer_id", p.id.map { .string($0.description) } ?? .null),
+        ("nickname", .string(p.nickname)),
+        ("public_key", p.publicKey.map { .string($0) } ?? .null),
+        ("endpoint", .string(p.endpoint.description)),
+        ("state", .string(p.state)),
+        ("session_age_seconds", p.sessionAge.map { .double($0) } ?? .null),
+        ("last_handshake_seconds_ago", p.lastHandshakeAgo.map { .double($0) } ?? .null),
+      ]
+      fields += [
+        ("rx_bytes", MeshStatus.count(p.rxBytes)), ("tx_bytes", MeshStatus.count(p.txBytes)),
+        ("rx_frames", MeshStatus.count(p.rxFrames)), ("tx_frames", MeshStatus.count(p.txFrames)),
+        ("handshakes_completed", MeshStatus.count(p.handshakesCompleted)),
+        ("drops", MeshStatus.dropsJSON(p.drops)),
+      ]
+      return MeshStatus.object(fields)
+    }
+    return MeshStatus.object([
+      ("peer_id", .string(id.description)),
+      ("nickname", .string(nickname)),
+      ("public_key", .string(publicKey)),
+      ("listen", .string(host.listen)),
+      ("bridge", .string(host.bridge)),
+      ("tap", .string(host.tap)),
+      ("mtu", .int(host.mtu)),
+      ("subnet", (subnet ?? host.subnet).map { .string($0.description) } ?? .null),
+      ("mac_table_size", .int(macTableSize)),
+      ("members", .int(members)),
+      (
+        "claims",
+        .array(
+          claims.map { c in
+            MeshStatus.object([
+              ("peer_id", .string(c.peer.description)), ("nickname", .string(c.nickname)),
+              ("subnet", .string(c.subnet.description)),
+            ])
+          })
+      ),
+      (
+        "routes",
+        .array(
+          routes.map { r in
+            MeshStatus.object([
+              ("peer_id", .string(r.destination.description)),
+              ("nickname", .string(r.nickname)),
+              ("next_hop", .string(r.nextHop.description)),
+              ("hops", .int(r.hops)),
+              ("connection", .string(r.isDirect ? "direct" : "relayed")),
+            ])
+          })
+      ),
+      ("peers", .array(peerList)),
+      ("drops", MeshStatus.dropsJSON(drops)),
+    ])
+  }
+
+  /// The `/metrics` page in Prometheus text exposition format.
+  public func prometheus() -> String {
+    var out = ""
+    func metric(_ name: String, _ type: String, _ help: String, _ rows: [(String, UInt64)]) {
+      out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+      for (labels, v) in rows { out += "\(name)\(labels) \(v)\n" }
+    }
+    let established = peers.filter { $0.state == "established" }.count
+    metric("meshd_peers", "gauge", "Known peers and dials.", [("", UInt64(peers.count))])
+    metric(
+      "meshd_peers_established", "gauge", "Peers with a live session.",
+      [("", UInt64(established))])
+    metric(
+      "meshd_mac_table_entries", "gauge", "Learned MAC addresses.", [("", UInt64(macTableSize))])
+    let withID = peers.filter { $0.id != nil }
+    func label(_ p: Peer) -> String { "{peer=\"\(p.id!)\",nickname=\"\(escape(p.nickname))\"}" }
+    metric(
+      "meshd_peer_rx_bytes_total", "counter", "Decrypted bytes received from a peer.",
+      withID.map { (label($0), $0.rxBytes) })
+    metric(
+      "meshd_peer_tx_bytes_total", "counter", "Bytes sent to a peer before encryption.",
+      withID.map { (label($0), $0.txBytes) })
+    metric(
+      "meshd_peer_handshakes_total", "counter", "Handshakes completed with a peer.",
+      withID.map { (label($0), $0.handshakesCompleted) })
+    metric(
+      "meshd_drops_total", "counter", "Dropped datagrams and frames, by reason.",
+      DropReason.allCases.map { ("{reason=\"\($0)\"}", drops[$0]) })
+    return out
+  }
+
+  private func escape(_ s: String) -> String {
+    var r = ""
+    for c in s {
+      switch c {
+      case "\\": r += "\\\\"
+      case "\"": r += "\\\""
+      case "\n": r += "\\n"
+      default: r.append(c)
+      }
+    }
+    return r
+  }
+}

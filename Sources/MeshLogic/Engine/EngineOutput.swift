@@ -1,0 +1,45 @@
+import MeshProtocol
+import MeshTypes
+
+/// Where the engine's decisions go. The engine never performs I/O: it calls these methods, and
+/// the caller decides what they do. `MeshNode` writes to the socket and the TAP at once, without
+/// copying; tests record the calls. Buffers passed in are valid only during the call.
+public protocol EngineOutput {
+  /// Sends one datagram to `endpoint` on the underlay socket.
+  mutating func send(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint)
+  /// Writes one Ethernet frame to the local TAP, with the offload header it came with (nil
+  /// for a plain frame). The `MeshEngine.deliveryHeadroom` bytes before the frame belong to
+  /// the caller's buffer and may be overwritten, so a virtio-net header can be put in front
+  /// without a copy.
+  mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?)
+  /// Reports something an embedder may want to know.
+  mutating func event(_ event: MeshEvent)
+}
+
+/// Something that happened in the mesh, for embedders and logs.
+public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
+  /// A session with the peer is up (first handshake, or again after being down).
+  case peerUp(PeerID, nickname: String, endpoint: Endpoint)
+  /// A session was replaced by a new handshake.
+  case rekeyed(PeerID)
+  /// The peer's session expired or it stopped answering.
+  case peerDown(PeerID)
+  /// A peer's underlay address changed (roaming, NAT rebinding, restart on a new port).
+  case endpointChanged(PeerID, Endpoint)
+  /// A handshake attempt towards the endpoint started.
+  case handshakeStarted(Endpoint)
+  /// This host claimed a subnet (IPAM): persist it and give the bridge its address.
+  case subnetClaimed(SubnetClaim)
+
+  /// A one-line description for logs.
+  public var description: String {
+    switch self {
+    case .peerUp(let id, let nick, let ep): "peer up: \(nick) (\(id)) at \(ep)"
+    case .rekeyed(let id): "rekeyed: \(id)"
+    case .peerDown(let id): "peer down: \(id)"
+    case .endpointChanged(let id, let ep): "endpoint changed: \(id) now at \(ep)"
+    case .handshakeStarted(let ep): "handshake started towards \(ep)"
+    case .subnetClaimed(let claim): "claimed subnet \(claim.subnet)"
+    }
+  }
+}

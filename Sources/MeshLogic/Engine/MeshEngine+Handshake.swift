@@ -1,0 +1,261 @@
+import MeshProtocol
+import MeshTypes
+
+/// Handshakes: Noise_IXpsk2 with the cluster secret as PSK, mac1 before any Diffie-Hellman,
+/// wall-clock timestamps against replayed initiations.
+extension MeshEngine {
+  /// Who a handshake is for: a known peer, or an endpoint whose key we will learn.
+  enum HandshakeTarget {
+    case peer(PeerID)
+    case dial(Endpoint)
+  }
+
+  /// Sends a new initiation to `target`, replacing any still in flight.
+  mutating func initiate(_ target: HandshakeTarget, now: MeshInstant, out: inout some EngineOutput)
+  {
+    let endpoint: Endpoint
+    switch target {
+    case .peer(let id):
+      guard let p = peers[id] else { return }
+      endpoint = p.endpoint
+      if let old = p.pendingInitiation { initiations[old] = nil }
+    case .dial(let ep):
+      guard let d = dials[ep] else { return }
+      endpoint = ep
+      if let old = d.pendingInitiation { initiations[old] = nil }
+    }
+    let index = newIndex()
+    guard
+      var hs = try? HandshakeState(
+        pattern: MeshHandshake.pattern, initiator: true, prologue: MeshHandshake.prologue,
+        localStatic: configuration.privateKey, localEphemeral: nil, remoteStatic: nil,
+        psk: configuration.clusterSecrets[0])
+    else { return }
+    let payload = HandshakePayload(
+      flags: configuration.acceptsOffloadedFrames ? MeshHandshake.flagAcceptsOffload : 0,
+      timestamp: nextTimestamp(), nickname: configuration.nickname,
+      endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)))
+    guard let body = try? payload.encode(),
+      let noise = try? hs.writeMessage(payload: body, random: &random)
+    else {
+      return
+    }
+    guard var message = try? HandshakeInitiation(senderIndex: index, noise: noise).encode() else {
+      return
+    }
+    let mac1 = stampMacs(&message, secretIndex: 0, to: endpoint, now: now)
+    initiations[index] = PendingInitiation(
+      handshake: hs, secretIndex: 0, endpoint: endpoint, sent: now, mac1: mac1)
+    switch target {
+    case .peer(let id):
+      peers[id]?.pendingInitiation = index
+      peers[id]?.lastSent = now
+    case .dial(let ep): dials[ep]?.pendingInitiation = index
+    }
+    out.event(.handshakeStarted(endpoint))
+    message.withUnsafeBytes { out.send($0, to: endpoint) }
+  }
+
+  /// Handles message 1 from a would-be peer: verify, answer, and hold the new session until the
+  /// initiator confirms it by sending.
+  mutating func handleInitiation(
+    _ datagram: UnsafeRawBufferPointer, from source: Endpoint, secretIndex: Int,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    guard let msg = try? HandshakeInitiation.decode(datagram) else {
+      return drops.count(.malformed)
+    }
+    guard
+      var hs = try? HandshakeState(
+        pattern: MeshHandshake.pattern, initiator: false, prologue: MeshHandshake.prologue,
+        localStatic: configuration.privateKey, localEphemeral: nil, remoteStatic: nil,
+        psk: configuration.clusterSecrets[secretIndex])
+    else { return drops.count(.handshakeFailed) }
+    guard let payloadBytes = try? hs.readMessage(msg.noise), let remote = hs.remoteStaticKey,
+      let payload = try? HandshakePayload.decode(payloadBytes)
+    else { return drops.count(.handshakeFailed) }
+    let peerID = remote.peerID
+    guard peerID != id else { return drops.count(.handshakeFailed) }
+    if let allowed = configuration.allowedKeys, !allowed.contains(remote) {
+      return drops.count(.notAllowed)
+    }
+    if let p = peers[peerID], payload.timestamp <= p.lastInitiationTimestamp {
+      peers[peerID]?.drops.count(.replayedInitiation)
+      return drops.count(.replayedInitiation)
+    }
+    let reply = HandshakePayload(
+      flags: configuration.acceptsOffloadedFrames ? MeshHandshake.flagAcceptsOffload : 0,
+      timestamp: nextTimestamp(), nickname: configuration.nickname,
+      endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)))
+    guard let body = try? reply.encode(),
+      let noise = try? hs.writeMessage(payload: body, random: &random),
+      let keys = try? hs.splitKeys()
+    else { return drops.count(.handshakeFailed) }
+    hs.wipe()
+
+    upsertPeer(peerID, key: remote, payload: payload, source: source, now: now, out: &out)
+    let index = newIndex()
+    let keypair = Keypair(
+      localIndex: index, remoteIndex: msg.senderIndex, peer: peerID, created: now,
+      isInitiator: false, sendKey: keys.send, receiveKey: keys.receive)
+    keypairs[index] = keypair
+    if let old = peers[peerID]?.next { discardKeypair(old) }
+    peers[peerID]?.next = index
+    peers[peerID]?.lastInitiationTimestamp = payload.timestamp
+
+    guard
+      var response = try? HandshakeResponse(
+        senderIndex: index, receiverIndex: msg.senderIndex, noise: noise
+      ).encode()
+    else { return }
+    stampMacs(&response, secretIndex: secretIndex, to: source, now: now)
+    peers[peerID]?.lastSent = now
+    response.withUnsafeBytes { out.send($0, to: source) }
+  }
+
+  /// Handles message 2, the answer to our initiation: the session is ready for sending at once.
+  mutating func handleResponse(
+    _ datagram: UnsafeRawBufferPointer, from source: Endpoint, secretIndex: Int,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    guard let msg = try? HandshakeResponse.decode(datagram) else {
+      return drops.count(.malformed)
+    }
+    guard let pending = initiations[msg.receiverIndex] else { return drops.count(.unknownIndex) }
+    guard secretIndex == pending.secretIndex else { return drops.count(.mac1) }
+    var hs = pending.handshake
+    guard let payloadBytes = try? hs.readMessage(msg.noise), let remote = hs.remoteStaticKey,
+      let payload = try? HandshakePayload.decode(payloadBytes), let keys = try? hs.splitKeys()
+    else { return drops.count(.handshakeFailed) }
+    hs.wipe()
+    initiations[msg.receiverIndex] = nil
+    let peerID = remote.peerID
+    guard peerID != id else { return drops.count(.handshakeFailed) }
+    if let allowed = configuration.allowedKeys, !allowed.contains(remote) {
+      return drops.count(.notAllowed)
+    }
+    // The dial that led here has found its peer.
+    if let d = dials[pending.endpoint], d.pendingInitiation == msg.receiverIndex {
+      dials[pending.endpoint] = nil
+    }
+    upsertPeer(peerID, key: remote, payload: payload, source: source, now: now, out: &out)
+    if peers[peerID]?.pendingInitiation == msg.receiverIndex {
+      peers[peerID]?.pendingInitiation = nil
+    }
+    let keypair = Keypair(
+      localIndex: msg.receiverIndex, remoteIndex: msg.senderIndex, peer: peerID, created: now,
+      isInitiator: true, sendKey: keys.send, receiveKey: keys.receive)
+    keypairs[msg.receiverIndex] = keypair
+    install(current: msg.receiverIndex, for: peerID, now: now, out: &out)
+    // Confirm the session to the responder, which sends nothing until it hears from us.
+    sendKeepalive(to: peerID, now: now, out: &out)
+  }
+
+  /// Makes `index` the peer's sending session, keeping the old one for late packets.
+  mutating func install(
+    current index: UInt32, for peerID: PeerID, now: MeshInstant, out: inout some EngineOutput
+  ) {
+    guard var p = peers[peerID] else { return }
+    if let old = p.previous, old != index { discardKeypair(old) }
+    p.previous = p.current == index ? p.previous : p.current
+    if p.next == index { p.next = nil }
+    p.current = index
+    p.lastHandshake = now
+    p.handshakesCompleted += 1
+    p.attemptsStarted = nil
+    p.nextAttempt = nil
+    p.backoff = 0
+    let wasUp = p.isUp
+    p.isUp = true
+    if !wasUp { localRecordDirty = true }
+    peers[peerID] = p
+    out.event(
+      wasUp ? .rekeyed(peerID) : .peerUp(peerID, nickname: p.nickname, endpoint: p.endpoint))
+  }
+
+  /// Creates or refreshes the record of a peer that just proved its identity.
+  mutating func upsertPeer(
+    _ peerID: PeerID, key: PublicKey, payload: HandshakePayload, source: Endpoint,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    if peers[peerID] == nil {
+      peers[peerID] = PeerState(
+        id: peerID, staticKey: key, nickname: payload.nickname, endpoint: source, now: now)
+      endpointsVersion &+= 1
+    } else if peers[peerID]?.endpoint != source {
+      peers[peerID]?.endpoint = source
+      endpointsVersion &+= 1
+      out.event(.endpointChanged(peerID, source))
+    }
+    peers[peerID]?.nickname = payload.nickname
+    peers[peerID]?.announcedEndpoints = payload.endpoints
+    peers[peerID]?.acceptsOffload = payload.flags & MeshHandshake.flagAcceptsOffload != 0
+    peers[peerID]?.lastReceived = now
+    // A dial to where this peer now is has served its purpose; an initiation it has in
+    // flight now belongs to the peer (both ends may have dialled at once).
+    if let d = dials.removeValue(forKey: source), let i = d.pendingInitiation {
+      if peers[peerID]?.pendingInitiation == nil {
+        peers[peerID]?.pendingInitiation = i
+      } else {
+        initiations[i] = nil
+      }
+    }
+  }
+
+  /// Forgets a session and zeroes its keys.
+  mutating func discardKeypair(_ index: UInt32) {
+    keypairs[index]?.wipe()
+    keypairs[index] = nil
+  }
+
+  // MARK: mac1 and mac2
+
+  /// Writes mac1 into an encoded handshake message and returns it.
+  @discardableResult
+  func writeMac1(_ message: inout [UInt8], key: SymmetricKey) -> [UInt8] {
+    let end = message.count - 32
+    var mac = [UInt8](repeating: 0, count: 16)
+    message.withUnsafeBytes { m in
+      key.withUnsafeBytes { k in
+        mac.withUnsafeMutableBytes { out in
+          Blake2b.mac(key: k, data: UnsafeRawBufferPointer(rebasing: m[..<end]), into: out)
+        }
+      }
+    }
+    message.replaceSubrange(end..<(end + 16), with: mac)
+    return mac
+  }
+
+  /// Writes mac1, and mac2 when we hold a fresh cookie from `endpoint`; returns mac1.
+  @discardableResult
+  func stampMacs(
+    _ message: inout [UInt8], secretIndex: Int, to endpoint: Endpoint, now: MeshInstant
+  )
+    -> [UInt8]
+  {
+    let mac1 = writeMac1(&message, key: mac1Keys[secretIndex])
+    if let c = cookies[endpoint], now.seconds(since: c.received) < CookieChecker.secretLifetime {
+      let end = message.count - 16
+      let mac2 = Blake2b.mac(key: c.cookie, data: Array(message[..<end]), outputLength: 16)
+      message.replaceSubrange(end..<(end + 16), with: mac2)
+    }
+    return mac1
+  }
+
+  /// The index of the cluster secret whose mac1 key verifies the message, if any. Reads the
+  /// datagram in place and allocates nothing: every handshake-shaped datagram of a flood
+  /// comes through here.
+  func verifyMac1(_ datagram: UnsafeRawBufferPointer, only: Int? = nil) -> Int? {
+    let end = datagram.count - 32
+    guard end > 0 else { return nil }
+    let covered = UnsafeRawBufferPointer(rebasing: datagram[..<end])
+    let given = UnsafeRawBufferPointer(rebasing: datagram[end..<(end + 16)])
+    return withUnsafeTemporaryAllocation(byteCount: 16, alignment: 8) { out -> Int? in
+      for i in mac1Keys.indices where only == nil || only == i {
+        mac1Keys[i].withUnsafeBytes { k in Blake2b.mac(key: k, data: covered, into: out) }
+        if Sodium.constantTimeEqual(UnsafeRawBufferPointer(out), given) { return i }
+      }
+      return nil
+    }
+  }
+}

@@ -1,0 +1,262 @@
+import MeshProtocol
+import MeshTypes
+
+/// The data path: datagrams in, frames out, and frames in, datagrams out. Encryption and
+/// decryption happen in place in the caller's buffer; nothing here allocates per packet.
+extension MeshEngine {
+  /// Handles one datagram from the underlay. The buffer is decrypted in place.
+  public mutating func receive(
+    _ datagram: UnsafeMutableRawBufferPointer, from source: Endpoint, now: MeshInstant,
+    out: inout some EngineOutput
+  ) {
+    let raw = UnsafeRawBufferPointer(datagram)
+    guard let type = try? WireMessageType.peek(raw) else { return drops.count(.malformed) }
+    switch type {
+    case .transport: receiveTransport(datagram, from: source, now: now, out: &out)
+    case .handshakeInitiation, .handshakeResponse:
+      admitHandshake(raw, from: source, now: now, out: &out)
+    case .cookieReply: handleCookieReply(raw, now: now)
+    }
+  }
+
+  mutating func receiveTransport(
+    _ datagram: UnsafeMutableRawBufferPointer, from source: Endpoint, now: MeshInstant,
+    out: inout some EngineOutput
+  ) {
+    guard let header = try? TransportHeader.parse(UnsafeRawBufferPointer(datagram)) else {
+      return drops.count(.malformed)
+    }
+    guard let slot = keypairs.index(forKey: header.receiverIndex) else {
+      return drops.count(.unknownIndex)
+    }
+    let sealed = UnsafeMutableRawBufferPointer(
+      rebasing: datagram[
+        header.ciphertextOffset..<(header.ciphertextOffset + header.ciphertextLength)])
+    let (result, peerID, newlyConfirmed) = keypairs.values[slot].open(
+      counter: header.counter, sealed: sealed, now: now, timers: configuration.timers)
+    let plaintextLength: Int
+    switch result {
+    case .opened(let n): plaintextLength = n
+    case .dropped(let reason):
+      peers[peerID]?.drops.count(reason)
+      return drops.count(reason)
+    }
+    if newlyConfirmed {
+      // The initiator's first message on a session we answered: it holds the keys.
+      install(current: header.receiverIndex, for: peerID, now: now, out: &out)
+    }
+    // Per-packet bookkeeping goes through the table position: no key lookups, no copies.
+    guard let p = peers.index(forKey: peerID) else { return drops.count(.unknownIndex) }
+    if peers.values[p].endpoint != source {
+      peers.values[p].endpoint = source
+      endpointsVersion &+= 1
+      out.event(.endpointChanged(peerID, source))
+    }
+    peers.values[p].lastReceived = now
+    peers.values[p].rxBytes &+= UInt64(plaintextLength)
+
+    let plaintext = UnsafeRawBufferPointer(rebasing: sealed[0..<plaintextLength])
+    guard let inner = try? InnerMessage.parse(plaintext) else {
+      peers.values[p].drops.count(.malformedInner)
+      return drops.count(.malformedInner)
+    }
+    let room = UnsafeMutableRawBufferPointer(rebasing: sealed[0..<plaintextLength])
+    switch inner {
+    case .keepalive: break
+    case .frame(let range):
+      receiveFrame(room, range, offload: nil, relay: nil, from: p, now: now, out: &out)
+    case .offloadedFrame(let v, let range):
+      receiveFrame(room, range, offload: v, relay: nil, from: p, now: now, out: &out)
+    case .relayedFrame(let r, let range):
+      receiveFrame(room, range, offload: nil, relay: r, from: p, now: now, out: &out)
+    case .relayedOffloadedFrame(let r, let v, let range):
+      receiveFrame(room, range, offload: v, relay: r, from: p, now: now, out: &out)
+    case .gossip, .pathProbe:
+      // The mesh control plane's messages.
+      receiveControl(inner, plaintext, from: peerID, now: now, out: &out)
+    }
+  }
+
+  /// A frame that arrived from neighbour `peer`, perhaps on behalf of another origin: learn
+  /// where its source lives, hand it to the bridge if it is for us, and pass it on along the
+  /// route or the origin's broadcast tree.
+  mutating func receiveFrame(
+    _ plaintext: UnsafeMutableRawBufferPointer, _ range: Range<Int>, offload: VirtioNetHeader?,
+    relay: RelayHeader?, from p: Dictionary<PeerID, PeerState>.Index, now: MeshInstant,
+    out: inout some EngineOutput
+  ) {
+    let peer = peers.keys[p]
+    let frame = UnsafeMutableRawBufferPointer(rebasing: plaintext[range])
+    let dst = MACAddress(reading: UnsafeRawBufferPointer(frame), at: 0)
+    let src = MACAddress(reading: UnsafeRawBufferPointer(frame), at: 6)
+    if dst.isLinkLocalControl || src.isMulticast {
+      peers.values[p].drops.count(.linkLocal)
+      return drops.count(.linkLocal)
+    }
+    let origin = relay?.origin ?? peer
+    guard origin != id else { return drops.count(.loop) }
+    peers.values[p].rxFrames &+= 1
+    if let relay, !relay.isFlood, relay.destination != id {
+      // Not ours: pass it on towards its destination.
+      return forward(
+        UnsafeRawBufferPointer(frame), offload: offload, relay: relay, now: now, out: &out)
+    }
+    macTable.learn(src, at: .remote(origin), now: now)
+    if let relay, relay.isFlood {
+      forwardFlood(
+        UnsafeRawBufferPointer(frame), offload: offload, origin: origin,
+        hopLimit: relay.hopLimit, now: now, out: &out)
+    }
+    out.deliver(frame, offload: offload)
+  }
+
+  /// Switches one frame read from the TAP. The frame sits at `framePrefix` in `buffer`, which
+  /// has room for `frameSuffix` more bytes after it. `offload` is the virtio-net header the
+  /// TAP gave the frame, when it gives one.
+  public mutating func sendFrame(
+    _ buffer: UnsafeMutableRawBufferPointer, frameLength: Int, offload: VirtioNetHeader? = nil,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    precondition(buffer.count >= MeshEngine.framePrefix + frameLength + MeshEngine.frameSuffix)
+    guard frameLength >= WireLimits.ethernetHeader else { return drops.count(.malformed) }
+    let offload = offload.flatMap { $0.isPlain ? nil : $0 }
+    let range = MeshEngine.framePrefix..<(MeshEngine.framePrefix + frameLength)
+    let frame = UnsafeRawBufferPointer(rebasing: buffer[range])
+    let dst = MACAddress(reading: frame, at: 0)
+    let src = MACAddress(reading: frame, at: 6)
+    if dst.isLinkLocalControl { return drops.count(.linkLocal) }
+    guard macTable.learn(src, at: .local, now: now) else { return drops.count(.loop) }
+    if !dst.isMulticast, let location = macTable.lookup(dst, now: now) {
+      switch location {
+      case .local: return  // the bridge will deliver it; nothing crosses the mesh
+      case .remote(let target):
+        if let p = peers.index(forKey: target), peers.values[p].sendingSession() != nil {
+          // The common case: straight to the host that owns the MAC, encrypted in place.
+          return sendEncapsulated(
+            buffer, frameStart: MeshEngine.framePrefix, frameLength: frameLength,
+            offload: offload, relay: nil, toPeerAt: p, now: now, out: &out)
+        }
+        let relay = RelayHeader(
+          origin: id, destination: target, hopLimit: MeshEngine.maxHops)
+        return forward(frame, offload: offload, relay: relay, now: now, out: &out)
+      }
+    }
+    forwardFlood(
+      frame, offload: offload, origin: id, hopLimit: MeshEngine.maxHops + 1, now: now, out: &out)
+  }
+
+  /// Sends a copy of a frame to each of this host's children in `origin`'s broadcast tree,
+  /// so that every host gets exactly one copy.
+  mutating func forwardFlood(
+    _ frame: UnsafeRawBufferPointer, offload: VirtioNetHeader?, origin: PeerID, hopLimit: UInt8,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    guard hopLimit > 1 else { return drops.count(.hopLimit) }
+    let relay = RelayHeader(origin: origin, destination: RelayHeader.flood, hopLimit: hopLimit - 1)
+    var sent = false
+    for child in floodTargets(origin: origin) {
+      guard let p = peers.index(forKey: child), peers.values[p].current != nil else { continue }
+      let s = scratch.bytes
+      UnsafeMutableRawBufferPointer(rebasing: s[MeshEngine.framePrefix...]).copyMemory(
+        from: frame)
+      sendEncapsulated(
+        s, frameStart: MeshEngine.framePrefix, frameLength: frame.count, offload: offload,
+        relay: relay, toPeerAt: p, now: now, out: &out)
+      sent = true
+    }
+    if !sent, origin == id { drops.count(.noSession) }
+  }
+
+  /// Passes a unicast frame one hop towards `relay.destination`.
+  mutating func forward(
+    _ frame: UnsafeRawBufferPointer, offload: VirtioNetHeader?, relay: RelayHeader,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    guard relay.hopLimit > 1 || relay.origin == id else { return drops.count(.hopLimit) }
+    guard let hop = nextHop(to: relay.destination), let p = peers.index(forKey: hop),
+      peers.values[p].current != nil
+    else { return drops.count(.noRoute) }
+    var next = relay
+    if relay.origin != id { next.hopLimit -= 1 }
+    let s = scratch.bytes
+    UnsafeMutableRawBufferPointer(rebasing: s[MeshEngine.framePrefix...]).copyMemory(from: frame)
+    sendEncapsulated(
+      s, frameStart: MeshEngine.framePrefix, frameLength: frame.count, offload: offload,
+      relay: next, toPeerAt: p, now: now, out: &out)
+  }
+
+  /// Writes the inner headers in front of the frame at `frameStart` (which has
+  /// `framePrefix` bytes of room before it), then encrypts and sends it to one neighbour.
+  /// A peer that did not announce offload support gets no offloaded frame.
+  mutating func sendEncapsulated(
+    _ buffer: UnsafeMutableRawBufferPointer, frameStart f: Int, frameLength: Int,
+    offload: VirtioNetHeader?, relay: RelayHeader?, toPeerAt p: Dictionary<PeerID, PeerState>.Index,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    if offload != nil, !peers.values[p].acceptsOffload {
+      peers.values[p].drops.count(.offloadUnsupported)
+      return drops.count(.offloadUnsupported)
+    }
+    var start = f
+    if let offload {
+      start -= VirtioNetHeader.size
+      offload.write(into: UnsafeMutableRawBufferPointer(rebasing: buffer[start...]))
+    }
+    let kind: InnerKind
+    if let relay {
+      start -= RelayHeader.size
+      kind = offload == nil ? .relayedFrame : .relayedOffloadedFrame
+      _ = try? InnerMessage.writeRelayHeader(
+        relay, into: UnsafeMutableRawBufferPointer(rebasing: buffer[start...]))
+      buffer[start] = kind.rawValue
+    } else {
+      start -= 1
+      kind = offload == nil ? .frame : .offloadedFrame
+      buffer[start] = kind.rawValue
+    }
+    let base = start - TransportHeader.size
+    sealAndSend(
+      UnsafeMutableRawBufferPointer(rebasing: buffer[base...]),
+      payloadLength: f + frameLength - start, toPeerAt: p, frames: 1, now: now, out: &out)
+  }
+
+  /// Sends a keepalive: an empty inner message that proves the session is alive.
+  mutating func sendKeepalive(to peer: PeerID, now: MeshInstant, out: inout some EngineOutput) {
+    let s = scratch.bytes
+    s[TransportHeader.size] = InnerKind.keepalive.rawValue
+    sealAndSend(s, payloadLength: 1, to: peer, frames: 0, now: now, out: &out)
+  }
+
+  /// Encrypts `payloadLength` bytes at `TransportHeader.size` in `buffer` for `peer`'s current
+  /// session, writes the header in front, and sends the datagram.
+  mutating func sealAndSend(
+    _ buffer: UnsafeMutableRawBufferPointer, payloadLength: Int, to peer: PeerID, frames: UInt64,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    guard let p = peers.index(forKey: peer) else { return drops.count(.noSession) }
+    sealAndSend(
+      buffer, payloadLength: payloadLength, toPeerAt: p, frames: frames, now: now, out: &out)
+  }
+
+  /// `sealAndSend` for a peer given by its position in the table, so that loops over the table
+  /// can send without copying it.
+  mutating func sealAndSend(
+    _ buffer: UnsafeMutableRawBufferPointer, payloadLength: Int,
+    toPeerAt p: Dictionary<PeerID, PeerState>.Index, frames: UInt64, now: MeshInstant,
+    out: inout some EngineOutput
+  ) {
+    guard let index = peers.values[p].sendingSession(), let slot = keypairs.index(forKey: index)
+    else {
+      return drops.count(.noSession)
+    }
+    guard
+      let length = keypairs.values[slot].seal(
+        buffer, payloadLength: payloadLength, now: now, timers: configuration.timers)
+    else {
+      peers.values[p].drops.count(.expiredKeys)
+      return drops.count(.expiredKeys)
+    }
+    let endpoint = peers.values[p].noteSent(now: now, bytes: payloadLength, frames: frames)
+    out.send(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), to: endpoint)
+  }
+}

@@ -1,0 +1,181 @@
+import MeshProtocol
+import MeshTypes
+
+/// The decision-making core of a mesh host: handshakes, sessions, timers and the L2 switch.
+///
+/// A pure state machine. It owns no socket and no device and never reads a clock: every call
+/// takes the current time and an `EngineOutput` to put its decisions into. `MeshNode` drives it
+/// from a single thread; tests and fuzzers drive it directly, with no devices and no sleeps.
+public struct MeshEngine {
+  /// Room that must precede a frame in the buffer given to `sendFrame`, so that the frame can be
+  /// encrypted in place: the transport header and the inner kind byte.
+  public static let framePrefix =
+    TransportHeader.size + RelayHeader.size + VirtioNetHeader.size
+  /// Bytes before every delivered frame that the output may overwrite.
+  public static let deliveryHeadroom = VirtioNetHeader.size
+  /// The most hosts a relayed frame crosses.
+  public static let maxHops: UInt8 = 16
+  /// Room that must follow a frame in that buffer, for the authentication tag.
+  public static let frameSuffix = ChaChaPoly.tagLength
+  /// The size of a buffer that holds any frame with its prefix and suffix.
+  public static let bufferSize = framePrefix + WireLimits.maxFrame + frameSuffix
+
+  /// The configuration.
+  public private(set) var configuration: MeshEngineConfiguration
+  /// This host's ID.
+  public let id: PeerID
+  /// This host's public key.
+  public let publicKey: PublicKey
+  var mac1Keys: [SymmetricKey]
+  var random: any RandomSource
+  let clock: any MeshClock
+
+  var peers: [PeerID: PeerState] = [:]
+  var dials: [Endpoint: DialState] = [:]
+  var initiations: [UInt32: PendingInitiation] = [:]
+  var keypairs: [UInt32: Keypair] = [:]
+  /// The switch's learning table.
+  public internal(set) var macTable = MACTable()
+  /// Drops not attributable to a known peer.
+  public internal(set) var drops = DropCounters()
+  var lastTimestamp: UInt64 = 0
+  /// Bumped whenever the set of known peer endpoints changes, so the node knows when to save
+  /// it.
+  public internal(set) var endpointsVersion: UInt64 = 0
+  var lastHousekeeping: MeshInstant?
+  /// Handshake messages that passed mac1, waiting for their Diffie-Hellman.
+  var handshakeQueue: [QueuedHandshake] = []
+  var cookieChecker = CookieChecker()
+  var rateLimiter = RateLimiter()
+  /// The mesh control plane: this host's record, the topology, gossip timers.
+  public internal(set) var gossiper: Gossiper
+  /// Routes from this host over the topology.
+  public internal(set) var routes: Routes
+  /// This host's children in every origin's broadcast tree, memoized.
+  var trees: BroadcastTrees
+  /// The topology generation `routes` and `trees` were computed from.
+  var routesGeneration: UInt64?
+  /// Set when this host's record must be republished (a session came up or went down).
+  var localRecordDirty = true
+  /// The subnet this host claims (IPAM), published in its record.
+  public internal(set) var localSubnet: IPv4Network?
+  /// The claim behind `localSubnet`.
+  public internal(set) var localClaim: SubnetClaim?
+  /// This host's side of IPAM, when the cluster uses it.
+  var ipamState: IPAMState?
+  /// A new host claims no earlier than this (see `claimSettleTime`).
+  var claimNotBefore: MeshInstant?
+  /// Cookies received from responders under load, by their endpoint.
+  var cookies: [Endpoint: (cookie: [UInt8], received: MeshInstant)] = [:]
+  /// Scratch space for flooding (each copy is encrypted separately) and control messages.
+  let scratch = ScratchBuffer(count: MeshEngine.bufferSize)
+
+  /// Creates an engine for the host described by `configuration`, drawing session indices and
+  /// ephemeral keys from `random`. The clock gives wall time for handshake timestamps; monotonic
+  /// time comes with each call.
+  public init(
+    configuration: MeshEngineConfiguration, clock: any MeshClock, random: any RandomSource
+  ) {
+    self.configuration = configuration
+    self.clock = clock
+    self.publicKey = configuration.privateKey.publicKey
+    self.id = publicKey.peerID
+    self.mac1Keys = configuration.clusterSecrets.map(MeshHandshake.mac1Key)
+    self.random = random
+    let record = PeerRecord(
+      publicKey: configuration.privateKey.publicKey, nickname: configuration.nickname,
+      endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)),
+      version: clock.wallNanoseconds())
+    self.gossiper = try! Gossiper(local: record)
+    self.routes = Routes(source: record.id)
+    self.trees = BroadcastTrees(local: record.id)
+    if let plan = configuration.ipam {
+      let state = IPAMState(plan: plan, id: record.id, persisted: configuration.ipamClaim)
+      ipamState = state
+      localClaim = state.claim
+      localSubnet = state.subnet
+    }
+  }
+
+  // MARK: Operator requests
+
+  /// Starts connecting to `endpoint` (a configured or `meshd connect` peer). Retries forever,
+  /// with backoff, until `forget`.
+  public mutating func connect(_ endpoint: Endpoint, now: MeshInstant) {
+    if peers.values.contains(where: { $0.endpoint == endpoint }) || dials[endpoint] != nil {
+      return
+    }
+    dials[endpoint] = DialState(endpoint: endpoint, attemptsStarted: now, nextAttempt: now)
+    endpointsVersion &+= 1
+  }
+
+  /// Every endpoint this host would reconnect to after a restart: its peers' current
+  /// endpoints and the endpoints still being dialled, sorted.
+  public var knownEndpoints: [Endpoint] {
+    Set(peers.values.map(\.endpoint)).union(dials.keys).sorted { $0.description < $1.description }
+  }
+
+  /// The peers with a session up, each at its current endpoint: what the runtime gives a
+  /// receive socket of its own. Called when peers change, never per packet.
+  package var upPeerEndpoints: [PeerID: Endpoint] {
+    var result: [PeerID: Endpoint] = [:]
+    for (id, p) in peers where p.isUp { result[id] = p.endpoint }
+    return result
+  }
+
+  /// Stops connecting to `endpoint` and drops any peer there, wiping its keys. Returns whether
+  /// anything was known at that endpoint.
+  @discardableResult
+  public mutating func forget(_ endpoint: Endpoint) -> Bool {
+    var found = false
+    if let d = dials.removeValue(forKey: endpoint) {
+      found = true
+      endpointsVersion &+= 1
+      if let i = d.pendingInitiation { initiations[i] = nil }
+    }
+    for id in peers.keys where peers[id]?.endpoint == endpoint {
+      found = true
+      removePeer(id)
+    }
+    return found
+  }
+
+  /// Replaces the cluster secrets (rotation); sessions already up stay up.
+  public mutating func setClusterSecrets(_ secrets: [SymmetricKey]) {
+    precondition(!secrets.isEmpty)
+    configuration.clusterSecrets = secrets
+    mac1Keys = secrets.map(MeshHandshake.mac1Key)
+  }
+
+  /// Replaces the allow-list; peers no longer allowed are dropped at once.
+  public mutating func setAllowedKeys(_ keys: Set<PublicKey>?) {
+    configuration.allowedKeys = keys
+    guard let keys else { return }
+    for (id, p) in peers where !keys.contains(p.staticKey) { removePeer(id) }
+  }
+
+  mutating func removePeer(_ id: PeerID) {
+    guard let p = peers.removeValue(forKey: id) else { return }
+    endpointsVersion &+= 1
+    localRecordDirty = true
+    for i in p.sessionIndices { keypairs[i]?.wipe(); keypairs[i] = nil }
+    if let i = p.pendingInitiation { initiations[i] = nil }
+    macTable.forget(peer: id)
+  }
+
+  // MARK: Indices and timestamps
+
+  /// A fresh random local index not in use.
+  mutating func newIndex() -> UInt32 {
+    while true {
+      let i = random.next32()
+      if i != 0, keypairs[i] == nil, initiations[i] == nil { return i }
+    }
+  }
+
+  /// A handshake timestamp: wall-clock time, but never going backwards within a process.
+  mutating func nextTimestamp() -> UInt64 {
+    lastTimestamp = max(clock.wallNanoseconds(), lastTimestamp &+ 1)
+    return lastTimestamp
+  }
+}

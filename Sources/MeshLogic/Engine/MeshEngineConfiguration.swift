@@ -1,0 +1,70 @@
+import MeshProtocol
+import MeshTypes
+
+/// What the engine needs to know about this host and its cluster.
+public struct MeshEngineConfiguration: Sendable {
+  /// This host's static X25519 key.
+  public var privateKey: PrivateKey
+  /// The host name announced to peers.
+  public var nickname: String
+  /// The cluster secrets, current first. Handshakes are sent with the first and accepted with
+  /// any, so a cluster can rotate its secret host by host without downtime.
+  public var clusterSecrets: [SymmetricKey]
+  /// Underlay endpoints announced to peers in handshakes.
+  public var advertisedEndpoints: [Endpoint] = []
+  /// When set, only these static keys may join (strict mode).
+  public var allowedKeys: Set<PublicKey>?
+  /// Session timers.
+  public var timers = SessionTimers()
+  /// The cluster's IPAM plan; nil runs without IPAM.
+  public var ipam: IPAMPlan?
+  /// The claim this host made before a restart, from its state directory.
+  public var ipamClaim: SubnetClaim?
+  /// Whether this host's TAP takes offloaded frames (large TCP segments, partial
+  /// checksums); announced to peers in the handshake.
+  public var acceptsOffloadedFrames = false
+
+  /// A configuration with WireGuard's timers and no allow-list.
+  public init(privateKey: PrivateKey, nickname: String, clusterSecrets: [SymmetricKey]) {
+    precondition(!clusterSecrets.isEmpty, "at least one cluster secret")
+    self.privateKey = privateKey
+    self.nickname = String(nickname.utf8.prefix(WireLimits.maxNickname)) ?? "meshd"
+    self.clusterSecrets = clusterSecrets
+  }
+}
+
+/// The Noise protocol constants of meshd's handshake.
+enum MeshHandshake {
+  /// The handshake pattern.
+  static let pattern = NoisePattern.IXpsk2
+  /// Bound into every handshake hash, so meshd sessions cannot be confused with another
+  /// protocol's.
+  static let prologue: [UInt8] = Array("meshd handshake v1".utf8)
+  /// Handshake payload flag: the sender takes offloaded frames.
+  static let flagAcceptsOffload: UInt8 = 1
+  /// Prefix of the mac1 key derivation.
+  static let mac1Label: [UInt8] = Array("meshd mac1 v1---".utf8)
+
+  /// The key that seals cookie replies, from the cluster secret.
+  static func cookieKey(_ secret: SymmetricKey) -> SymmetricKey {
+    labelledHash(Array("meshd cookie v1-".utf8), secret)
+  }
+
+  /// The key of mac1 for a cluster secret: members can compute it, outsiders cannot.
+  static func mac1Key(_ secret: SymmetricKey) -> SymmetricKey {
+    labelledHash(mac1Label, secret)
+  }
+
+  /// BLAKE2b-256 of `label` then the secret, through working buffers that are zeroed, into
+  /// key storage of its own.
+  private static func labelledHash(_ label: [UInt8], _ secret: SymmetricKey) -> SymmetricKey {
+    var material: [UInt8] = []
+    material.reserveCapacity(label.count + SymmetricKey.length)
+    material += label
+    secret.withUnsafeBytes { material += $0 }
+    defer { Sodium.memzero(&material) }
+    var digest = Blake2b.hash(material, outputLength: 32)
+    defer { Sodium.memzero(&digest) }
+    return SymmetricKey(prefixOf: digest)
+  }
+}

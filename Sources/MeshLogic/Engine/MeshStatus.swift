@@ -1,0 +1,115 @@
+import MeshTypes
+
+/// A snapshot of a mesh host, for the control API and embedders.
+public struct MeshStatus: Sendable {
+  /// One peer, or one endpoint still being dialled.
+  public struct Peer: Sendable {
+    /// The peer's ID, nil while its key is not known yet.
+    public var id: PeerID?
+    /// The peer's announced host name.
+    public var nickname: String
+    /// The peer's static public key, base64.
+    public var publicKey: String?
+    /// Where the peer's datagrams go.
+    public var endpoint: Endpoint
+    /// `established`, `handshaking` or `connecting`.
+    public var state: String
+    /// Seconds since the current session's handshake.
+    public var sessionAge: Double?
+    /// Seconds since the last completed handshake.
+    public var lastHandshakeAgo: Double?
+    /// Decrypted bytes received.
+    public var rxBytes: UInt64
+    /// Bytes sent, before encryption.
+    public var txBytes: UInt64
+    /// Frames received.
+    public var rxFrames: UInt64
+    /// Frames sent.
+    public var txFrames: UInt64
+    /// Handshakes completed.
+    public var handshakesCompleted: UInt64
+    /// Drops attributed to this peer, by reason.
+    public var drops: DropCounters
+  }
+
+  /// How this host reaches another member.
+  public struct Route: Sendable {
+    /// The member.
+    public var destination: PeerID
+    /// Its name, from its record.
+    public var nickname: String
+    /// The neighbour frames for it go to; the member itself when direct.
+    public var nextHop: PeerID
+    /// Hops on the route; 1 when direct.
+    public var hops: Int
+    /// Whether this host has a live session with the member itself.
+    public var isDirect: Bool
+  }
+
+  /// This host's ID.
+  public var id: PeerID
+  /// This host's name.
+  public var nickname: String
+  /// This host's public key, base64.
+  public var publicKey: String
+  /// Peers and pending dials, ordered by endpoint.
+  public var peers: [Peer]
+  /// Drops not attributed to a peer, by reason (all drops, in fact: peer drops count here too).
+  public var drops: DropCounters
+  /// Learned MAC addresses.
+  public var macTableSize: Int
+  /// Every member this host can reach, direct or relayed, ordered by ID.
+  public var routes: [Route] = []
+  /// Members in the gossiped topology, this host included.
+  public var members: Int = 1
+  /// This host's IPAM subnet, when it holds one.
+  public var subnet: IPv4Network?
+  /// Every host's IPAM subnet after conflict resolution, ordered by subnet.
+  public var claims: [(peer: PeerID, nickname: String, subnet: IPv4Network)] = []
+}
+
+extension MeshEngine {
+  /// The current state, for status output.
+  public func status(now: MeshInstant) -> MeshStatus {
+    var list: [MeshStatus.Peer] = []
+    for p in peers.values {
+      let current = p.current.flatMap { keypairs[$0] }
+      let established = current != nil && p.isUp
+      list.append(
+        MeshStatus.Peer(
+          id: p.id, nickname: p.nickname, publicKey: p.staticKey.base64, endpoint: p.endpoint,
+          state: established ? "established" : "handshaking",
+          sessionAge: current.map { $0.age(now) },
+          lastHandshakeAgo: p.lastHandshake.map { now.seconds(since: $0) },
+          rxBytes: p.rxBytes, txBytes: p.txBytes, rxFrames: p.rxFrames, txFrames: p.txFrames,
+          handshakesCompleted: p.handshakesCompleted, drops: p.drops))
+    }
+    for d in dials.values {
+      list.append(
+        MeshStatus.Peer(
+          id: nil, nickname: "", publicKey: nil, endpoint: d.endpoint, state: "connecting",
+          sessionAge: nil, lastHandshakeAgo: nil, rxBytes: 0, txBytes: 0, rxFrames: 0,
+          txFrames: 0, handshakesCompleted: 0, drops: DropCounters()))
+    }
+    list.sort { $0.endpoint.description < $1.endpoint.description }
+    var status = MeshStatus(
+      id: id, nickname: configuration.nickname, publicKey: publicKey.base64, peers: list,
+      drops: drops, macTableSize: macTable.count)
+    let topology = gossiper.topology
+    status.members = topology.count
+    status.subnet = localSubnet
+    status.claims = resolvedClaims.map {
+      (peer: $0.key, nickname: topology[$0.key]?.nickname ?? "", subnet: $0.value)
+    }
+    .sorted { $0.subnet.address < $1.subnet.address }
+    for destination in routes.reachable {
+      guard let hop = nextHop(to: destination) else { continue }
+      let direct = hop == destination
+      status.routes.append(
+        MeshStatus.Route(
+          destination: destination, nickname: topology[destination]?.nickname ?? "",
+          nextHop: hop, hops: direct ? 1 : routes.hops(to: destination) ?? 0, isDirect: direct))
+    }
+    return status
+  }
+}

@@ -1,0 +1,35 @@
+import MeshTypes
+
+/// Something the gossip layer learned that its owner may act on.
+public enum GossipEvent: Sendable, Equatable {
+  /// A host not known before, with the endpoints to dial it at: the connection maker should
+  /// start connecting (with backoff) unless a session exists.
+  case learned(PeerID, endpoints: [Endpoint])
+  /// A known host announced different endpoints: redial there if its session is down.
+  case endpointsChanged(PeerID, endpoints: [Endpoint])
+  /// A host was released for good (tombstone): stop dialing it and drop its session.
+  case departed(PeerID)
+}
+
+/// Counters of a `Gossiper`, for `/metrics` and the simulation.
+public struct GossipStats: Sendable, Equatable {
+  /// Messages handed to the owner to send.
+  public var messagesSent = 0
+  /// Bytes of those messages.
+  public var bytesSent = 0
+  /// Messages received (decoded or not).
+  public var messagesReceived = 0
+  /// Bytes of those messages.
+  public var bytesReceived = 0
+  /// Received messages that did not decode.
+  public var decodeErrors = 0
+  /// Records merged into the topology from others (changes only).
+  public var recordsMerged = 0
+  /// Received segments that were not newer than the record held.
+  public var staleSegments = 0
+  /// Events dropped because `MeshLimits.maxPendingEvents` were queued.
+  public var eventsDropped = 0
+
+  /// All zero.
+  public init() {}
+}

@@ -1,0 +1,113 @@
+import MeshProtocol
+import MeshTypes
+
+/// Everything one host knows about one peer: who it is, where it is, its sessions and the
+/// timers that keep them fresh. A value owned by `MeshEngine`.
+public struct PeerState: Sendable {
+  /// The peer's ID, derived from its static key.
+  public let id: PeerID
+  /// The peer's static public key, learned in the handshake.
+  public var staticKey: PublicKey
+  /// The peer's host name, as it announced it.
+  public var nickname: String
+  /// Where datagrams for the peer go; follows the peer when it roams.
+  public var endpoint: Endpoint
+  /// The endpoints the peer announced in its last handshake.
+  public var announcedEndpoints: [Endpoint] = []
+
+  /// The session used for sending.
+  var current: UInt32?
+  /// The session replaced by the last handshake, kept for packets still in flight.
+  var previous: UInt32?
+  /// A session this host answered but the initiator has not used yet.
+  var next: UInt32?
+  /// The local index of our own handshake in flight, if any.
+  var pendingInitiation: UInt32?
+
+  /// The wall-clock timestamp of the newest initiation accepted from this peer.
+  var lastInitiationTimestamp: UInt64 = 0
+  /// When the last handshake completed.
+  var lastHandshake: MeshInstant?
+  /// When we last sent anything to the peer.
+  var lastSent: MeshInstant
+  /// When we last received an authenticated message from the peer.
+  var lastReceived: MeshInstant
+  /// When the current series of handshake attempts began.
+  var attemptsStarted: MeshInstant?
+  /// When the next handshake attempt is due.
+  var nextAttempt: MeshInstant?
+  /// The current retry interval once the fast retries are over.
+  var backoff: Double = 0
+  /// Whether the peer is currently reported up.
+  var isUp = false
+  /// Whether the peer announced that it takes offloaded frames (kind 5 and 6).
+  var acceptsOffload = false
+
+  /// Bytes of decrypted payload received from the peer.
+  public internal(set) var rxBytes: UInt64 = 0
+  /// Bytes of payload sent to the peer, before encryption.
+  public internal(set) var txBytes: UInt64 = 0
+  /// Ethernet frames received from the peer.
+  public internal(set) var rxFrames: UInt64 = 0
+  /// Ethernet frames sent to the peer.
+  public internal(set) var txFrames: UInt64 = 0
+  /// Handshakes completed with the peer.
+  public internal(set) var handshakesCompleted: UInt64 = 0
+  /// Drops attributed to the peer.
+  public internal(set) var drops = DropCounters()
+
+  /// A peer first met at `now`.
+  init(id: PeerID, staticKey: PublicKey, nickname: String, endpoint: Endpoint, now: MeshInstant) {
+    self.id = id
+    self.staticKey = staticKey
+    self.nickname = nickname
+    self.endpoint = endpoint
+    self.lastSent = now
+    self.lastReceived = now
+  }
+
+  /// The session to send with. Mutating on purpose: called through the peer table's modify
+  /// accessor, it reads the field in place instead of copying the whole record per packet.
+  mutating func sendingSession() -> UInt32? { current }
+
+  /// Counts a sent message and returns where it goes (in place, as `sendingSession`).
+  mutating func noteSent(now: MeshInstant, bytes: Int, frames: UInt64) -> Endpoint {
+    lastSent = now
+    txBytes &+= UInt64(bytes)
+    txFrames &+= frames
+    return endpoint
+  }
+
+  /// The local indices of every session the peer holds.
+  var sessionIndices: [UInt32] { [current, previous, next].compactMap { $0 } }
+}
+
+/// An endpoint we were asked to connect to whose key we do not know yet.
+struct DialState: Sendable {
+  /// Where to send initiations.
+  var endpoint: Endpoint
+  /// Our initiation in flight, if any.
+  var pendingInitiation: UInt32?
+  /// When the attempts began.
+  var attemptsStarted: MeshInstant
+  /// When the next attempt is due.
+  var nextAttempt: MeshInstant
+  /// The current retry interval once the fast retries are over.
+  var backoff: Double = 0
+  /// The host gossip says lives at this endpoint, when the dial came from gossip.
+  var learnedFrom: PeerID?
+}
+
+/// An initiation we sent and await the response to.
+struct PendingInitiation {
+  /// Noise state after writing message 1.
+  var handshake: HandshakeState
+  /// Which cluster secret the initiation used (for mac1 and the PSK).
+  var secretIndex: Int
+  /// Where it was sent.
+  var endpoint: Endpoint
+  /// When it was sent.
+  var sent: MeshInstant
+  /// Its mac1, the associated data of a cookie reply to it.
+  var mac1: [UInt8]
+}
