@@ -60,7 +60,7 @@ let package = Package(
     .executableTarget(
       name: "meshd",
       dependencies: [
-        "MeshCore",
+        "MeshCore", "MeshIO", "MeshAPI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -74,7 +74,7 @@ let package = Package(
     ),
     .executableTarget(
       name: "FuzzDatagram",
-      dependencies: ["MeshCore"],
+      dependencies: ["MeshCore", "MeshAPI"],
       path: "Fuzz/FuzzDatagram",
       exclude: ["corpus"]
     ),
@@ -86,19 +86,19 @@ let package = Package(
     ),
     .executableTarget(
       name: "FuzzControl",
-      dependencies: ["MeshCore"],
+      dependencies: ["MeshCore", "MeshAPI"],
       path: "Fuzz/FuzzControl",
       exclude: ["corpus"]
     ),
     .executableTarget(
       name: "FuzzConfig",
-      dependencies: ["MeshCore"],
+      dependencies: ["MeshCore", "MeshIO"],
       path: "Fuzz/FuzzConfig",
       exclude: ["corpus"]
     ),
     .executableTarget(
       name: "FuzzNetlink",
-      dependencies: ["MeshCore"],
+      dependencies: ["MeshCore", "MeshIO"],
       path: "Fuzz/FuzzNetlink",
       exclude: ["corpus"]
     ),
@@ -110,16 +110,17 @@ let package = Package(
     ),
     .executableTarget(
       name: "MeshSim",
-      dependencies: ["MeshCore"],
+      dependencies: ["MeshCore", "MeshIO"],
       path: "Benchmarks/MeshSim"
     ),
     .testTarget(
       name: "MeshCoreTests",
-      dependencies: ["MeshCore"]
+      dependencies: ["MeshCore", "MeshIO", "MeshAPI"],
+      exclude: ["Fixtures"]
     ),
     .testTarget(
       name: "IntegrationTests",
-      dependencies: ["MeshCore"]
+      dependencies: ["MeshCore", "MeshIO", "MeshAPI"]
     ),
   ]
 )

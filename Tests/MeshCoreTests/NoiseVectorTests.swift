@@ -34,9 +34,8 @@ import Testing
     try #require(
       exists,
       """
-      Noise test vectors not found at \(url.path). They live in ../shared/vectors/ next to \
-      the package (CI provides them); set MESHD_VECTORS to the file or its directory to \
-      override.
+      Noise test vectors not found at \(url.path). They live in Tests/MeshCoreTests/Fixtures/ \
+      in the repository; set MESHD_VECTORS to the file or its directory to override.
       """)
     let data = try Data(contentsOf: url)
     let root = try #require(

@@ -71,8 +71,8 @@ enum TestPaths {
       .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
   }
 
-  /// The Noise vector file: `$MESHD_VECTORS` (a file, or a directory holding it), else
-  /// `<package root>/../shared/vectors/noise-25519-chachapoly-blake2b.json`.
+  /// The Noise vector file: `$MESHD_VECTORS` (a file, or a directory holding it), else the
+  /// copy in the repository, `Tests/MeshCoreTests/Fixtures/noise-25519-chachapoly-blake2b.json`.
   static func noiseVectors() -> URL {
     let fileName = "noise-25519-chachapoly-blake2b.json"
     if let override = ProcessInfo.processInfo.environment["MESHD_VECTORS"], !override.isEmpty {
@@ -85,7 +85,7 @@ enum TestPaths {
       }
       return url
     }
-    return packageRoot().deletingLastPathComponent()
-      .appendingPathComponent("shared/vectors/\(fileName)").standardizedFileURL
+    return packageRoot().appendingPathComponent("Tests/MeshCoreTests/Fixtures/\(fileName)")
+      .standardizedFileURL
   }
 }

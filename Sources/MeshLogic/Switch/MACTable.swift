@@ -73,7 +73,4 @@ public struct MACTable: Sendable {
     let age = agingTime
     entries = entries.filter { now.seconds(since: $0.value.lastSeen) < age }
   }
-
-  /// A copy of the live entries, for status output.
-  public func snapshot() -> [MACAddress: Entry] { entries }
 }

@@ -10,8 +10,6 @@ public struct TransportHeader: Equatable, Sendable {
   public static let minDatagram = WireLimits.minTransport
   /// The largest transport datagram.
   public static let maxDatagram = WireLimits.maxDatagram
-  /// The largest ciphertext (tag included).
-  public static let maxCiphertext = maxDatagram - size
 
   /// The receiver's session index, chosen by the receiver during the handshake.
   public var receiverIndex: UInt32

@@ -39,11 +39,6 @@ extension UnsafeRawBufferPointer {
 
 extension UnsafeMutableRawBufferPointer {
   @inline(__always)
-  func storeLE16(_ value: UInt16, at offset: Int) {
-    storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt16.self)
-  }
-
-  @inline(__always)
   func storeBE16(_ value: UInt16, at offset: Int) {
     storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt16.self)
   }
@@ -54,18 +49,8 @@ extension UnsafeMutableRawBufferPointer {
   }
 
   @inline(__always)
-  func storeBE32(_ value: UInt32, at offset: Int) {
-    storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self)
-  }
-
-  @inline(__always)
   func storeLE64(_ value: UInt64, at offset: Int) {
     storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt64.self)
-  }
-
-  @inline(__always)
-  func storeBE64(_ value: UInt64, at offset: Int) {
-    storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt64.self)
   }
 
   /// Copies `source` to `offset`; the caller has checked that it fits.
