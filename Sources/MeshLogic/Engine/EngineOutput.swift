@@ -30,6 +30,10 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
   case handshakeStarted(Endpoint)
   /// This host claimed a subnet (IPAM): persist it and give the bridge its address.
   case subnetClaimed(SubnetClaim)
+  /// Frames from `peer` used a source MAC that peer does not own (it lives on this host's
+  /// bridge or at another host) and were dropped; `count` since the last such report. At
+  /// most one report every `MeshEngine.macConflictReportInterval` seconds.
+  case macConflict(PeerID, MACAddress, count: UInt64)
 
   /// A one-line description for logs.
   public var description: String {
@@ -40,6 +44,8 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
     case .endpointChanged(let id, let ep): "endpoint changed: \(id) now at \(ep)"
     case .handshakeStarted(let ep): "handshake started towards \(ep)"
     case .subnetClaimed(let claim): "claimed subnet \(claim.subnet)"
+    case .macConflict(let id, let mac, let count):
+      "dropped \(count) frame(s) from \(id) with source MAC \(mac), which it does not own"
     }
   }
 }

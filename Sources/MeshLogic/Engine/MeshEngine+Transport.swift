@@ -101,7 +101,10 @@ extension MeshEngine {
       return forward(
         UnsafeRawBufferPointer(frame), offload: offload, relay: relay, now: now, out: &out)
     }
-    macTable.learn(src, at: .remote(origin), now: now)
+    guard macTable.learnRemote(src, from: origin, now: now) else {
+      peers.values[p].drops.count(.macConflict)
+      return macConflict(origin: origin, mac: src, now: now, out: &out)
+    }
     if let relay, relay.isFlood {
       forwardFlood(
         UnsafeRawBufferPointer(frame), offload: offload, origin: origin,
@@ -125,7 +128,7 @@ extension MeshEngine {
     let dst = MACAddress(reading: frame, at: 0)
     let src = MACAddress(reading: frame, at: 6)
     if dst.isLinkLocalControl { return drops.count(.linkLocal) }
-    guard macTable.learn(src, at: .local, now: now) else { return drops.count(.loop) }
+    macTable.learnLocal(src, now: now)
     if !dst.isMulticast, let location = macTable.lookup(dst, now: now) {
       switch location {
       case .local: return  // the bridge will deliver it; nothing crosses the mesh
@@ -258,5 +261,27 @@ extension MeshEngine {
     }
     let endpoint = peers.values[p].noteSent(now: now, bytes: payloadLength, frames: frames)
     out.send(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), to: endpoint)
+  }
+}
+
+extension MeshEngine {
+  /// The least time between two `macConflict` events, in seconds.
+  public static let macConflictReportInterval = 10.0
+
+  /// Counts a frame dropped because `origin` does not own its source MAC, and reports it
+  /// (rate-limited) so that an operator learns of a forged source or a duplicate MAC.
+  mutating func macConflict(
+    origin: PeerID, mac: MACAddress, now: MeshInstant, out: inout some EngineOutput
+  ) {
+    drops.count(.macConflict)
+    macConflictsUnreported &+= 1
+    if let last = lastMACConflictReport,
+      now.seconds(since: last) < MeshEngine.macConflictReportInterval
+    {
+      return
+    }
+    lastMACConflictReport = now
+    out.event(.macConflict(origin, mac, count: macConflictsUnreported))
+    macConflictsUnreported = 0
   }
 }

@@ -67,6 +67,10 @@ public struct MeshEngine {
   var claimNotBefore: MeshInstant?
   /// Cookies received from responders under load, by their endpoint.
   var cookies: [Endpoint: (cookie: [UInt8], received: MeshInstant)] = [:]
+  /// Frames dropped for a MAC conflict since the last `macConflict` event, and when that
+  /// event was last reported (the report is rate-limited).
+  var macConflictsUnreported: UInt64 = 0
+  var lastMACConflictReport: MeshInstant?
   /// Scratch space for flooding (each copy is encrypted separately) and control messages.
   let scratch = ScratchBuffer(count: MeshEngine.bufferSize)
 
@@ -98,6 +102,12 @@ public struct MeshEngine {
   }
 
   // MARK: Operator requests
+
+  /// Sets the MACs that live on this host's bridge for good (the bridge's own and the
+  /// TAP's): no remote host may source frames from them.
+  public mutating func pinLocalMACs(_ macs: Set<MACAddress>) {
+    macTable.pin(local: macs)
+  }
 
   /// Starts connecting to `endpoint` (a configured or `meshd connect` peer). Retries forever,
   /// with backoff, until `forget`.

@@ -25,7 +25,7 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
   case noSession
   /// A frame addressed to an IEEE link-local control group (STP, LACP, 802.1X).
   case linkLocal
-  /// A frame from the TAP whose source MAC lives at a remote peer: a loop.
+  /// A frame that came back to the host it started from (its relay origin is this host).
   case loop
   /// A frame that could not be written to the TAP (link down).
   case tapWrite
@@ -43,6 +43,9 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
   case noRoute
   /// An offloaded frame for a peer that cannot take one.
   case offloadUnsupported
+  /// A frame from a remote host whose source MAC it does not own: one that lives on this
+  /// host's bridge or belongs to another host (a forged source, or two hosts with one MAC).
+  case macConflict
 
   /// The snake_case name used in status output and metrics.
   public var description: String {
@@ -68,6 +71,7 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case .hopLimit: "hop_limit"
     case .noRoute: "no_route"
     case .offloadUnsupported: "offload_unsupported"
+    case .macConflict: "mac_conflict"
     }
   }
 }

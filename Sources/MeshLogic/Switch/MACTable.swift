@@ -8,9 +8,18 @@ public enum MACLocation: Hashable, Sendable {
   case remote(PeerID)
 }
 
-/// The learning table of the mesh switch: which host each MAC address lives on. Entries age out,
-/// a MAC that shows up elsewhere moves, and the table has a hard size bound so a flood of
-/// forged source addresses cannot grow it without limit.
+/// The learning table of the mesh switch: which host each MAC address lives on.
+///
+/// Ownership is first come, and local always wins, so that no member can take over another
+/// host's addresses (a member gone bad sending frames with a forged source MAC):
+/// - a frame from the local bridge (the TAP) always makes its source local;
+/// - a remote host may source frames only from MACs it owns: a MAC it was first to use, or
+///   one whose owner has been silent for `agingTime`. A MAC that lives on this host's bridge
+///   (seen from the TAP within `agingTime`, or pinned: the bridge's and the TAP's own) or that
+///   another remote host owns is refused, and the frame is dropped, never delivered: the
+///   kernel bridge would otherwise learn the forged MAC at the TAP's port.
+/// The table has a hard size bound, so a flood of forged source addresses cannot grow it
+/// without limit.
 public struct MACTable: Sendable {
   /// One learned address.
   public struct Entry: Sendable, Equatable {
@@ -23,13 +32,12 @@ public struct MACTable: Sendable {
   /// The most addresses the table holds; past it, new addresses are not learned (and their
   /// frames are flooded) until entries age out.
   public static let capacity = 16_384
-  /// Entries not refreshed for this long are forgotten.
+  /// Entries not refreshed for this long are forgotten, and their MACs may be claimed anew.
   public var agingTime: Double = 300
-  /// A frame from the TAP whose source was seen at a remote peer less than this long ago is a
-  /// looped copy, not a move.
-  public var moveHoldoff: Double = 1
 
   private(set) var entries: [MACAddress: Entry] = [:]
+  /// MACs that always live on this host's bridge (its own and the TAP's), whatever is seen.
+  private(set) var pinned: Set<MACAddress> = []
 
   /// An empty table.
   public init() {}
@@ -39,22 +47,38 @@ public struct MACTable: Sendable {
 
   /// Where `mac` lives, if known and not aged out.
   public func lookup(_ mac: MACAddress, now: MeshInstant) -> MACLocation? {
+    if pinned.contains(mac) { return .local }
     guard let e = entries[mac], now.seconds(since: e.lastSeen) < agingTime else { return nil }
     return e.location
   }
 
-  /// Records that a frame from `mac` arrived from `location`. Returns false when the frame
-  /// should be dropped as a loop: it came from the TAP but its source was just seen remotely.
+  /// Sets the MACs that live on this host's bridge for good (the bridge's and the TAP's):
+  /// no remote host may ever source frames from them.
+  public mutating func pin(local macs: Set<MACAddress>) {
+    pinned = macs
+    for mac in macs { entries[mac] = nil }
+  }
+
+  /// Records that a frame from `mac` came from the local bridge. Local always wins: a MAC
+  /// that a remote host owned moves here.
+  public mutating func learnLocal(_ mac: MACAddress, now: MeshInstant) {
+    guard !mac.isMulticast, !pinned.contains(mac) else { return }
+    if entries[mac] == nil, entries.count >= MACTable.capacity { return }
+    entries[mac] = Entry(location: .local, lastSeen: now)
+  }
+
+  /// Records that a frame from `mac` came from the remote host `origin`. Returns false, and
+  /// changes nothing, when `origin` does not own `mac`: the MAC lives on this host's bridge
+  /// or belongs to another remote host that was heard from within `agingTime`.
   @discardableResult
-  public mutating func learn(_ mac: MACAddress, at location: MACLocation, now: MeshInstant) -> Bool
+  public mutating func learnRemote(_ mac: MACAddress, from origin: PeerID, now: MeshInstant)
+    -> Bool
   {
     guard !mac.isMulticast else { return true }
+    if pinned.contains(mac) { return false }
+    let location = MACLocation.remote(origin)
     if let e = entries[mac] {
-      if e.location != location, location == .local, case .remote = e.location,
-        now.seconds(since: e.lastSeen) < moveHoldoff
-      {
-        return false
-      }
+      if e.location != location, now.seconds(since: e.lastSeen) < agingTime { return false }
       entries[mac] = Entry(location: location, lastSeen: now)
       return true
     }
