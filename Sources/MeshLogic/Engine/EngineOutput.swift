@@ -38,7 +38,8 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
   /// A one-line description for logs.
   public var description: String {
     switch self {
-    case .peerUp(let id, let nick, let ep): "peer up: \(nick) (\(id)) at \(ep)"
+    case .peerUp(let id, let nick, let ep):
+      "peer up: \(DisplayText.escaped(nick)) (\(id)) at \(ep)"
     case .rekeyed(let id): "rekeyed: \(id)"
     case .peerDown(let id): "peer down: \(id)"
     case .endpointChanged(let id, let ep): "endpoint changed: \(id) now at \(ep)"

@@ -81,7 +81,9 @@ public struct HandshakePayload: Equatable, Sendable {
     var offset = fixedPrefix
     guard bytes.count >= offset + nameLength + 1 else { throw .truncated }
     let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + nameLength])
-    guard let nickname = String(validating: nameBytes, as: UTF8.self) else { throw .malformed }
+    guard let nickname = String(validating: nameBytes, as: UTF8.self),
+      nameLength == 0 || DisplayText.isValid(nickname, maxBytes: WireLimits.maxNickname)
+    else { throw .malformed }
     offset += nameLength
     let endpointCount = Int(bytes[offset])
     offset += 1
