@@ -118,7 +118,7 @@ build_meshd() {
     return 0
   fi
   log "building meshd (release)"
-  if ! (cd "$ROOT" && swift build -c release --product meshd) >"$WORK/build.log" 2>&1; then
+  if ! (cd "$ROOT" && swift build -c release --product meshd -Xswiftc -cross-module-optimization) >"$WORK/build.log" 2>&1; then
     tail -n 30 "$WORK/build.log" >&2
     die "swift build failed (log: $WORK/build.log)"
   fi

@@ -84,7 +84,7 @@ meshd_binary() {
     return
   fi
   log "building meshd (release)"
-  swift build --package-path "$ROOT" -c release --product meshd >&2
+  swift build --package-path "$ROOT" -c release --product meshd -Xswiftc -cross-module-optimization >&2
   MESHD=$ROOT/.build/release/meshd
 }
 
