@@ -1,7 +1,7 @@
 /// A snapshot of a mesh host, for the control API and embedders.
-public struct MeshStatus: Sendable {
+public struct MeshStatus: Sendable, Equatable {
   /// One peer, or one endpoint still being dialled.
-  public struct Peer: Sendable {
+  public struct Peer: Sendable, Equatable {
     /// The peer's ID, nil while its key is not known yet.
     public var id: PeerID?
     /// The peer's announced host name.
@@ -31,7 +31,7 @@ public struct MeshStatus: Sendable {
   }
 
   /// How this host reaches another member.
-  public struct Route: Sendable {
+  public struct Route: Sendable, Equatable {
     /// The member.
     public var destination: PeerID
     /// Its name, from its record.
@@ -64,6 +64,14 @@ public struct MeshStatus: Sendable {
   public var subnet: IPv4Network?
   /// Every host's IPAM subnet after conflict resolution, ordered by subnet.
   public var claims: [(peer: PeerID, nickname: String, subnet: IPv4Network)] = []
+
+  /// Member-wise equality (written out because `claims` holds tuples).
+  public static func == (a: MeshStatus, b: MeshStatus) -> Bool {
+    a.id == b.id && a.nickname == b.nickname && a.publicKey == b.publicKey
+      && a.peers == b.peers && a.drops == b.drops && a.macTableSize == b.macTableSize
+      && a.routes == b.routes && a.members == b.members && a.subnet == b.subnet
+      && a.claims.elementsEqual(b.claims) { $0 == $1 }
+  }
 }
 
 extension MeshEngine {
