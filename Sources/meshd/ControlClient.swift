@@ -30,23 +30,26 @@ struct ControlClient {
     } catch {
       throw CLIError("cannot send \(what) to meshd at \(socketPath): \(error)")
     }
+    let timedOut = CLIError(
+      "meshd at \(socketPath) did not answer \(what) within \(Self.timeoutSeconds) s")
     let clock = ContinuousClock()
     let deadline = clock.now + .seconds(Self.timeoutSeconds)
     var parser = HTTPResponseParser()
     var result = HTTPResponseParser.Result.needMore
     var buffer = [UInt8](repeating: 0, count: 65536)
     while result == .needMore {
+      // Each read waits at most for what is left of the deadline (SO_RCVTIMEO), so a daemon
+      // that answers slowly, byte by byte, is cut off as surely as one that never answers.
       let left = clock.now.duration(to: deadline)
+      guard left > .zero else { throw timedOut }
+      let (seconds, attoseconds) = left.components
       let n: Int
       do {
-        guard left > .zero else { throw SystemError(call: "recv(unix)", errno: EAGAIN) }
-        let (seconds, attoseconds) = left.components
         try stream.setReceiveTimeout(
-          seconds: Double(seconds) + max(Double(attoseconds) / 1e18, 0.001))
+          seconds: max(Double(seconds) + Double(attoseconds) / 1e18, 0.001))
         n = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
       } catch let e as SystemError where e.isWouldBlock {
-        throw CLIError(
-          "meshd at \(socketPath) did not answer \(what) within \(Self.timeoutSeconds) s")
+        throw timedOut
       } catch {
         throw CLIError("cannot read meshd's answer to \(what) at \(socketPath): \(error)")
       }
