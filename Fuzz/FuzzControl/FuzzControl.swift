@@ -4,8 +4,11 @@ import MeshCore
 /// libFuzzer entry point for the control API: the HTTP request parser (whole input, and the
 /// same bytes split at two points the fuzzer picks), pipelined requests, the router, JSON
 /// bodies, and a synthetic handler that turns every route into a serialized response the way
-/// the daemon does, without a daemon. A request may be refused; nothing may crash, and the
-/// result must not depend on how the bytes arrive.
+/// the daemon does, without a daemon. The same bytes also go to the CLI's side: the HTTP
+/// response parser (whole, split, byte by byte, then end of stream) and the typed status
+/// decoder and text renderer on any JSON body. Every response the handler writes must read
+/// back through the response parser. A request or response may be refused; nothing may crash,
+/// and the result must not depend on how the bytes arrive.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   guard size >= 2 else { return 0 }
@@ -38,6 +41,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let response = ControlHandlerModel.respond(to: request)
     let wire = response.serialize()
     ControlHandlerModel.checkSerialized(wire, response)
+    ResponseModel.checkReadsBack(wire, response)
     served += 1
     result = whole.next()
   }
@@ -51,8 +55,86 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if text.count <= JSONParser.maxInput {
       precondition((try? JSONValue.parse(text)) == json, "JSON does not round-trip")
     }
+    ResponseModel.checkStatusDocument(json)
   }
+
+  ResponseModel.checkResponseStream(stream, cut1: cut1, cut2: cut2)
   return 0
+}
+
+/// The CLI's side of the control API: `HTTPResponseParser`, then `MeshStatus(json:)` and the
+/// status text on what it reads.
+enum ResponseModel {
+  /// Parses `stream` as a response whole, split at the two cuts, and (when short) one byte
+  /// at a time, each followed by the end of the stream: the results must agree, and a
+  /// complete response must survive serializing and parsing again.
+  static func checkResponseStream(_ stream: [UInt8], cut1: Int, cut2: Int) {
+    var whole = HTTPResponseParser()
+    var first = whole.feed(stream)
+    if first == .needMore { first = whole.finish() }
+    precondition(first != .needMore, "no answer at the end of the stream")
+    precondition(whole.bufferedByteCount == 0, "a finished parser holds no bytes")
+
+    var split = HTTPResponseParser()
+    var second = split.feed(stream[..<cut1])
+    if second == .needMore { second = split.feed(stream[cut1..<cut2]) }
+    if second == .needMore { second = split.feed(stream[cut2...]) }
+    if second == .needMore { second = split.finish() }
+    precondition(first == second, "HTTP response parse depends on how bytes arrive")
+
+    if stream.count <= 256 {
+      var slow = HTTPResponseParser()
+      var third = HTTPResponseParser.Result.needMore
+      for b in stream where third == .needMore { third = slow.feed(CollectionOfOne(b)) }
+      if third == .needMore { third = slow.finish() }
+      precondition(first == third, "HTTP response parse differs when fed one byte at a time")
+    }
+
+    guard case .complete(let response) = first else { return }
+    precondition(response.body.count <= HTTPResponseParser.maxBody, "body bound")
+    precondition(response.headers.count <= HTTPResponseParser.maxHeaders, "header bound")
+    // Serializing adds Content-Length and Connection, and writes bytes that were not UTF-8 as
+    // U+FFFD (three bytes each), which may push a response that was at the head limits over
+    // them: that one may be refused, for those limits only.
+    checkReadsBack(response.serialize(), response, mayExceedHeadLimits: true)
+    if let json = try? JSONValue.parse(response.body, maxInput: JSONParser.maxResponseInput) {
+      checkStatusDocument(json)
+    }
+  }
+
+  /// What `HTTPResponse.serialize()` wrote reads back with the same status, reason and body.
+  static func checkReadsBack(
+    _ wire: [UInt8], _ response: HTTPResponse, mayExceedHeadLimits: Bool = false
+  ) {
+    var parser = HTTPResponseParser()
+    let result = parser.feed(wire)
+    let headLimits: [HTTPResponseParser.Result] = [
+      .error(.tooManyHeaders), .error(.headersTooLarge), .error(.statusLineTooLong),
+    ]
+    if mayExceedHeadLimits, headLimits.contains(result) { return }
+    guard case .complete(let back) = result else {
+      preconditionFailure("a serialized response does not parse: \(result)")
+    }
+    precondition(back.status == min(max(response.status, 100), 999), "status")
+    precondition(back.body == response.body, "body")
+    precondition(back.headers["Content-Length"] == String(response.body.count), "length")
+  }
+
+  /// A document that decodes as a status renders as text and encodes back to a document that
+  /// decodes to the same values.
+  static func checkStatusDocument(_ json: JSONValue) {
+    guard let status = try? MeshStatus(json: json), let host = try? MeshStatus.HostFacts(json: json)
+    else { return }
+    _ = MeshStatusText.render(status, host: host)
+    let again = status.json(host: host)
+    guard let status2 = try? MeshStatus(json: again),
+      let host2 = try? MeshStatus.HostFacts(json: again)
+    else { preconditionFailure("a re-encoded status does not decode") }
+    precondition(host2 == host, "host facts do not round-trip")
+    // Counters above Int.max are clamped on encoding, and NaN never equals itself: compare
+    // the re-encoded documents, which must be stable.
+    precondition(status2.json(host: host2) == again, "status does not round-trip")
+  }
 }
 
 /// A stand-in for the daemon's `ControlServer.respond(to:)`: the same routing and endpoint

@@ -88,4 +88,28 @@ static inline int csodium_xaead_open(void *m, const void *c, size_t clen, const 
                                                     (const unsigned char *)key);
 }
 
+/* Base64, variant ORIGINAL (RFC 4648 section 4, padded), in libsodium's constant-time codec:
+   no table lookup indexed by secret bytes. */
+
+/// The size of the base64 text of `bin_len` bytes, terminating NUL included.
+static inline size_t csodium_base64_encoded_len(size_t bin_len) {
+  return sodium_base64_ENCODED_LEN(bin_len, sodium_base64_VARIANT_ORIGINAL);
+}
+
+/// Writes the NUL-terminated base64 text of `bin` into `b64`, which holds
+/// `csodium_base64_encoded_len(bin_len)` bytes.
+static inline void csodium_bin2base64(void *b64, size_t b64_maxlen, const void *bin,
+                                      size_t bin_len) {
+  sodium_bin2base64((char *)b64, b64_maxlen, (const unsigned char *)bin, bin_len,
+                    sodium_base64_VARIANT_ORIGINAL);
+}
+
+/// Decodes padded base64 of exactly `b64_len` characters (nothing ignored, nothing left over)
+/// into at most `bin_maxlen` bytes; 0 and the length in `bin_len`, or -1.
+static inline int csodium_base642bin(void *bin, size_t bin_maxlen, const void *b64,
+                                     size_t b64_len, size_t *bin_len) {
+  return sodium_base642bin((unsigned char *)bin, bin_maxlen, (const char *)b64, b64_len, NULL,
+                           bin_len, NULL, sodium_base64_VARIANT_ORIGINAL);
+}
+
 #endif

@@ -1,3 +1,4 @@
+import MeshLogic
 import MeshTypes
 
 /// The `dockerd` settings that put Docker's containers on the mesh: the bridge, this host's
@@ -5,7 +6,7 @@ import MeshTypes
 /// printed by `meshd docker-opts` as flags or as a `daemon.json` fragment.
 ///
 /// ```swift
-/// let opts = try DockerOptions(status: JSONValue.parse(body))
+/// let opts = try DockerOptions(status: JSONValue.parse(body))  // or (status:host:), typed
 /// opts.commandLine  // --bridge=br0 --fixed-cidr=10.47.5.0/24 --mtu=1425
 /// opts.daemonJSON   // {"bridge": "br0", "fixed-cidr": "10.47.5.0/24", "mtu": 1425}
 /// ```
@@ -45,6 +46,16 @@ public struct DockerOptions: Hashable, Sendable {
       throw .invalidField("subnet")
     }
     self.init(bridge: bridge, fixedCIDR: subnet, mtu: mtu)
+  }
+
+  /// Reads the settings from a decoded `/v1/status`: the host's bridge and MTU and this
+  /// host's subnet. No subnet means the daemon runs without IPAM.
+  public init(status: MeshStatus, host: MeshStatus.HostFacts) throws(DockerOptionsError) {
+    guard !host.bridge.isEmpty else { throw .invalidField("bridge") }
+    guard host.mtu > 0 else { throw .invalidField("mtu") }
+    guard let subnet = status.subnet ?? host.subnet else { throw .noSubnet }
+    guard subnet.address == subnet.networkAddress else { throw .invalidField("subnet") }
+    self.init(bridge: host.bridge, fixedCIDR: subnet, mtu: host.mtu)
   }
 
   /// One line of `dockerd` flags: `--bridge=br0 --fixed-cidr=10.47.5.0/24 --mtu=1425`.

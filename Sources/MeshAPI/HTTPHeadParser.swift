@@ -1,11 +1,9 @@
 /// Parses a complete, size-checked request head (request line and header fields, up to and
-/// including the empty line) into an `HTTPRequest` without body and the body length.
+/// including the empty line) into an `HTTPRequest` without body and the body length. Its field,
+/// line and Content-Length rules are shared with `HTTPResponseParser`.
 enum HTTPHeadParser {
   static func parse(_ head: ArraySlice<UInt8>) -> Result<(HTTPRequest, Int), HTTPParseError> {
-    var lines = head.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-      .map { line in line.last == UInt8(ascii: "\r") ? line.dropLast() : line }
-    // The head ends with "\n" after an empty line: drop the two trailing empty pieces.
-    while let last = lines.last, last.isEmpty { lines.removeLast() }
+    let lines = Self.lines(head)
     guard let requestLine = lines.first else { return .failure(.malformedRequestLine) }
     var request: HTTPRequest
     switch parseRequestLine(requestLine) {
@@ -19,20 +17,48 @@ enum HTTPHeadParser {
     if request.headers.contains("Transfer-Encoding") {
       return .failure(.unsupportedTransferEncoding)
     }
-    var length = 0
-    let lengths = request.headers.values(for: "Content-Length")
-    if let first = lengths.first {
-      guard lengths.allSatisfy({ $0 == first }) else { return .failure(.badContentLength) }
-      guard !first.isEmpty, first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-        return .failure(.badContentLength)
-      }
-      // Digits only, so the only way Int() fails is overflow: certainly too large.
-      guard let n = Int(first), n <= HTTPRequestParser.maxBody else {
-        return .failure(.bodyTooLarge)
-      }
-      length = n
+    switch contentLength(request.headers, max: HTTPRequestParser.maxBody) {
+    case .invalid: return .failure(.badContentLength)
+    case .tooLarge: return .failure(.bodyTooLarge)
+    case .absent: return .success((request, 0))
+    case .length(let n): return .success((request, n))
     }
-    return .success((request, length))
+  }
+
+  /// What the Content-Length fields of a message say.
+  enum ContentLength: Equatable {
+    /// No Content-Length field.
+    case absent
+    /// A valid length of at most the limit.
+    case length(Int)
+    /// A valid number above the limit.
+    case tooLarge
+    /// Not a number, or fields that disagree.
+    case invalid
+  }
+
+  /// Reads Content-Length (every copy must agree and be plain decimal digits), shared by the
+  /// request and response parsers.
+  static func contentLength(_ headers: HTTPHeaders, max: Int) -> ContentLength {
+    let lengths = headers.values(for: "Content-Length")
+    guard let first = lengths.first else { return .absent }
+    guard lengths.allSatisfy({ $0 == first }) else { return .invalid }
+    guard !first.isEmpty, first.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+      return .invalid
+    }
+    // Digits only, so the only way Int() fails is overflow: certainly too large.
+    guard let n = Int(first), n <= max else { return .tooLarge }
+    return .length(n)
+  }
+
+  /// Splits a complete head into its lines, line ends (LF or CRLF) removed and the empty
+  /// line that ends the head dropped.
+  static func lines(_ head: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
+    var lines = head.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+      .map { line in line.last == UInt8(ascii: "\r") ? line.dropLast() : line }
+    // The head ends with "\n" after an empty line: drop the two trailing empty pieces.
+    while let last = lines.last, last.isEmpty { lines.removeLast() }
+    return lines
   }
 
   private static func parseRequestLine(_ line: ArraySlice<UInt8>) -> Result<
@@ -85,7 +111,9 @@ enum HTTPHeadParser {
       HTTPRequest(method: method, target: target, path: path, query: query, version: version))
   }
 
-  private static func parseField(_ line: ArraySlice<UInt8>) -> HTTPHeaderField? {
+  /// One `name: value` field line (line end removed), shared with `HTTPResponseParser`; nil
+  /// for a line without a colon, a name that is not a token, or control characters.
+  static func parseField(_ line: ArraySlice<UInt8>) -> HTTPHeaderField? {
     guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
     let name = line[line.startIndex..<colon]
     guard !name.isEmpty, name.allSatisfy(isTokenChar) else { return nil }
@@ -98,7 +126,7 @@ enum HTTPHeadParser {
   }
 
   /// RFC 9110 `tchar`.
-  private static func isTokenChar(_ c: UInt8) -> Bool {
+  static func isTokenChar(_ c: UInt8) -> Bool {
     switch c {
     case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
       UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -109,7 +137,7 @@ enum HTTPHeadParser {
   }
 
   /// Whether `text` is `HTTP/d.d`: a well-formed version, if not a supported one.
-  private static func isVersionShaped(_ text: ArraySlice<UInt8>) -> Bool {
+  static func isVersionShaped(_ text: ArraySlice<UInt8>) -> Bool {
     let v = Array(text)
     let isDigit = { (c: UInt8) in c >= 0x30 && c <= 0x39 }
     return v.count == 8 && v[0..<5].elementsEqual("HTTP/".utf8) && isDigit(v[5])

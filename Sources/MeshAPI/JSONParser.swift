@@ -18,8 +18,11 @@ public struct JSONError: Error, Equatable, Sendable {
 /// it recurse or allocate without limit. Strict: no trailing commas, comments, duplicate keys,
 /// lone surrogates, raw control characters in strings, non-finite numbers or trailing bytes.
 public struct JSONParser {
-  /// The largest document: the control API's body limit.
+  /// The largest document: the control API's request body limit.
   public static let maxInput = HTTPRequestParser.maxBody
+  /// The largest response document the CLI reads (a `/v1/status` of many peers): the
+  /// response parser's body limit.
+  public static let maxResponseInput = HTTPResponseParser.maxBody
   /// The deepest nesting of arrays and objects.
   public static let maxDepth = 32
 
@@ -28,9 +31,12 @@ public struct JSONParser {
 
   private init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-  /// Parses one JSON value (surrounded by optional whitespace) from `bytes`.
-  public static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
-    guard bytes.count <= maxInput else { throw JSONError(offset: 0, message: "document too large") }
+  /// Parses one JSON value (surrounded by optional whitespace) from `bytes`, of at most
+  /// `limit` bytes (`maxInput` for requests, `maxResponseInput` for the daemon's answers).
+  public static func parse(
+    _ bytes: [UInt8], maxInput limit: Int = maxInput
+  ) throws(JSONError) -> JSONValue {
+    guard bytes.count <= limit else { throw JSONError(offset: 0, message: "document too large") }
     var p = JSONParser(bytes)
     p.skipSpace()
     let value = try p.value(depth: 0)

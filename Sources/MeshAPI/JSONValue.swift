@@ -19,9 +19,12 @@ public indirect enum JSONValue: Equatable, Sendable {
   /// An object with ordered keys.
   case object(JSONObject)
 
-  /// Parses a request body; see `JSONParser` for the bounds.
-  public static func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
-    try JSONParser.parse(bytes)
+  /// Parses a request body, or with `maxInput: JSONParser.maxResponseInput` a response body;
+  /// see `JSONParser` for the bounds.
+  public static func parse(
+    _ bytes: [UInt8], maxInput: Int = JSONParser.maxInput
+  ) throws(JSONError) -> JSONValue {
+    try JSONParser.parse(bytes, maxInput: maxInput)
   }
 
   /// The member `key` of an object, or nil (also for non-objects).

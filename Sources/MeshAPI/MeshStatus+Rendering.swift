@@ -5,7 +5,7 @@ import MeshTypes
 /// Prometheus text for `/metrics`.
 extension MeshStatus {
   /// Extra facts the node knows and the engine does not.
-  public struct HostFacts: Sendable {
+  public struct HostFacts: Sendable, Equatable {
     /// The bound underlay endpoint.
     public var listen: String
     /// The bridge name.

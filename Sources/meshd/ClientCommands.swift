@@ -1,6 +1,10 @@
 import ArgumentParser
-import Foundation
+import MeshAPI
 import MeshCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `meshd status`: the daemon's peers and sessions, for people or (with --json) scripts.
 struct Status: ParsableCommand {
@@ -15,12 +19,25 @@ struct Status: ParsableCommand {
   func run() throws {
     let client = ControlClient(socketPath: options.socket)
     if json {
-      let (status, body) = try client.request("GET", "/v1/status")
-      guard status == 200 else { throw CLIError("meshd answered \(status)") }
-      FileHandle.standardOutput.write(Data(body + [10]))
+      // The daemon's document as sent, byte for byte, and a newline.
+      let response = try client.request("GET", "/v1/status")
+      guard response.status == 200 else { throw CLIError("meshd answered \(response.status)") }
+      try Status.writeStandardOutput(response.body + [10])
       return
     }
-    print(StatusText.render(try client.json("GET", "/v1/status")), terminator: "")
+    let (status, host) = try client.status()
+    print(MeshStatusText.render(status, host: host), terminator: "")
+  }
+
+  /// Writes all of `bytes` to standard output, continuing after short writes.
+  static func writeStandardOutput(_ bytes: [UInt8]) throws {
+    var offset = 0
+    while offset < bytes.count {
+      let n = bytes[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else { throw CLIError("cannot write to standard output (errno \(errno))") }
+      offset += n
+    }
   }
 }
 

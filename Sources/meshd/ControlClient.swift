@@ -1,14 +1,23 @@
-import Foundation
+import MeshAPI
 import MeshCore
 import MeshIO
 
-/// A one-request HTTP client for the daemon's control socket.
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A one-request HTTP client for the daemon's control socket, on MeshCore's own Unix stream
+/// and HTTP response parser: it reads exactly what the daemon's `HTTPResponse` writes.
 struct ControlClient {
   let socketPath: String
 
-  /// Sends a request and returns the status code and body. Throws a one-line error when the
-  /// daemon is not there.
-  func request(_ method: String, _ path: String) throws -> (status: Int, body: [UInt8]) {
+  /// How long a command waits for the whole answer before it gives up with an error line.
+  static let timeoutSeconds = 10
+
+  /// Sends a request and returns the daemon's response. Throws a one-line error when the
+  /// daemon is not there, sends something that is not a bounded HTTP/1.1 response, or has not
+  /// answered completely within `timeoutSeconds`.
+  func request(_ method: String, _ path: String) throws -> HTTPResponse {
     let stream: UnixStream
     do {
       stream = try UnixStream.connect(path: socketPath)
@@ -16,42 +25,66 @@ struct ControlClient {
       throw CLIError("cannot reach meshd at \(socketPath): \(error) (is `meshd up` running?)")
     }
     defer { stream.close() }
-    try stream.writeAll(
-      Array("\(method) \(path) HTTP/1.1\r\nHost: meshd\r\nContent-Length: 0\r\n\r\n".utf8))
-    var response: [UInt8] = []
-    while response.count < 4 << 20 {
-      let chunk = try stream.read(max: 65536)
-      if chunk.isEmpty { break }
-      response += chunk
+    let what = "\(method) \(path)"
+    do {
+      try stream.writeAll(
+        Array("\(method) \(path) HTTP/1.1\r\nHost: meshd\r\nContent-Length: 0\r\n\r\n".utf8))
+    } catch {
+      throw CLIError("cannot send \(what) to meshd at \(socketPath): \(error)")
     }
-    guard let split = findHeaderEnd(response) else {
-      throw CLIError("meshd at \(socketPath) sent a malformed response")
+    let timedOut = CLIError(
+      "meshd at \(socketPath) did not answer \(what) within \(Self.timeoutSeconds) s")
+    let clock = ContinuousClock()
+    let deadline = clock.now + .seconds(Self.timeoutSeconds)
+    var parser = HTTPResponseParser()
+    var result = HTTPResponseParser.Result.needMore
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while result == .needMore {
+      // Each read waits at most for what is left of the deadline (SO_RCVTIMEO), so a daemon
+      // that answers slowly, byte by byte, is cut off as surely as one that never answers.
+      let left = clock.now.duration(to: deadline)
+      guard left > .zero else { throw timedOut }
+      let (seconds, attoseconds) = left.components
+      let n: Int
+      do {
+        try stream.setReceiveTimeout(
+          seconds: max(Double(seconds) + Double(attoseconds) / 1e18, 0.001))
+        n = try buffer.withUnsafeMutableBytes { try stream.read(into: $0) }
+      } catch let e as SystemError where e.isWouldBlock {
+        throw timedOut
+      } catch {
+        throw CLIError("cannot read meshd's answer to \(what) at \(socketPath): \(error)")
+      }
+      result = n == 0 ? parser.finish() : parser.feed(buffer[0..<n])
     }
-    let head = String(decoding: response[..<split], as: UTF8.self)
-    let parts = head.split(separator: " ", maxSplits: 2)
-    guard parts.count >= 2, let status = Int(parts[1]) else {
-      throw CLIError("meshd at \(socketPath) sent a malformed status line")
+    switch result {
+    case .complete(let response): return response
+    case .error(let e): throw CLIError("meshd at \(socketPath) sent a bad answer to \(what): \(e)")
+    case .needMore: preconditionFailure("the loop runs until the answer is complete")
     }
-    return (status, Array(response[(split + 4)...]))
   }
 
-  /// Sends a request and decodes a JSON object body; non-2xx answers become errors.
-  func json(_ method: String, _ path: String) throws -> [String: Any] {
-    let (status, body) = try request(method, path)
-    let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
-    guard (200..<300).contains(status) else {
-      throw CLIError((object?["error"] as? String) ?? "meshd answered \(status)")
+  /// Sends a request and decodes its JSON object body; a non-2xx answer becomes an error
+  /// carrying the daemon's `error` text.
+  func json(_ method: String, _ path: String) throws -> JSONValue {
+    let response = try request(method, path)
+    let body = try? JSONValue.parse(response.body, maxInput: JSONParser.maxResponseInput)
+    guard (200..<300).contains(response.status) else {
+      throw CLIError(body?["error"]?.stringValue ?? "meshd answered \(response.status)")
     }
-    guard let object else { throw CLIError("meshd sent a body that is not a JSON object") }
-    return object
+    guard let body, case .object = body else {
+      throw CLIError("meshd sent a body that is not a JSON object")
+    }
+    return body
   }
 
-  private func findHeaderEnd(_ b: [UInt8]) -> Int? {
-    guard b.count >= 4 else { return nil }
-    for i in 0...(b.count - 4)
-    where b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 {
-      return i
+  /// `GET /v1/status`, decoded into the typed status and the host facts it carries.
+  func status() throws -> (MeshStatus, MeshStatus.HostFacts) {
+    let document = try json("GET", "/v1/status")
+    do {
+      return (try MeshStatus(json: document), try MeshStatus.HostFacts(json: document))
+    } catch {
+      throw CLIError(error.description)
     }
-    return nil
   }
 }

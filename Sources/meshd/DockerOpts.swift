@@ -20,22 +20,10 @@ struct DockerOpts: ParsableCommand {
   var json = false
 
   func run() throws {
-    let (status, body) = try ControlClient(socketPath: options.socket).request("GET", "/v1/status")
-    guard status == 200 else { throw CLIError("meshd answered \(status)") }
-    print(try DockerOpts.render(body: body, json: json))
-  }
-
-  /// The output line for a `/v1/status` body; a one-line error when it has no usable subnet.
-  static func render(body: [UInt8], json: Bool) throws -> String {
-    let document: JSONValue
+    let (status, host) = try ControlClient(socketPath: options.socket).status()
     do {
-      document = try JSONValue.parse(body)
-    } catch {
-      throw CLIError("meshd sent a status that is not JSON: \(error.message)")
-    }
-    do {
-      let opts = try DockerOptions(status: document)
-      return json ? opts.daemonJSON : opts.commandLine
+      let opts = try DockerOptions(status: status, host: host)
+      print(json ? opts.daemonJSON : opts.commandLine)
     } catch {
       throw CLIError(error.description)
     }

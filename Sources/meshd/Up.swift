@@ -74,6 +74,15 @@ struct Up: AsyncParsableCommand {
   @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
   var logLevel: String = "info"
 
+  /// Debug flag for tests and soak runs, hidden from `--help`: rekey every N seconds instead
+  /// of WireGuard's 120 s, so a short test sees many handshakes. Not for production.
+  @Option(
+    name: .customLong("debug-rekey-after-seconds"),
+    help: ArgumentHelp(
+      "Debug only: rekey every N seconds instead of every 120 s (for tests).",
+      visibility: .hidden))
+  var debugRekeyAfterSeconds: Double?
+
   func validate() throws {
     guard Endpoint(listen) != nil else {
       throw ValidationError("--listen \(listen) is not ADDRESS:PORT (an IP address)")
@@ -93,6 +102,9 @@ struct Up: AsyncParsableCommand {
     }
     guard !tap.isEmpty, tap.utf8.count < 16 else {
       throw ValidationError("--tap must be 1 to 15 characters")
+    }
+    if let v = debugRekeyAfterSeconds, !(v > 0 && v <= 3600) {
+      throw ValidationError("--debug-rekey-after-seconds must be more than 0 and at most 3600")
     }
     _ = try ipamPlan()
   }
@@ -124,10 +136,8 @@ struct Up: AsyncParsableCommand {
     var engine = MeshEngineConfiguration(
       privateKey: key, nickname: nickname ?? Up.hostName(), clusterSecrets: secrets)
     engine.allowedKeys = allowed
-    if let s = getenv("MESHD_TEST_REKEY_AFTER_SECONDS"), let v = Double(String(cString: s)),
-      v > 0
-    {
-      logger.warning("test knob: rekeying every \(v) s")
+    if let v = debugRekeyAfterSeconds {
+      logger.warning("debug flag: rekeying every \(v) s")
       engine.timers = .rekeying(after: v)
     }
     var config = MeshNodeConfiguration(engine: engine, bridge: bridge, listen: Endpoint(listen)!)

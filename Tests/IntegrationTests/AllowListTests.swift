@@ -14,13 +14,13 @@ extension MeshIntegration {
       let allowed = net.workDirectory.appendingPathComponent("allowed-keys")
       try SecretFiles.writePrivate("# members\n\(keys.joined(separator: "\n"))\n", to: allowed)
       let secret = try net.makeSecretFile()
-      let env = ["MESHD_TEST_REKEY_AFTER_SECONDS": "5"]
+      let rekey = ["--debug-rekey-after-seconds", "5"]
       let daemonA = try net.startMeshd(
-        on: a, peers: [b, c], secret: secret, environment: env,
-        extraArguments: ["--allowed-keys-file", allowed.path])
+        on: a, peers: [b, c], secret: secret,
+        extraArguments: rekey + ["--allowed-keys-file", allowed.path])
       // B and C also talk directly, so a relay B -> C -> A is available to a revoked B.
-      try net.startMeshd(on: b, peers: [c], secret: secret, environment: env)
-      try net.startMeshd(on: c, secret: secret, environment: env)
+      try net.startMeshd(on: b, peers: [c], secret: secret, extraArguments: rekey)
+      try net.startMeshd(on: c, secret: secret, extraArguments: rekey)
       try await net.requireEstablished(a, b)
       try await net.requireEstablished(a, c)
       try await net.requireEstablished(b, c)

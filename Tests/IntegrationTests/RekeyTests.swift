@@ -10,9 +10,9 @@ extension MeshIntegration {
       defer { net.shutdown() }
       let (a, b) = (net.host(1), net.host(2))
       let secret = try net.makeSecretFile()
-      let env = ["MESHD_TEST_REKEY_AFTER_SECONDS": "3"]
-      try net.startMeshd(on: a, peers: [b], secret: secret, environment: env)
-      try net.startMeshd(on: b, secret: secret, environment: env)
+      let rekey = ["--debug-rekey-after-seconds", "3"]
+      try net.startMeshd(on: a, peers: [b], secret: secret, extraArguments: rekey)
+      try net.startMeshd(on: b, secret: secret, extraArguments: rekey)
       try await net.requirePing(from: a, to: b.overlayIP)
 
       // 15 MB at 1 MB/s: about 15 s, long enough for several rekeys.

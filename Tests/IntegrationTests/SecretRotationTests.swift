@@ -21,13 +21,13 @@ extension MeshIntegration {
         try SecretFiles.writePrivate(s1, to: next)
         files[host.index] = (current, next)
       }
-      let env = ["MESHD_TEST_REKEY_AFTER_SECONDS": "3"]
+      let rekey = ["--debug-rekey-after-seconds", "3"]
       let daemonA = try net.startMeshd(
-        on: a, peers: [b], secret: files[1]!.current, environment: env,
-        extraArguments: ["--next-secret-file", files[1]!.next.path])
+        on: a, peers: [b], secret: files[1]!.current,
+        extraArguments: rekey + ["--next-secret-file", files[1]!.next.path])
       let daemonB = try net.startMeshd(
-        on: b, secret: files[2]!.current, environment: env,
-        extraArguments: ["--next-secret-file", files[2]!.next.path])
+        on: b, secret: files[2]!.current,
+        extraArguments: rekey + ["--next-secret-file", files[2]!.next.path])
       try await net.requireEstablished(a, b)
       try await net.requirePing(from: a, to: b.overlayIP)
       let bID = try net.status(b).peerID

@@ -12,12 +12,9 @@ extension MeshIntegration {
       defer { net.shutdown() }
       let (a, b) = (net.host(1), net.host(2))
       let secretFile = try net.makeSecretFile()
-      let env = ["MESHD_TEST_REKEY_AFTER_SECONDS": "2"]
-      let trace = ["--log-level", "trace"]
-      let da = try net.startMeshd(
-        on: a, peers: [b], secret: secretFile, environment: env, extraArguments: trace)
-      let db = try net.startMeshd(
-        on: b, secret: secretFile, environment: env, extraArguments: trace)
+      let flags = ["--log-level", "trace", "--debug-rekey-after-seconds", "2"]
+      let da = try net.startMeshd(on: a, peers: [b], secret: secretFile, extraArguments: flags)
+      let db = try net.startMeshd(on: b, secret: secretFile, extraArguments: flags)
       try await net.requirePing(from: a, to: b.overlayIP)
       let bID = try net.status(b).peerID
       let rekeyed = await waitUntil(timeout: 15) {

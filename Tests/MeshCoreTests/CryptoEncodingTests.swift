@@ -1,7 +1,8 @@
 import MeshCore
 import Testing
 
-/// The base64 text form of keys and secrets: RFC 4648 vectors, strict rejection, key lengths.
+/// The base64 text form of keys and secrets (libsodium's constant-time codec, variant
+/// ORIGINAL): RFC 4648 vectors, strict rejection, key lengths.
 @Suite struct CryptoEncodingTests {
   @Test func rfc4648Vectors() {
     let cases = [
@@ -55,6 +56,37 @@ import Testing
     let long = Base64.encode([UInt8](repeating: 1, count: 33))
     #expect(throws: CryptoError.invalidLength(expected: 32, actual: 33)) {
       try SymmetricKey(base64: long)
+    }
+  }
+
+  @Test func keyTextRefusesEveryNonCanonicalForm() {
+    let zero = String(repeating: "A", count: 43) + "="
+    #expect(throws: Never.self) { try SymmetricKey(base64: zero) }
+    let forms = [
+      String(repeating: "A", count: 42) + "B=",  // stray bits under the padding
+      String(repeating: "A", count: 43),  // padding missing
+      String(repeating: "A", count: 20) + " " + String(repeating: "A", count: 23) + "=",
+      String(repeating: "A", count: 42) + "-=",  // URL-safe alphabet
+      "=" + String(repeating: "A", count: 43),
+      zero + "A===",
+    ]
+    for text in forms {
+      #expect(throws: CryptoError.invalidBase64, "\(text)") { try SymmetricKey(base64: text) }
+      #expect(throws: CryptoError.invalidBase64, "\(text)") { try PublicKey(base64: text) }
+    }
+    let short = Base64.encode([UInt8](repeating: 9, count: 31))
+    #expect(throws: CryptoError.invalidLength(expected: 32, actual: 31)) {
+      try PrivateKey(base64: short)
+    }
+  }
+
+  @Test func longInputsRoundTrip() {
+    var random = SeededRandom(seed: 7)
+    for length in [255, 256, 1000, 4099] {
+      let bytes = random.bytes(length)
+      let text = Base64.encode(bytes)
+      #expect(text.utf8.count == (length + 2) / 3 * 4)
+      #expect(Base64.decode(text) == bytes)
     }
   }
 }

@@ -1,9 +1,9 @@
 import MeshTypes
 
 /// A snapshot of a mesh host, for the control API and embedders.
-public struct MeshStatus: Sendable {
+public struct MeshStatus: Sendable, Equatable {
   /// One peer, or one endpoint still being dialled.
-  public struct Peer: Sendable {
+  public struct Peer: Sendable, Equatable {
     /// The peer's ID, nil while its key is not known yet.
     public var id: PeerID?
     /// The peer's announced host name.
@@ -30,10 +30,31 @@ public struct MeshStatus: Sendable {
     public var handshakesCompleted: UInt64
     /// Drops attributed to this peer, by reason.
     public var drops: DropCounters
+
+    /// A peer row from its fields (the engine builds these; the CLI decodes them).
+    public init(
+      id: PeerID?, nickname: String, publicKey: String?, endpoint: Endpoint, state: String,
+      sessionAge: Double?, lastHandshakeAgo: Double?, rxBytes: UInt64, txBytes: UInt64,
+      rxFrames: UInt64, txFrames: UInt64, handshakesCompleted: UInt64, drops: DropCounters
+    ) {
+      self.id = id
+      self.nickname = nickname
+      self.publicKey = publicKey
+      self.endpoint = endpoint
+      self.state = state
+      self.sessionAge = sessionAge
+      self.lastHandshakeAgo = lastHandshakeAgo
+      self.rxBytes = rxBytes
+      self.txBytes = txBytes
+      self.rxFrames = rxFrames
+      self.txFrames = txFrames
+      self.handshakesCompleted = handshakesCompleted
+      self.drops = drops
+    }
   }
 
   /// How this host reaches another member.
-  public struct Route: Sendable {
+  public struct Route: Sendable, Equatable {
     /// The member.
     public var destination: PeerID
     /// Its name, from its record.
@@ -44,6 +65,17 @@ public struct MeshStatus: Sendable {
     public var hops: Int
     /// Whether this host has a live session with the member itself.
     public var isDirect: Bool
+
+    /// A route from its fields.
+    public init(
+      destination: PeerID, nickname: String, nextHop: PeerID, hops: Int, isDirect: Bool
+    ) {
+      self.destination = destination
+      self.nickname = nickname
+      self.nextHop = nextHop
+      self.hops = hops
+      self.isDirect = isDirect
+    }
   }
 
   /// This host's ID.
@@ -66,6 +98,27 @@ public struct MeshStatus: Sendable {
   public var subnet: IPv4Network?
   /// Every host's IPAM subnet after conflict resolution, ordered by subnet.
   public var claims: [(peer: PeerID, nickname: String, subnet: IPv4Network)] = []
+
+  /// A status from its main fields; routes, members, subnet and claims start empty.
+  public init(
+    id: PeerID, nickname: String, publicKey: String, peers: [Peer], drops: DropCounters,
+    macTableSize: Int
+  ) {
+    self.id = id
+    self.nickname = nickname
+    self.publicKey = publicKey
+    self.peers = peers
+    self.drops = drops
+    self.macTableSize = macTableSize
+  }
+
+  /// Member-wise equality (written out because `claims` holds tuples).
+  public static func == (a: MeshStatus, b: MeshStatus) -> Bool {
+    a.id == b.id && a.nickname == b.nickname && a.publicKey == b.publicKey
+      && a.peers == b.peers && a.drops == b.drops && a.macTableSize == b.macTableSize
+      && a.routes == b.routes && a.members == b.members && a.subnet == b.subnet
+      && a.claims.elementsEqual(b.claims) { $0 == $1 }
+  }
 }
 
 extension MeshEngine {

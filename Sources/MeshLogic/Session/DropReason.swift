@@ -95,6 +95,11 @@ public struct DropCounters: Sendable, Equatable {
 
   /// The sum over every reason.
   public var total: UInt64 { counts.reduce(0, &+) }
+
+  /// Non-zero counters by name, in declaration order.
+  public var nonZero: [(DropReason, UInt64)] {
+    DropReason.allCases.compactMap { counts[$0.rawValue] > 0 ? ($0, counts[$0.rawValue]) : nil }
+  }
 }
 
 extension DropCounters {

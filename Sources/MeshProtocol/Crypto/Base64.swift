@@ -1,19 +1,13 @@
+import CSodium
+
 /// Standard base64 (RFC 4648 section 4, with `=` padding), the text form of keys and secrets.
 ///
-/// MeshCore does not use Foundation, so this small codec lives here. Decoding is strict: it
+/// Both directions are libsodium's constant-time codec (`sodium_bin2base64`,
+/// `sodium_base642bin`, variant ORIGINAL): no table is indexed by a secret byte or character,
+/// so reading or writing a key file leaks nothing through the cache. Decoding is strict: it
 /// accepts only the canonical encoding of some byte string (no whitespace, no line breaks, no
 /// missing padding, no stray bits), so one key has exactly one text form.
 public enum Base64 {
-  private static let alphabet: [UInt8] = Array(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-  /// Maps an ASCII byte to its 6-bit value, or 0xFF when it is not in the alphabet.
-  private static let reverse: [UInt8] = {
-    var table = [UInt8](repeating: 0xFF, count: 256)
-    for (index, char) in alphabet.enumerated() { table[Int(char)] = UInt8(index) }
-    return table
-  }()
-
   private static let padding = UInt8(ascii: "=")
 
   /// Encodes `bytes` as padded base64 text.
@@ -33,40 +27,21 @@ public enum Base64 {
   /// caller writing a key file can append it without a reallocation leaving a stale copy.
   /// The caller zeroes it when it holds a secret.
   package static func encodedASCII(_ raw: UnsafeRawBufferPointer) -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity((raw.count + 2) / 3 * 4 + 1)
-    var index = 0
-    while index + 3 <= raw.count {
-      let group = UInt32(raw[index]) << 16 | UInt32(raw[index + 1]) << 8 | UInt32(raw[index + 2])
-      appendGroup(group, characters: 4, to: &out)
-      index += 3
+    Sodium.ensureInitialized()
+    // libsodium writes a terminating NUL: that byte is the room left for the newline.
+    let capacity = csodium_base64_encoded_len(raw.count)
+    var out = [UInt8](repeating: 0, count: capacity)
+    out.withUnsafeMutableBytes { text in
+      csodium_bin2base64(text.baseAddress, text.count, raw.baseAddress, raw.count)
     }
-    switch raw.count - index {
-    case 1:
-      appendGroup(UInt32(raw[index]) << 16, characters: 2, to: &out)
-      out.append(padding)
-      out.append(padding)
-    case 2:
-      let group = UInt32(raw[index]) << 16 | UInt32(raw[index + 1]) << 8
-      appendGroup(group, characters: 3, to: &out)
-      out.append(padding)
-    default:
-      break
-    }
+    out.removeLast()
     return out
-  }
-
-  /// Appends the first `characters` 6-bit symbols of a 24-bit group.
-  private static func appendGroup(_ group: UInt32, characters: Int, to out: inout [UInt8]) {
-    for position in 0..<characters {
-      let shift = UInt32(18 - 6 * position)
-      out.append(alphabet[Int((group >> shift) & 0x3F)])
-    }
   }
 
   /// Decodes canonical padded base64, or returns nil for anything else.
   public static func decode(_ text: String) -> [UInt8]? {
-    let chars = Array(text.utf8)
+    var chars = Array(text.utf8)
+    defer { Sodium.memzero(&chars) }
     return chars.withUnsafeBytes { c -> [UInt8]? in
       guard let length = decodedLength(c) else { return nil }
       var out = [UInt8](repeating: 0, count: length)
@@ -76,7 +51,8 @@ public enum Base64 {
   }
 
   /// The number of bytes that base64 text of this many characters and this padding decodes
-  /// to, or nil when its length is not a multiple of 4.
+  /// to, or nil when its length is not a multiple of 4. Looks only at the length and the last
+  /// two characters, which padded base64 of a given length reveals anyway.
   private static func decodedLength(_ chars: UnsafeRawBufferPointer) -> Int? {
     guard chars.count % 4 == 0 else { return nil }
     guard !chars.isEmpty else { return 0 }
@@ -87,44 +63,18 @@ public enum Base64 {
     return chars.count / 4 * 3 - pad
   }
 
-  /// Decodes `chars`, whose length `decodedLength` accepted, into `out` (exactly that many
-  /// bytes), or only validates them when `out` is nil. False when the text is not canonical;
-  /// `out` may then hold part of the result, which the caller zeroes if it matters.
+  /// Decodes `chars` into `out`, which must be exactly as long as the decoded bytes. False when
+  /// the text is not canonical padded base64 of that many bytes; `out` may then hold part of
+  /// the result, which the caller zeroes if it matters.
   private static func decode(
-    _ chars: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer?
+    _ chars: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer
   ) -> Bool {
-    guard !chars.isEmpty else { return true }
-    var pad = 0
-    if chars[chars.count - 1] == padding {
-      pad = chars[chars.count - 2] == padding ? 2 : 1
-    }
+    guard !chars.isEmpty else { return out.isEmpty }
+    Sodium.ensureInitialized()
     var written = 0
-    func emit(_ byte: UInt32) {
-      out?[written] = UInt8(truncatingIfNeeded: byte)
-      written += 1
-    }
-    var start = 0
-    while start < chars.count {
-      let isLast = start == chars.count - 4
-      let symbols = isLast ? 4 - pad : 4
-      var group: UInt32 = 0
-      for position in 0..<4 {
-        var value: UInt8 = 0
-        if position < symbols {
-          value = reverse[Int(chars[start + position])]
-          if value == 0xFF { return false }
-        }
-        group = group << 6 | UInt32(value)
-      }
-      emit(group >> 16)
-      if symbols >= 3 { emit(group >> 8) }
-      if symbols == 4 { emit(group) }
-      // Bits that the padding says are unused must be zero, or the text is not canonical.
-      if isLast && pad == 2 && group & 0xFFFF != 0 { return false }
-      if isLast && pad == 1 && group & 0xFF != 0 { return false }
-      start += 4
-    }
-    return true
+    let status = csodium_base642bin(
+      out.baseAddress, out.count, chars.baseAddress, chars.count, &written)
+    return status == 0 && written == out.count
   }
 }
 
@@ -159,7 +109,11 @@ extension Base64 {
     let chars = UnsafeRawBufferPointer(rebasing: utf8[start..<max(start, end)])
     guard let decoded = decodedLength(chars) else { return .failure(.invalidBase64) }
     guard decoded == length else {
-      guard decode(chars, into: nil) else { return .failure(.invalidBase64) }
+      // Decode into zeroed scratch storage only to tell bad text from a wrong length: the
+      // bytes may be a secret of the wrong size.
+      var valid = decoded == 0
+      if decoded > 0 { _ = SecureBytes(count: decoded) { valid = decode(chars, into: $0) } }
+      guard valid else { return .failure(.invalidBase64) }
       return .failure(.invalidLength(expected: length, actual: decoded))
     }
     var ok = true

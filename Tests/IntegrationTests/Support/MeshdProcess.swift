@@ -7,7 +7,8 @@ final class MeshdProcess {
   let host: NetnsHost
   /// The full `meshd up …` argument list (without the namespace prefix).
   let arguments: [String]
-  /// Extra environment variables (e.g. `MESHD_TEST_REKEY_AFTER_SECONDS`).
+  /// Extra environment variables for the daemon (flags such as the hidden
+  /// `--debug-rekey-after-seconds` go in `extraArguments` instead).
   let environment: [String: String]
   /// The control socket path.
   let socket: URL

@@ -1,0 +1,90 @@
+import MeshLogic
+
+/// The human form of `meshd status`, rendered from the typed status the CLI decoded: the
+/// host, its peers with sessions, traffic and drops, the subnet claims, the routes, and the
+/// drops in all. `-` stands for a value the daemon does not have (a dial's peer ID, a subnet
+/// without IPAM).
+public enum MeshStatusText {
+  /// The text for `status` and `host`, ending with a newline.
+  public static func render(_ status: MeshStatus, host: MeshStatus.HostFacts) -> String {
+    var out = ""
+    let subnet = (status.subnet ?? host.subnet)?.description ?? "-"
+    out += "meshd \(status.nickname) (\(status.id))\n"
+    out += "  public key  \(status.publicKey)\n"
+    out += "  listening   \(host.listen)   bridge \(host.bridge)   tap \(host.tap)"
+    out += "   mtu \(host.mtu)   macs \(status.macTableSize)\n"
+    out += "  subnet      \(subnet)   members \(status.members)\n"
+    out += "\npeers (\(status.peers.count)):\n"
+    for p in status.peers {
+      out += "  \(p.nickname.isEmpty ? "?" : p.nickname) "
+      out += "(\(p.id?.description ?? "-"))  \(p.endpoint)  \(p.state)\n"
+      out += "    session age \(seconds(p.sessionAge))"
+      out += "  last handshake \(seconds(p.lastHandshakeAgo)) ago"
+      out += "  handshakes \(p.handshakesCompleted)\n"
+      out += "    rx \(p.rxBytes) B / \(p.rxFrames) frames"
+      out += "  tx \(p.txBytes) B / \(p.txFrames) frames\n"
+      out += "    dropped \(dropList(p.drops))\n"
+    }
+    if !status.claims.isEmpty {
+      out += "\nsubnet claims (\(status.claims.count)):\n"
+      for c in status.claims {
+        out += "  \(c.subnet)  \(c.nickname) (\(c.peer))\n"
+      }
+    }
+    out += "\nroutes (\(status.routes.count)):\n"
+    for r in status.routes {
+      let how = r.isDirect ? "direct" : "relayed via \(r.nextHop), \(r.hops) hops"
+      out += "  \(r.nickname) (\(r.destination))  \(how)\n"
+    }
+    out += "\ndropped in all: \(dropList(status.drops))\n"
+    return out
+  }
+
+  /// `reason=count` for every non-zero counter, sorted as text, or `none`.
+  static func dropList(_ drops: DropCounters) -> String {
+    let items = drops.nonZero.map { "\($0.0)=\($0.1)" }.sorted()
+    return items.isEmpty ? "none" : items.joined(separator: " ")
+  }
+
+  /// A duration: tenths of seconds below two minutes (`12.5s`), whole minutes above (`7m`),
+  /// `-` when unknown.
+  static func seconds(_ value: Double?) -> String {
+    guard let v = value else { return "-" }
+    return v < 120 ? fixed(v, fractionDigits: 1) + "s" : fixed(v / 60, fractionDigits: 0) + "m"
+  }
+
+  /// `value` with 0 or 1 fraction digits as C's `%.0f` / `%.1f` print it: rounded from the
+  /// exact binary value, ties to even (`0.25` gives `0.2`, `0.35` gives `0.3`, `2.5` gives
+  /// `2`). Written out because MeshCore and the CLI do not link Foundation's `String(format:)`.
+  static func fixed(_ value: Double, fractionDigits: Int) -> String {
+    precondition(fractionDigits == 0 || fractionDigits == 1, "0 or 1 fraction digits")
+    guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
+    let sign = value.sign == .minus ? "-" : ""
+    let magnitude = value.magnitude
+    let scale: UInt64 = fractionDigits == 0 ? 1 : 10
+    let units: UInt64
+    if magnitude >= 0x1p60 {
+      // Far beyond any duration: an integer already, printed plainly.
+      return sign + magnitude.description
+    } else if magnitude < 0x1p-20 {
+      units = 0
+    } else {
+      // magnitude = significand * 2^(exponent - 52), exactly, with a 53-bit significand.
+      let significand = (1 << 52) | magnitude.significandBitPattern
+      let shift = 52 - Int(magnitude.exponent)
+      let scaled = significand * scale  // < 2^57: no overflow
+      if shift <= 0 {
+        units = scaled << UInt64(-shift)
+      } else if shift >= 58 {
+        units = 0  // scaled / 2^shift < 1/2
+      } else {
+        let whole = scaled >> UInt64(shift)
+        let rest = scaled & ((1 << UInt64(shift)) - 1)
+        let half: UInt64 = 1 << UInt64(shift - 1)
+        units = rest > half || (rest == half && whole & 1 == 1) ? whole + 1 : whole
+      }
+    }
+    return fractionDigits == 0
+      ? sign + "\(units)" : sign + "\(units / scale).\(units % scale)"
+  }
+}
