@@ -8,7 +8,8 @@ import MeshTypes
 /// from a single thread; tests and fuzzers drive it directly, with no devices and no sleeps.
 public struct MeshEngine {
   /// Room that must precede a frame in the buffer given to `sendFrame`, so that the frame can be
-  /// encrypted in place: the transport header and the inner kind byte.
+  /// encrypted in place: the transport header (16), a relay header with the inner kind byte
+  /// (18) and a virtio-net header (10), 44 bytes.
   public static let framePrefix =
     TransportHeader.size + RelayHeader.size + VirtioNetHeader.size
   /// Bytes before every delivered frame that the output may overwrite.

@@ -21,7 +21,8 @@ public struct HandshakePayload: Equatable, Sendable {
   public static let maxEncodedLength =
     fixedPrefix + WireLimits.maxNickname + 1 + WireLimits.maxEndpoints * maxEndpointSize
 
-  /// Feature bits; none are defined yet, so senders write 0 and receivers ignore unknown bits.
+  /// Feature bits: bit 0 (`MeshHandshake.flagAcceptsOffload`) says the sender takes offloaded
+  /// frames (inner kinds 5 and 6); the other bits are written 0 and ignored when read.
   public var flags: UInt8
   /// The sender's wall-clock time in nanoseconds: a receiver drops an initiation that is not
   /// newer than the last one from the same static key (replayed initiations do nothing).
