@@ -1,4 +1,5 @@
 import MeshLogic
+import MeshTypes
 
 /// The human form of `meshd status`, rendered from the typed status the CLI decoded: the
 /// host, its peers with sessions, traffic and drops, the subnet claims, the routes, and the
@@ -9,14 +10,14 @@ public enum MeshStatusText {
   public static func render(_ status: MeshStatus, host: MeshStatus.HostFacts) -> String {
     var out = ""
     let subnet = (status.subnet ?? host.subnet)?.description ?? "-"
-    out += "meshd \(status.nickname) (\(status.id))\n"
+    out += "meshd \(DisplayText.escaped(status.nickname)) (\(status.id))\n"
     out += "  public key  \(status.publicKey)\n"
     out += "  listening   \(host.listen)   bridge \(host.bridge)   tap \(host.tap)"
     out += "   mtu \(host.mtu)   macs \(status.macTableSize)\n"
     out += "  subnet      \(subnet)   members \(status.members)\n"
     out += "\npeers (\(status.peers.count)):\n"
     for p in status.peers {
-      out += "  \(p.nickname.isEmpty ? "?" : p.nickname) "
+      out += "  \(p.nickname.isEmpty ? "?" : DisplayText.escaped(p.nickname)) "
       out += "(\(p.id?.description ?? "-"))  \(p.endpoint)  \(p.state)\n"
       out += "    session age \(seconds(p.sessionAge))"
       out += "  last handshake \(seconds(p.lastHandshakeAgo)) ago"
@@ -28,13 +29,13 @@ public enum MeshStatusText {
     if !status.claims.isEmpty {
       out += "\nsubnet claims (\(status.claims.count)):\n"
       for c in status.claims {
-        out += "  \(c.subnet)  \(c.nickname) (\(c.peer))\n"
+        out += "  \(c.subnet)  \(DisplayText.escaped(c.nickname)) (\(c.peer))\n"
       }
     }
     out += "\nroutes (\(status.routes.count)):\n"
     for r in status.routes {
       let how = r.isDirect ? "direct" : "relayed via \(r.nextHop), \(r.hops) hops"
-      out += "  \(r.nickname) (\(r.destination))  \(how)\n"
+      out += "  \(DisplayText.escaped(r.nickname)) (\(r.destination))  \(how)\n"
     }
     out += "\ndropped in all: \(dropList(status.drops))\n"
     return out

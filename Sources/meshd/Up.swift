@@ -84,6 +84,11 @@ struct Up: AsyncParsableCommand {
   var debugRekeyAfterSeconds: Double?
 
   func validate() throws {
+    if let nickname, !DisplayText.isValid(nickname, maxBytes: WireLimits.maxNickname) {
+      throw ValidationError(
+        "--nickname must be 1 to \(WireLimits.maxNickname) bytes of UTF-8 with no control characters"
+      )
+    }
     guard Endpoint(listen) != nil else {
       throw ValidationError("--listen \(listen) is not ADDRESS:PORT (an IP address)")
     }
@@ -191,7 +196,11 @@ struct Up: AsyncParsableCommand {
     guard buf.withUnsafeMutableBytes({ gethostname($0.baseAddress!, 255) }) == 0 else {
       return "meshd"
     }
-    return String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
+    // The host name is not ours to trust blindly: peers refuse a nickname with control
+    // characters, so anything odd in it is replaced rather than announced.
+    let name = String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
+    let safe = DisplayText.sanitized(name, maxBytes: WireLimits.maxNickname)
+    return safe.isEmpty ? "meshd" : safe
   }
 }
 

@@ -108,6 +108,26 @@ extension MeshIntegration {
       #expect(result.stderr.contains("--busy-poll-us"), "the error names the flag: \(result)")
     }
 
+    @Test(
+      "meshd up refuses a --nickname with control characters, naming the flag",
+      arguments: ["x\u{1B}[2J\u{1B}[31mRED", "two\nlines", String(repeating: "n", count: 65)])
+    func badNickname(_ value: String) throws {
+      let meshd = try IntegrationEnvironment.meshdBinary()
+      let (net, host) = try scratchHost()
+      defer { net.shutdown() }
+      let secret = try net.makeSecretFile()
+      let result = try host.run(
+        [
+          meshd, "up", "--bridge", NetnsHost.bridge, "--secret-file", secret.path, "--listen",
+          host.meshEndpoint, "--state-dir", net.workDirectory.appendingPathComponent("state").path,
+          "--socket", net.workDirectory.appendingPathComponent("s.sock").path,
+          "--nickname", value,
+        ], timeout: 10)
+      #expect(!result.timedOut && result.status != 0, "\(result)")
+      #expect(result.stderr.contains("--nickname"), "the error names the flag: \(result)")
+      #expect(!result.stderr.contains("\u{1B}"), "the error does not echo the escape: \(result)")
+    }
+
     @Test("meshd pubkey rejects garbage on stdin with one line")
     func pubkeyGarbage() throws {
       let meshd = try IntegrationEnvironment.meshdBinary()

@@ -42,6 +42,25 @@ import Testing
     #expect(text == Self.expected)
   }
 
+  /// A member that announced a nickname with terminal escapes cannot clear the screen, colour
+  /// it or forge lines in another host's `meshd status`; the JSON form is escaped as JSON.
+  @Test func hostileNicknamesAreEscapedInEveryPlaceTheyShow() throws {
+    let hostile = "x\u{1B}[2J\u{1B}[31mRED\nforged line\r"
+    var status = StatusFixtures.status
+    for i in status.peers.indices { status.peers[i].nickname = hostile }
+    for i in status.routes.indices { status.routes[i].nickname = hostile }
+    status.claims = status.claims.map { (peer: $0.peer, nickname: hostile, subnet: $0.subnet) }
+    let text = MeshStatusText.render(status, host: StatusFixtures.host)
+    #expect(!text.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\r" })
+    #expect(!text.contains("\nforged line"))
+    #expect(text.contains("x\\e[2J\\e[31mRED\\nforged line\\r"))
+    let json = status.json(host: StatusFixtures.host).serializedBytes()
+    #expect(!json.contains(0x1B))
+    let decoded = try MeshStatus(
+      json: JSONValue.parse(json, maxInput: JSONParser.maxResponseInput))
+    #expect(decoded.peers.first?.nickname == hostile)
+  }
+
   @Test func aHostWithoutPeersClaimsOrIPAM() {
     var status = StatusFixtures.status
     status.peers = []
