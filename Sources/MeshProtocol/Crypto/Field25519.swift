@@ -125,21 +125,52 @@ struct Field25519: Equatable {
   /// The product modulo p: a 512-bit schoolbook product, then the high half times 38 folded
   /// into the low half.
   static func * (a: Field25519, b: Field25519) -> Field25519 {
-    var wide = SIMD8<UInt64>.zero
-    for i in 0..<4 {
-      var carry: UInt64 = 0
-      for j in 0..<4 {
-        let product =
-          UInt128(a.limbs[i]) * UInt128(b.limbs[j]) + UInt128(wide[i + j]) + UInt128(carry)
-        wide[i + j] = UInt64(truncatingIfNeeded: product)
-        carry = UInt64(truncatingIfNeeded: product >> 64)
-      }
-      wide[i + 4] = carry
+    let (a0, a1, a2, a3) = (a.limbs[0], a.limbs[1], a.limbs[2], a.limbs[3])
+    let (b0, b1, b2, b3) = (b.limbs[0], b.limbs[1], b.limbs[2], b.limbs[3])
+    // Row by row: w[i + j] += a[i] · b[j], carries rippling along each row.
+    var w0: UInt64 = 0
+    var w1: UInt64 = 0
+    var w2: UInt64 = 0
+    var w3: UInt64 = 0
+    var w4: UInt64 = 0
+    var w5: UInt64 = 0
+    var w6: UInt64 = 0
+    var w7: UInt64 = 0
+    @inline(__always) func step(_ x: UInt64, _ y: UInt64, _ w: inout UInt64, _ carry: inout UInt64)
+    {
+      let product = UInt128(x) * UInt128(y) + UInt128(w) + UInt128(carry)
+      w = UInt64(truncatingIfNeeded: product)
+      carry = UInt64(truncatingIfNeeded: product >> 64)
     }
+    var c: UInt64 = 0
+    step(a0, b0, &w0, &c)
+    step(a0, b1, &w1, &c)
+    step(a0, b2, &w2, &c)
+    step(a0, b3, &w3, &c)
+    w4 = c
+    c = 0
+    step(a1, b0, &w1, &c)
+    step(a1, b1, &w2, &c)
+    step(a1, b2, &w3, &c)
+    step(a1, b3, &w4, &c)
+    w5 = c
+    c = 0
+    step(a2, b0, &w2, &c)
+    step(a2, b1, &w3, &c)
+    step(a2, b2, &w4, &c)
+    step(a2, b3, &w5, &c)
+    w6 = c
+    c = 0
+    step(a3, b0, &w3, &c)
+    step(a3, b1, &w4, &c)
+    step(a3, b2, &w5, &c)
+    step(a3, b3, &w6, &c)
+    w7 = c
+    // Fold: 2^256 ≡ 38.
     var out = SIMD4<UInt64>.zero
     var carry: UInt128 = 0
-    for index in 0..<4 {
-      let value = UInt128(wide[index]) + UInt128(wide[index + 4]) * 38 + carry
+    for (index, (low, high)) in [(w0, w4), (w1, w5), (w2, w6), (w3, w7)].enumerated() {
+      let value = UInt128(low) + UInt128(high) * 38 + carry
       out[index] = UInt64(truncatingIfNeeded: value)
       carry = value >> 64
     }
@@ -148,15 +179,27 @@ struct Field25519: Equatable {
     return Field25519(limbs: out)
   }
 
-  /// The multiplicative inverse, self^(p-2) (Fermat); zero maps to zero.
+  /// `self` squared `count` times.
+  func squared(times count: Int) -> Field25519 {
+    var value = self
+    for _ in 0..<count { value = value * value }
+    return value
+  }
+
+  /// The multiplicative inverse, self^(p-2) (Fermat), by the usual addition chain for
+  /// p - 2 = 2^255 - 21 (254 squarings, 11 multiplications); zero maps to zero.
   var inverse: Field25519 {
-    // p - 2 = 2^255 - 21: bits 254…5 set, then 0b01011 in bits 4…0.
-    var result = Field25519.one
-    for bit in (0..<255).reversed() {
-      result = result * result
-      let set = bit >= 5 || (0b01011 >> bit) & 1 == 1
-      if set { result = result * self }
-    }
-    return result
+    let z2 = self * self
+    let z9 = z2.squared(times: 2) * self
+    let z11 = z9 * z2
+    let z5 = (z11 * z11) * z9  // z^(2^5 - 1)
+    let z10 = z5.squared(times: 5) * z5  // z^(2^10 - 1)
+    let z20 = z10.squared(times: 10) * z10
+    let z40 = z20.squared(times: 20) * z20
+    let z50 = z40.squared(times: 10) * z10
+    let z100 = z50.squared(times: 50) * z50
+    let z200 = z100.squared(times: 100) * z100
+    let z250 = z200.squared(times: 50) * z50  // z^(2^250 - 1)
+    return z250.squared(times: 5) * z11  // z^(2^255 - 32 + 11)
   }
 }
