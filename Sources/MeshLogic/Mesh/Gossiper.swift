@@ -138,6 +138,19 @@ public struct Gossiper: Sendable {
     publish(next, now: now)
   }
 
+  /// Publishes this host's own tombstone, signed by it: the host leaves the mesh for good, and
+  /// every host drops it from routes and claims. The owner must stop calling `setLocal`
+  /// afterwards (a live record would supersede the tombstone).
+  public mutating func depart(now: MeshInstant) {
+    var record = local
+    record.version = local.version &+ 1
+    record.departed = true
+    record.subnet = nil
+    record.subnetClaimedAt = 0
+    record.connections = []
+    publish(record, now: now)
+  }
+
   /// Signs `record`, makes it this host's record in the topology and schedules a push once it
   /// settles.
   mutating func publish(_ record: PeerRecord, now: MeshInstant) {

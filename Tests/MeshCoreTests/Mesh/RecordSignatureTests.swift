@@ -235,6 +235,21 @@ struct RecordSignatureTests {
     #expect(f.receiver.takeEvents().contains(.departed(f.id(1))))
   }
 
+  @Test func aDepartingHostSpreadsItsOwnSignedTombstone() throws {
+    var f = Fixture()
+    var random = SeededRandom(seed: 31)
+    var leaving = try MeshFixtures.gossiper(f.keys[1], f.receiver.topology[f.id(1)]!)
+    leaving.depart(now: f.now)
+    #expect(leaving.local.departed && leaving.local.version == 1_001)
+    let out = leaving.tick(now: f.now.adding(seconds: 2), neighbors: [f.id(0)], random: &random)
+    #expect(!out.isEmpty)
+    for message in out where message.to == f.id(0) {
+      _ = f.receiver.received(bytes: message.bytes, from: f.id(1), now: f.now, wall: f.wall)
+    }
+    #expect(f.receiver.topology[f.id(1)] == leaving.local)
+    #expect(f.receiver.takeEvents().contains(.departed(f.id(1))))
+  }
+
   @Test func aForgedRecordOfOurOwnIDIsDroppedNotOutbid() {
     var f = Fixture()
     let local = f.receiver.local
