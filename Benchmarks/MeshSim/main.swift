@@ -99,11 +99,13 @@ let start = MeshInstant(nanoseconds: 1_000_000_000)
 var hosts: [Host] = []
 var index: [PeerID: Int] = [:]
 for number in 0..<count {
-  let key = PublicKey(bytes: (0..<32).map { _ in UInt8(truncatingIfNeeded: random.next64()) })!
+  let privateKey = PrivateKey.generate(using: &random)
+  let key = privateKey.publicKey
   let endpoint = Endpoint(address: .v4(0x0A00_0000 | UInt32(number)), port: 6786)
   let record = PeerRecord(
     publicKey: key, nickname: "host\(number)", endpoints: [endpoint], version: 1)
-  let gossiper = try! Gossiper(local: record)
+  let signer = RecordSigner(privateKey: privateKey, random: &random)
+  let gossiper = try! Gossiper(local: record, signer: signer)
   index[record.id] = number
   hosts.append(Host(gossiper: gossiper, record: record))
 }
@@ -213,7 +215,7 @@ func run(until: UInt64, stop: () -> Bool = { false }) {
       let fromID = hosts[from].record.id
       for bytes in messages {
         let out = hosts[to].gossiper.received(
-          bytes: bytes, from: fromID, now: MeshInstant(nanoseconds: now))
+          bytes: bytes, from: fromID, now: MeshInstant(nanoseconds: now), wall: now)
         send(out, from: to, cause: Int(bytes[0] & 0x0F))
       }
       settle(to, wasFull: wasFull)

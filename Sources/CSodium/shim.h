@@ -112,4 +112,60 @@ static inline int csodium_base642bin(void *bin, size_t bin_maxlen, const void *b
                            bin_len, NULL, sodium_base64_VARIANT_ORIGINAL);
 }
 
+/* Ed25519 and the scalar arithmetic XEdDSA needs (libsodium 1.0.18). */
+
+static inline int csodium_scalarmult_ed25519_base_noclamp(void *q, const void *n) {
+  return crypto_scalarmult_ed25519_base_noclamp((unsigned char *)q, (const unsigned char *)n);
+}
+
+/// Reduces a 64-byte little-endian number modulo the group order L into 32 bytes.
+static inline void csodium_scalar_reduce(void *r, const void *s) {
+  crypto_core_ed25519_scalar_reduce((unsigned char *)r, (const unsigned char *)s);
+}
+
+static inline void csodium_scalar_negate(void *neg, const void *s) {
+  crypto_core_ed25519_scalar_negate((unsigned char *)neg, (const unsigned char *)s);
+}
+
+static inline void csodium_scalar_add(void *z, const void *x, const void *y) {
+  crypto_core_ed25519_scalar_add((unsigned char *)z, (const unsigned char *)x,
+                                 (const unsigned char *)y);
+}
+
+static inline void csodium_scalar_mul(void *z, const void *x, const void *y) {
+  crypto_core_ed25519_scalar_mul((unsigned char *)z, (const unsigned char *)x,
+                                 (const unsigned char *)y);
+}
+
+static inline int csodium_sha512(void *out, const void *in, size_t inlen) {
+  return crypto_hash_sha512((unsigned char *)out, (const unsigned char *)in,
+                            (unsigned long long)inlen);
+}
+
+static inline int csodium_sign_seed_keypair(void *pk, void *sk, const void *seed) {
+  return crypto_sign_seed_keypair((unsigned char *)pk, (unsigned char *)sk,
+                                  (const unsigned char *)seed);
+}
+
+static inline int csodium_sign_keypair(void *pk, void *sk) {
+  return crypto_sign_keypair((unsigned char *)pk, (unsigned char *)sk);
+}
+
+static inline int csodium_sign_detached(void *sig, const void *m, size_t mlen, const void *sk) {
+  return crypto_sign_detached((unsigned char *)sig, NULL, (const unsigned char *)m,
+                              (unsigned long long)mlen, (const unsigned char *)sk);
+}
+
+/// Returns 0 for a valid signature; -1 for a forgery, a non-canonical `s`, or a small-order
+/// or non-canonical point.
+static inline int csodium_sign_verify_detached(const void *sig, const void *m, size_t mlen,
+                                               const void *pk) {
+  return crypto_sign_verify_detached((const unsigned char *)sig, (const unsigned char *)m,
+                                     (unsigned long long)mlen, (const unsigned char *)pk);
+}
+
+static inline int csodium_sign_pk_to_curve25519(void *x, const void *ed) {
+  return crypto_sign_ed25519_pk_to_curve25519((unsigned char *)x, (const unsigned char *)ed);
+}
+
 #endif

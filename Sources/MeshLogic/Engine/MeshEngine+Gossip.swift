@@ -59,7 +59,8 @@ extension MeshEngine {
     _ bytes: UnsafeRawBufferPointer, from peer: PeerID, now: MeshInstant,
     out: inout some EngineOutput
   ) {
-    let replies = gossiper.received(bytes: Array(bytes), from: peer, now: now)
+    let replies = gossiper.received(
+      bytes: Array(bytes), from: peer, now: now, wall: clock.wallNanoseconds())
     sendGossip(replies, now: now, out: &out)
   }
 

@@ -1,3 +1,4 @@
+import MeshProtocol
 import MeshTypes
 
 /// IPAM in the mesh: each host claims a subnet of the cluster range in its gossiped record;
@@ -37,21 +38,35 @@ extension MeshEngine {
     }
   }
 
-  /// Releases the subnet of a host that is gone for good: publishes a tombstone for it, which
-  /// every host merges (it has a higher version) and drops from routes and claims. Returns
-  /// false when the host is unknown or is this host.
-  public mutating func release(_ peer: PeerID, now: MeshInstant) -> Bool {
-    guard peer != id, var record = gossiper.topology[peer] else { return false }
-    record.version &+= 1
-    record.departed = true
-    record.subnet = nil
-    record.subnetClaimedAt = 0
-    record.connections = []
-    let segment = RecordSegment(record: record, totalConnections: 0, offset: 0)
-    // As if the departed host had sent it: then it goes to every neighbour at the next push.
-    _ = gossiper.received(.records([segment]), from: peer, now: now)
+  /// Retires a host that is gone for good. With `tombstone`, an operator-signed tombstone for
+  /// it (`PeerRecord.tombstone(signedBy:wallNanoseconds:)`), the tombstone is merged and
+  /// gossiped: every host configured with that operator key drops the host from routes and
+  /// claims. Without one the release is local: this host drops its session, and the mesh keeps
+  /// the host's record (only the host itself or an operator may publish its tombstone).
+  /// Returns false when the host is unknown or is this host, or when the tombstone is not a
+  /// valid one for it that this host accepts.
+  public mutating func release(_ peer: PeerID, now: MeshInstant, tombstone: PeerRecord? = nil)
+    -> Bool
+  {
+    guard peer != id, gossiper.topology[peer] != nil else { return false }
+    if let tombstone {
+      guard tombstone.id == peer, tombstone.departed else { return false }
+      let segment = RecordSegment(
+        record: tombstone, totalConnections: tombstone.connections.count, offset: 0)
+      // As if the departed host had sent it: it is checked like any record, and goes to every
+      // neighbour at the next push.
+      _ = gossiper.received(
+        .records([segment]), from: peer, now: now, wall: clock.wallNanoseconds())
+      guard gossiper.topology[peer] == tombstone else { return false }
+    }
     removePeer(peer)
     return true
+  }
+
+  /// An operator-signed tombstone for `peer` made from the record this host holds, for
+  /// `release(_:now:tombstone:)` here or on any host; nil when the host is unknown.
+  public func operatorTombstone(for peer: PeerID, signedBy key: OperatorKey) -> PeerRecord? {
+    gossiper.topology[peer]?.tombstone(signedBy: key, wallNanoseconds: clock.wallNanoseconds())
   }
 
   /// The claims the mesh holds after conflict resolution, by host, for status output.

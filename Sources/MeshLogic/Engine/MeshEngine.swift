@@ -86,12 +86,16 @@ public struct MeshEngine {
     self.publicKey = configuration.privateKey.publicKey
     self.id = publicKey.peerID
     self.mac1Keys = configuration.clusterSecrets.map(MeshHandshake.mac1Key)
+    var random = random
+    let signer = RecordSigner(privateKey: configuration.privateKey, random: &random)
     self.random = random
     let record = PeerRecord(
       publicKey: configuration.privateKey.publicKey, nickname: configuration.nickname,
       endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)),
       version: clock.wallNanoseconds())
-    self.gossiper = try! Gossiper(local: record)
+    self.gossiper = try! Gossiper(
+      local: record, signer: signer,
+      configuration: Gossiper.Configuration(operatorKeys: configuration.operatorKeys))
     self.routes = Routes(source: record.id)
     self.trees = BroadcastTrees(local: record.id)
     if let plan = configuration.ipam {

@@ -23,6 +23,9 @@ public struct MeshEngineConfiguration: Sendable {
   /// Whether this host's TAP takes offloaded frames (large TCP segments, partial
   /// checksums); announced to peers in the handshake.
   public var acceptsOffloadedFrames = false
+  /// The operator keys whose signed tombstones (`meshd release`) this host accepts; empty:
+  /// only a host itself can retire its record mesh-wide.
+  public var operatorKeys: Set<OperatorPublicKey> = []
 
   /// A configuration with WireGuard's timers and no allow-list.
   public init(privateKey: PrivateKey, nickname: String, clusterSecrets: [SymmetricKey]) {

@@ -1,34 +1,40 @@
+import MeshProtocol
 import MeshTypes
 
 extension Gossiper {
   /// Decodes and handles one received gossip datagram from neighbour `from`; malformed input
-  /// is counted in `stats.decodeErrors` and otherwise ignored.
-  public mutating func received(bytes: [UInt8], from: PeerID, now: MeshInstant) -> [Outgoing] {
+  /// is counted in `stats.decodeErrors` and otherwise ignored. `wall` is this host's wall
+  /// clock (ns), which bounds the versions accepted (`MeshLimits.maxFutureSkew`).
+  public mutating func received(bytes: [UInt8], from: PeerID, now: MeshInstant, wall: UInt64)
+    -> [Outgoing]
+  {
     stats.messagesReceived += 1
     stats.bytesReceived += bytes.count
     guard let message = try? GossipMessage.decode(bytes) else {
       stats.decodeErrors += 1
       return []
     }
-    return handle(message, from: from, now: now)
+    return handle(message, from: from, now: now, wall: wall)
   }
 
   /// Handles one decoded message from neighbour `from`: merges records (and pushes them at once
   /// when a push round is allowed), answers summaries with the differing digest chunks, digest
   /// chunks with records and requests, and requests with records.
-  public mutating func received(_ message: GossipMessage, from: PeerID, now: MeshInstant)
-    -> [Outgoing]
-  {
+  public mutating func received(
+    _ message: GossipMessage, from: PeerID, now: MeshInstant, wall: UInt64
+  ) -> [Outgoing] {
     stats.messagesReceived += 1
-    return handle(message, from: from, now: now)
+    return handle(message, from: from, now: now, wall: wall)
   }
 
   /// The common part of both `received` forms.
-  mutating func handle(_ message: GossipMessage, from: PeerID, now: MeshInstant) -> [Outgoing] {
+  mutating func handle(_ message: GossipMessage, from: PeerID, now: MeshInstant, wall: UInt64)
+    -> [Outgoing]
+  {
     var out: [Outgoing] = []
     switch message {
     case .records(let segments):
-      for segment in segments { accept(segment, from: from, now: now) }
+      for segment in segments { accept(segment, from: from, now: now, wall: wall) }
       if pushAllowed(now: now) { push(now: now, into: &out) }
     case .summary(let summary):
       let differing = topology.differingBuckets(summary)
@@ -83,20 +89,21 @@ extension Gossiper {
     }
   }
 
-  /// Takes one received segment: ignores stale ones and duplicates of the record held, feeds
-  /// the rest to reassembly and merges each completed record.
-  mutating func accept(_ segment: RecordSegment, from: PeerID, now: MeshInstant) {
+  /// Takes one received segment: refuses versions too far ahead of `wall`, ignores stale
+  /// segments and duplicates of the record held, feeds the rest to reassembly, and merges each
+  /// completed record that supersedes the one held and whose signature verifies.
+  mutating func accept(_ segment: RecordSegment, from: PeerID, now: MeshInstant, wall: UInt64) {
     let record = segment.record
-    if record.id == id {
-      // Our own ID: an echo is fine; anything newer or different is an older incarnation of
-      // this host (or a forgery) that must lose, so republish above it.
-      if record.version < local.version || Self.matches(segment, local) { return }
-      var next = local
-      next.version = max(record.version, local.version) &+ 1
-      publish(next, now: now)
+    let newest =
+      wall > UInt64.max - MeshLimits.maxFutureSkew ? .max : wall + MeshLimits.maxFutureSkew
+    guard record.version <= newest else {
+      stats.futureVersions += 1
       return
     }
-    if let heldVersion = topology.version(of: record.id) {
+    if record.id == id {
+      // An echo of our own record is fine; anything else is checked below.
+      if record.version < local.version || Self.matches(segment, local) { return }
+    } else if let heldVersion = topology.version(of: record.id) {
       // Compare versions first: copying the held record out of the topology is not free.
       if heldVersion > record.version
         || (heldVersion == record.version && Self.matches(segment, topology[record.id]!))
@@ -106,7 +113,52 @@ extension Gossiper {
       }
     }
     guard let whole = reassembly.add(segment) else { return }
+    if whole.id != id, let held = topology[whole.id], !whole.supersedes(held) {
+      stats.staleSegments += 1
+      return
+    }
+    guard verified(whole) else { return }
+    if whole.id == id {
+      // A genuine record of our own ID that is newer or different: an older incarnation of
+      // this host, or an operator's tombstone of it while it lives. It must lose: republish
+      // above it.
+      var next = local
+      next.version = max(whole.version, local.version) &+ 1
+      publish(next, now: now)
+      return
+    }
     merge(whole, from: from, now: now)
+  }
+
+  /// Whether `record` is well-formed and its signature verifies (see
+  /// `PeerRecord.verifySignature(operatorKeys:)`); each refusal is counted by reason. Each
+  /// record is checked once: the outcome is remembered.
+  mutating func verified(_ record: PeerRecord) -> Bool {
+    do {
+      try record.validate()
+    } catch {
+      return false  // Topology.merge would refuse it too; no signature check for junk
+    }
+    let key = SignatureCache.key(of: record)
+    let outcome: GossipError?
+    if let known = signatures.outcome(key) {
+      outcome = known
+    } else {
+      stats.signaturesVerified += 1
+      do {
+        try record.verifySignature(operatorKeys: configuration.operatorKeys)
+        outcome = nil
+      } catch {
+        outcome = error
+        if error == .unknownOperator {
+          stats.unknownOperators += 1
+        } else {
+          stats.badSignatures += 1
+        }
+      }
+      signatures.remember(key, outcome)
+    }
+    return outcome == nil
   }
 
   /// Merges a whole record received from `from`; queues it for the next push and raises events.
@@ -142,7 +194,8 @@ extension Gossiper {
     guard piece.version == record.version, segment.totalConnections == record.connections.count,
       piece.publicKey == record.publicKey, piece.nickname == record.nickname,
       piece.endpoints == record.endpoints, piece.subnet == record.subnet,
-      piece.departed == record.departed
+      piece.subnetClaimedAt == record.subnetClaimedAt, piece.departed == record.departed,
+      piece.authority == record.authority, piece.signature == record.signature
     else { return false }
     let end = segment.offset + piece.connections.count
     guard end <= record.connections.count else { return false }

@@ -1,3 +1,4 @@
+import MeshProtocol
 import MeshTypes
 
 /// The gossip scheduler: a pure state machine that owns the topology and this host's record
@@ -6,6 +7,12 @@ import MeshTypes
 /// Inputs: `setLocal` (this host's facts changed), `received` (a message from a neighbour),
 /// `tick` (time passed; the current direct neighbours). Output: `(to, bytes)` pairs to send
 /// inside the sessions, and `takeEvents()`. No I/O, no clock, no global randomness.
+///
+/// Every record is signed by the host it describes (`RecordSigner` signs this host's own on
+/// every change), or, for a tombstone, by a configured operator. A received record is checked
+/// once it is whole and before it is merged or forwarded, and only when it would supersede the
+/// record held: versions first, then the signature (once per record, see `SignatureCache`).
+/// A version too far ahead of the wall clock (`MeshLimits.maxFutureSkew`) is refused.
 ///
 /// Dissemination:
 /// - Push, coalesced: this host's own changed record is pushed once it settles (`localSettle`,
@@ -46,13 +53,17 @@ public struct Gossiper: Sendable {
     /// relay what the origin is about to send directly. It is the price per extra hop in a
     /// partial mesh; in a full mesh nothing is relayed.
     public var relayDelay: Double
+    /// The operator keys whose signed tombstones this host accepts; empty accepts none, so
+    /// only a host itself can publish its tombstone.
+    public var operatorKeys: Set<OperatorPublicKey>
 
     /// Creates a configuration; the defaults suit a LAN or WAN mesh of up to thousands.
     public init(
       pushInterval: Double = 0.1, antiEntropyInterval: Double = 20,
       antiEntropyJitter: Double = 0.5, localSettle: Double = 0.05, localMaxDelay: Double = 1,
-      relayDelay: Double = 1
+      relayDelay: Double = 1, operatorKeys: Set<OperatorPublicKey> = []
     ) {
+      self.operatorKeys = operatorKeys
       self.relayDelay = relayDelay
       self.localSettle = localSettle
       self.localMaxDelay = localMaxDelay
@@ -95,16 +106,23 @@ public struct Gossiper: Sendable {
   var relayDue: MeshInstant?
   /// The first and the last unpushed change of the own record.
   var localChanged: (first: MeshInstant, last: MeshInstant)?
+  /// Signs this host's record whenever it changes.
+  var signer: RecordSigner
+  /// Outcomes of signature checks, so none is repeated.
+  var signatures = SignatureCache()
 
-  /// A gossiper for the host described by `local`; throws when the record is invalid.
-  public init(local: PeerRecord, configuration: Configuration = Configuration())
-    throws(GossipError)
-  {
+  /// A gossiper for the host described by `local`, which `signer` signs (now and on every
+  /// change); throws when the record is invalid or `signer` holds another host's key.
+  public init(
+    local: PeerRecord, signer: RecordSigner, configuration: Configuration = Configuration()
+  ) throws(GossipError) {
     try local.validate()
+    guard signer.publicKey == local.publicKey else { throw .notLocal }
     self.id = local.id
-    self.local = local
+    self.signer = signer
+    self.local = self.signer.sign(local)
     self.configuration = configuration
-    topology.merge(local)
+    topology.merge(self.local)
     dirty[id] = .some(nil)
   }
 
@@ -120,10 +138,24 @@ public struct Gossiper: Sendable {
     publish(next, now: now)
   }
 
-  /// Makes `record` this host's record in the topology and schedules a push once it settles.
+  /// Publishes this host's own tombstone, signed by it: the host leaves the mesh for good, and
+  /// every host drops it from routes and claims. The owner must stop calling `setLocal`
+  /// afterwards (a live record would supersede the tombstone).
+  public mutating func depart(now: MeshInstant) {
+    var record = local
+    record.version = local.version &+ 1
+    record.departed = true
+    record.subnet = nil
+    record.subnetClaimedAt = 0
+    record.connections = []
+    publish(record, now: now)
+  }
+
+  /// Signs `record`, makes it this host's record in the topology and schedules a push once it
+  /// settles.
   mutating func publish(_ record: PeerRecord, now: MeshInstant) {
-    local = record
-    topology.merge(record)
+    local = signer.sign(record)
+    topology.merge(local)
     dirty[id] = .some(nil)
     localChanged = (localChanged?.first ?? now, now)
   }

@@ -41,6 +41,16 @@ public enum MeshLimits {
   /// reserves 8 bytes per announced connection when its first segment arrives).
   public static let maxReassemblyBytes = 512 * 1_024
 
+  /// How far ahead of this host's wall clock (in nanoseconds) a record's version may be: 10
+  /// minutes. Versions are wall-clock nanoseconds, so a further one is a forgery or a broken
+  /// clock, and accepting it would let a record (a tombstone) win for ever; it is refused,
+  /// never wrapped.
+  public static let maxFutureSkew: UInt64 = 600 * 1_000_000_000
+
+  /// The most (record, signature) outcomes a `Gossiper` remembers, so the same signed record
+  /// arriving again from other neighbours is not verified twice.
+  public static let maxVerifiedSignatures = 1_024
+
   /// The most events a `Gossiper` queues for its owner; beyond it new events are dropped and
   /// counted, and the owner can still read the whole topology.
   public static let maxPendingEvents = 2 * maxPeers
@@ -63,4 +73,11 @@ public enum GossipError: Error, Equatable, Hashable, Sendable {
   case badConnections
   /// `setLocal` was given a record for another host.
   case notLocal
+  /// The record's signature does not verify: a forgery, a tampered field, or an operator
+  /// signature on anything but a tombstone.
+  case badSignature
+  /// A tombstone signed by an operator key this host is not configured with.
+  case unknownOperator
+  /// A version more than `MeshLimits.maxFutureSkew` ahead of this host's wall clock.
+  case futureVersion
 }

@@ -30,6 +30,12 @@ public struct PeerRecord: Equatable, Hashable, Sendable {
   /// True once the host has been released for good (a tombstone): it keeps the ID from coming
   /// back with an older record, and routes ignore it.
   public var departed: Bool
+  /// Who signed the record: its host (almost always), or an operator (a tombstone only).
+  public var authority: RecordAuthority = .owner
+  /// The signature (`signatureLength` bytes) over `signingBytes`: XEdDSA by `publicKey`, or
+  /// Ed25519 by the operator key of `authority`. All zero until signed; receivers drop a
+  /// record whose signature does not verify (see `verifySignature(operatorKeys:)`).
+  public var signature = [UInt8](repeating: 0, count: PeerRecord.signatureLength)
 
   /// Creates a record from its fields; `connections` are sorted and de-duplicated here.
   public init(
@@ -110,16 +116,18 @@ public struct PeerRecord: Equatable, Hashable, Sendable {
     return false
   }
 
-  /// Whether the two records say the same thing apart from `version`; `setLocal` uses it to
-  /// bump the version only on a real change.
+  /// Whether the two records say the same thing apart from `version` and the signature;
+  /// `setLocal` uses it to bump the version (and sign) only on a real change.
   public func sameContent(as other: PeerRecord) -> Bool {
     var copy = other
     copy.version = version
+    copy.authority = authority
+    copy.signature = signature
     return copy == self
   }
 
-  /// The canonical encoding of the whole record (one segment holding every connection, with
-  /// no size limit). Merge breaks ties between different records of equal version by comparing
+  /// The canonical encoding of the whole record, signature included (one segment holding
+  /// every connection, with no size limit). Merge breaks ties between different records of equal version by comparing
   /// these bytes, so every host picks the same winner.
   public var canonicalBytes: [UInt8] {
     var out: [UInt8] = []

@@ -7,12 +7,18 @@ import MeshTypes
 ///
 /// Layout (integers little-endian unless noted):
 /// `id` (8) · `publicKey` (32) · `version` (8) · flags (1: bit 0 departed, bit 1 subnet
-/// present, other bits zero) · [subnet address (4, big-endian) · prefix length (1, ≤ 32) ·
-/// claimed at (8, wall-clock ns: the earlier claim wins a conflict)] ·
-/// nickname length (1, ≤ `WireLimits.maxNickname`) · nickname (UTF-8) · endpoint count (1,
-/// ≤ `WireLimits.maxEndpoints`) · endpoints, each family (1: 4 or 6) · address (4 or 16,
-/// big-endian) · port (2) · total connections (2, ≤ `MeshLimits.maxConnections`) · offset (2)
-/// · count (2) · `count` connection IDs (8 each, strictly ascending, inside `0..<total`).
+/// present, bit 2 signed by an operator (only with bit 0), other bits zero) · [subnet address
+/// (4, big-endian) · prefix length (1, ≤ 32) · claimed at (8, wall-clock ns: the earlier claim
+/// wins a conflict)] · nickname length (1, ≤ `WireLimits.maxNickname`) · nickname (UTF-8) ·
+/// endpoint count (1, ≤ `WireLimits.maxEndpoints`) · endpoints, each family (1: 4 or 6) ·
+/// address (4 or 16, big-endian) · port (2) · [operator public key (32, Ed25519), with flag
+/// bit 2] · signature (64: XEdDSA by `publicKey`, or Ed25519 by the operator key, over
+/// `PeerRecord.signingBytes` of the whole record) · total connections (2,
+/// ≤ `MeshLimits.maxConnections`) · offset (2) · count (2) · `count` connection IDs (8 each,
+/// strictly ascending, inside `0..<total`).
+///
+/// Every segment of a record carries the same header and signature, so reassembly accepts
+/// only pieces of one signed record; the signature is checked once the record is whole.
 public struct RecordSegment: Equatable, Sendable {
   /// The record's header; its `connections` hold only this segment's slice.
   public var record: PeerRecord
@@ -35,6 +41,8 @@ public struct RecordSegment: Equatable, Sendable {
   static let flagDeparted: UInt8 = 1
   /// Flag bit: a subnet follows.
   static let flagSubnet: UInt8 = 2
+  /// Flag bit: an operator signed the record (a tombstone); its public key follows.
+  static let flagOperator: UInt8 = 4
   /// Bytes after the header: total, offset, count.
   static let sliceHeader = 6
 
@@ -43,7 +51,8 @@ public struct RecordSegment: Equatable, Sendable {
     var size = 8 + PublicKey.length + 8 + 1 + (record.subnet == nil ? 0 : 13)
     size += 1 + record.nickname.utf8.count + 1
     for endpoint in record.endpoints { size += endpoint.isIPv6 ? 19 : 7 }
-    return size + sliceHeader
+    if case .operator = record.authority { size += OperatorPublicKey.length }
+    return size + PeerRecord.signatureLength + sliceHeader
   }
 
   /// Splits `record` into segments whose encodings each fit `budget` bytes; at least one,
@@ -69,11 +78,24 @@ public struct RecordSegment: Equatable, Sendable {
   static func encode(
     _ record: PeerRecord, connections: ArraySlice<PeerID>, offset: Int, into out: inout [UInt8]
   ) {
+    encodeHeader(record, into: &out)
+    out += record.signature
+    out.appendLE16(UInt16(truncatingIfNeeded: record.connections.count))
+    out.appendLE16(UInt16(truncatingIfNeeded: offset))
+    out.appendLE16(UInt16(truncatingIfNeeded: connections.count))
+    out.reserveCapacity(out.count + 8 * connections.count)
+    for peer in connections { out.appendWordLE(peer.rawValue) }
+  }
+
+  /// Appends the header fields of `record`, from `id` to the operator key: everything a
+  /// segment carries before the signature.
+  static func encodeHeader(_ record: PeerRecord, into out: inout [UInt8]) {
     out.appendWordLE(record.id.rawValue)
     out += record.publicKey.bytes
     out.appendWordLE(record.version)
     var flags: UInt8 = record.departed ? flagDeparted : 0
     if record.subnet != nil { flags |= flagSubnet }
+    if case .operator = record.authority { flags |= flagOperator }
     out.append(flags)
     if let subnet = record.subnet {
       out.appendBE32(subnet.address)
@@ -96,11 +118,7 @@ public struct RecordSegment: Equatable, Sendable {
       }
       out.appendLE16(endpoint.port)
     }
-    out.appendLE16(UInt16(truncatingIfNeeded: record.connections.count))
-    out.appendLE16(UInt16(truncatingIfNeeded: offset))
-    out.appendLE16(UInt16(truncatingIfNeeded: connections.count))
-    out.reserveCapacity(out.count + 8 * connections.count)
-    for peer in connections { out.appendWordLE(peer.rawValue) }
+    if case .operator(let key) = record.authority { out += key.bytes }
   }
 
   /// Decodes one segment at the reader's position, strictly: every count is checked against
@@ -110,7 +128,9 @@ public struct RecordSegment: Equatable, Sendable {
     guard let key = PublicKey(bytes: try reader.take(PublicKey.length)) else { throw .truncated }
     let version = try reader.le64()
     let flags = try reader.u8()
-    guard flags & ~(flagDeparted | flagSubnet) == 0 else { throw .badReserved }
+    guard flags & ~(flagDeparted | flagSubnet | flagOperator) == 0 else { throw .badReserved }
+    // Operators sign tombstones only.
+    guard flags & flagOperator == 0 || flags & flagDeparted != 0 else { throw .malformed }
     var subnet: IPv4Network?
     var claimedAt: UInt64 = 0
     if flags & flagSubnet != 0 {
@@ -137,6 +157,11 @@ public struct RecordSegment: Equatable, Sendable {
       }
       endpoints.append(Endpoint(address: address, port: try reader.le16()))
     }
+    var authority = RecordAuthority.owner
+    if flags & flagOperator != 0 {
+      authority = .operator(OperatorPublicKey(bytes: try reader.take(OperatorPublicKey.length))!)
+    }
+    let signature = try reader.take(PeerRecord.signatureLength)
     let total = Int(try reader.le16())
     let offset = Int(try reader.le16())
     let count = Int(try reader.le16())
@@ -155,6 +180,8 @@ public struct RecordSegment: Equatable, Sendable {
       id: id, publicKey: key, nickname: nickname, endpoints: endpoints, version: version,
       connections: connections, subnet: subnet, departed: flags & flagDeparted != 0)
     record.subnetClaimedAt = claimedAt
+    record.authority = authority
+    record.signature = signature
     return RecordSegment(record: record, totalConnections: total, offset: offset)
   }
 }

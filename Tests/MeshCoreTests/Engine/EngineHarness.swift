@@ -43,7 +43,7 @@ struct Network {
   @discardableResult
   mutating func add(
     _ n: Int, secret: SymmetricKey, timers: SessionTimers = SessionTimers(), seed: UInt64? = nil,
-    ipam: IPAMPlan? = nil, claim: SubnetClaim? = nil
+    ipam: IPAMPlan? = nil, claim: SubnetClaim? = nil, operatorKeys: Set<OperatorPublicKey> = []
   ) -> Endpoint {
     let ep = Network.endpoint(n)
     var random = SeededRandom(seed: seed ?? UInt64(n) * 7919)
@@ -54,6 +54,7 @@ struct Network {
     config.timers = timers
     config.ipam = ipam
     config.ipamClaim = claim
+    config.operatorKeys = operatorKeys
     hosts[ep] = MeshEngine(configuration: config, clock: clock, random: random)
     outputs[ep] = Recorder()
     return ep

@@ -69,10 +69,14 @@ struct EngineIPAMTests {
   let secret = try! SymmetricKey(bytes: Array(repeating: 7, count: 32))
   let plan = try! IPAMPlan(range: IPv4Network("10.47.0.0/16")!, subnetSize: 24)
 
-  func ipamNetwork(_ count: Int, claims: [Int: SubnetClaim] = [:]) -> (Network, [Endpoint]) {
+  let operatorKey = try! OperatorKey(seed: [UInt8](repeating: 0x0E, count: 32))
+
+  func ipamNetwork(
+    _ count: Int, claims: [Int: SubnetClaim] = [:], operatorKeys: Set<OperatorPublicKey> = []
+  ) -> (Network, [Endpoint]) {
     var net = Network()
     let hosts = (1...count).map {
-      net.add($0, secret: secret, ipam: plan, claim: claims[$0])
+      net.add($0, secret: secret, ipam: plan, claim: claims[$0], operatorKeys: operatorKeys)
     }
     for h in hosts.dropFirst() { net.hosts[h]!.connect(hosts[0], now: net.clock.now()) }
     return (net, hosts)
@@ -105,16 +109,37 @@ struct EngineIPAMTests {
     )
   }
 
-  @Test func releasingAHostFreesItsSubnetEverywhere() {
-    var (net, hosts) = ipamNetwork(3)
+  @Test func releasingAHostWithAnOperatorTombstoneFreesItsSubnetEverywhere() throws {
+    var (net, hosts) = ipamNetwork(3, operatorKeys: [operatorKey.publicKey])
     net.advance(15, step: 0.1)
     let gone = net.status(hosts[2])
     net.hosts[hosts[2]] = nil
-    let released = net.hosts[hosts[0]]!.release(gone.id, now: net.clock.now())
+    let tombstone = try #require(
+      net.hosts[hosts[0]]!.operatorTombstone(for: gone.id, signedBy: operatorKey))
+    let released = net.hosts[hosts[0]]!.release(gone.id, now: net.clock.now(), tombstone: tombstone)
     #expect(released)
     net.advance(30, step: 0.1)  // anti-entropy carries the tombstone within its interval
     for h in hosts.prefix(2) {
       #expect(!net.status(h).claims.contains { $0.peer == gone.id }, "\(h)")
     }
+  }
+
+  @Test func aReleaseWithoutAnOperatorSignatureStaysLocal() throws {
+    var (net, hosts) = ipamNetwork(3)
+    net.advance(15, step: 0.1)
+    let gone = net.status(hosts[2])
+    net.hosts[hosts[2]] = nil
+    // No operator key configured: an operator's tombstone is refused, a plain release is
+    // local, and the other host keeps the record and its claim.
+    let tombstone = try #require(
+      net.hosts[hosts[0]]!.operatorTombstone(for: gone.id, signedBy: operatorKey))
+    let refused = net.hosts[hosts[0]]!.release(gone.id, now: net.clock.now(), tombstone: tombstone)
+    #expect(!refused)
+    #expect(net.hosts[hosts[0]]!.gossiper.stats.unknownOperators == 1)
+    let local = net.hosts[hosts[0]]!.release(gone.id, now: net.clock.now())
+    #expect(local)
+    net.advance(30, step: 0.1)
+    #expect(net.status(hosts[1]).claims.contains { $0.peer == gone.id })
+    #expect(net.hosts[hosts[1]]!.gossiper.topology[gone.id]?.departed == false)
   }
 }

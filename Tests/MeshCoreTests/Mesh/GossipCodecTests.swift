@@ -16,6 +16,11 @@ struct GossipCodecTests {
       Endpoint(address: $0 % 2 == 0 ? .v4(random.next32()) : .v6(random.next64(), 7), port: 9)
     }
     record.subnet = IPv4Network("10.2.5.0/24")
+    record.signature = random.bytes(PeerRecord.signatureLength)
+    if random.chance(0.3) {
+      record.departed = true
+      record.authority = .operator(OperatorPublicKey(bytes: random.bytes(32))!)
+    }
     return record
   }
 

@@ -20,7 +20,8 @@ struct GossipNet {
   init(count: Int, seed: UInt64, loss: Double = 0, configuration: Gossiper.Configuration) {
     random = SeededRandom(seed: seed)
     self.loss = loss
-    let keyList = MeshFixtures.keys(count, &random)
+    let privateKeys = MeshFixtures.privateKeys(count, &random)
+    let keyList = privateKeys.map(\.publicKey)
     let ids = keyList.map(\.peerID)
     var links = [Set<PeerID>](repeating: [], count: count)
     for index in 0..<count {
@@ -35,7 +36,8 @@ struct GossipNet {
       keys[id] = keyList[index]
       sessions[id] = links[index].sorted()
       let record = MeshFixtures.record(keyList[index], version: 1, connections: sessions[id]!)
-      nodes[id] = try! Gossiper(local: record, configuration: configuration)
+      nodes[id] = try! MeshFixtures.gossiper(
+        privateKeys[index], record, configuration: configuration)
     }
   }
 
@@ -47,7 +49,8 @@ struct GossipNet {
       queue.removeAll()
       for message in batch where !random.chance(loss) {
         delivered += 1
-        let out = nodes[message.to]!.received(bytes: message.bytes, from: message.from, now: clock)
+        let out = nodes[message.to]!.received(
+          bytes: message.bytes, from: message.from, now: clock, wall: clock.nanoseconds)
         queue += out.map { ($0.to, message.to, $0.bytes) }
       }
       for id in nodes.keys.sorted() {
@@ -116,14 +119,18 @@ struct GossiperTests {
 
   @Test func anOlderIncarnationOfOurselvesLosesAndEventsReportNewHosts() throws {
     var random = SeededRandom(seed: 800)
-    let keys = MeshFixtures.keys(3, &random)
-    var a = try Gossiper(local: MeshFixtures.record(keys[0], version: 10))
+    let privateKeys = MeshFixtures.privateKeys(3, &random)
+    let keys = privateKeys.map(\.publicKey)
+    var a = try MeshFixtures.gossiper(
+      privateKeys[0], MeshFixtures.record(keys[0], version: 10))
     let now = MeshInstant(nanoseconds: 1)
-    var forged = MeshFixtures.record(keys[0], version: 50, nickname: "ghost")
-    forged.endpoints = []
+    var older = MeshFixtures.record(keys[0], version: 50, nickname: "ghost")
+    older.endpoints = []
+    older = MeshFixtures.signed(older, by: privateKeys[0])
     let b = keys[1].peerID
-    for bytes in GossipMessage.pack([forged, MeshFixtures.record(keys[1], version: 1)]) {
-      _ = a.received(bytes: bytes, from: b, now: now)
+    let records = [older, MeshFixtures.signedRecord(privateKeys[1], version: 1)]
+    for bytes in GossipMessage.pack(records) {
+      _ = a.received(bytes: bytes, from: b, now: now, wall: now.nanoseconds)
     }
     #expect(a.local.version == 51 && a.local.nickname == "h")
     #expect(a.topology[keys[0].peerID] == a.local)
@@ -132,7 +139,7 @@ struct GossiperTests {
     let none = a.takeEvents()
     #expect(none.isEmpty)
     // Garbage is counted, not fatal.
-    _ = a.received(bytes: [0x11, 0xFF], from: b, now: now)
+    _ = a.received(bytes: [0x11, 0xFF], from: b, now: now, wall: now.nanoseconds)
     #expect(a.stats.decodeErrors == 1)
     #expect(throws: GossipError.notLocal) {
       try a.setLocal(MeshFixtures.record(keys[2], version: 1), now: now)
@@ -141,14 +148,17 @@ struct GossiperTests {
 
   @Test func requestsAndDigestsAnswerWithRecords() throws {
     var random = SeededRandom(seed: 900)
-    let keys = MeshFixtures.keys(4, &random)
-    var a = try Gossiper(local: MeshFixtures.record(keys[0], version: 1))
+    let privateKeys = MeshFixtures.privateKeys(4, &random)
+    let keys = privateKeys.map(\.publicKey)
+    var a = try MeshFixtures.gossiper(privateKeys[0], MeshFixtures.record(keys[0], version: 1))
     let now = MeshInstant(nanoseconds: 1)
-    let others = keys.dropFirst().map { MeshFixtures.record($0, version: 3) }
+    let wall = now.nanoseconds
+    let others = privateKeys.dropFirst().map { MeshFixtures.signedRecord($0, version: 3) }
     for bytes in GossipMessage.pack(others) {
-      _ = a.received(bytes: bytes, from: others[0].id, now: now)
+      _ = a.received(bytes: bytes, from: others[0].id, now: now, wall: wall)
     }
-    let asked = a.received(.request([others[1].id, others[1].id]), from: others[0].id, now: now)
+    let asked = a.received(
+      .request([others[1].id, others[1].id]), from: others[0].id, now: now, wall: wall)
     #expect(asked.count == 1)
     #expect(
       try GossipMessage.decode(asked[0].bytes)
@@ -157,7 +167,7 @@ struct GossiperTests {
     let chunk = DigestChunk(
       mode: .versions, lower: PeerID(rawValue: 0), upper: PeerID(rawValue: .max),
       entries: [DigestEntry(id: others[2].id, version: 9)])
-    let answer = a.received(.digest(chunk), from: others[0].id, now: now)
+    let answer = a.received(.digest(chunk), from: others[0].id, now: now, wall: wall)
     let decoded = try answer.map { try GossipMessage.decode($0.bytes) }
     #expect(decoded.contains(.request([others[2].id])))
     var sent: [PeerID] = []

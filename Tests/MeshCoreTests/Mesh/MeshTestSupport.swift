@@ -30,6 +30,36 @@ enum MeshFixtures {
     (0..<count).map { _ in key(&random) }
   }
 
+  /// `count` real X25519 key pairs, for records that must carry a valid signature.
+  static func privateKeys(_ count: Int, _ random: inout SeededRandom) -> [PrivateKey] {
+    (0..<count).map { _ in PrivateKey.generate(using: &random) }
+  }
+
+  /// `record` signed by its host, whose private key is `key`.
+  static func signed(_ record: PeerRecord, by key: PrivateKey) -> PeerRecord {
+    var random = SeededRandom(seed: record.version ^ record.id.rawValue)
+    return record.signed(with: key, random: random.bytes(XEdDSA.randomLength))
+  }
+
+  /// A record for `key`'s host, signed by it.
+  static func signedRecord(
+    _ key: PrivateKey, version: UInt64, connections: [PeerID] = [], nickname: String = "h"
+  ) -> PeerRecord {
+    signed(
+      record(key.publicKey, version: version, connections: connections, nickname: nickname),
+      by: key)
+  }
+
+  /// A gossiper for `key`'s host publishing `record`, with a signer seeded from the key.
+  static func gossiper(
+    _ key: PrivateKey, _ record: PeerRecord,
+    configuration: Gossiper.Configuration = Gossiper.Configuration()
+  ) throws -> Gossiper {
+    var random = SeededRandom(seed: record.id.rawValue)
+    let signer = RecordSigner(privateKey: key, random: &random)
+    return try Gossiper(local: record, signer: signer, configuration: configuration)
+  }
+
   /// A record for `key` with the given connections and version.
   static func record(
     _ key: PublicKey, version: UInt64, connections: [PeerID] = [], nickname: String = "h"
