@@ -17,7 +17,7 @@ struct ControlClient {
   /// Sends a request and returns the daemon's response. Throws a one-line error when the
   /// daemon is not there, sends something that is not a bounded HTTP/1.1 response, or has not
   /// answered completely within `timeoutSeconds`.
-  func request(_ method: String, _ path: String) throws -> HTTPResponse {
+  func request(_ method: String, _ path: String, body: [UInt8] = []) throws -> HTTPResponse {
     let stream: UnixStream
     do {
       stream = try UnixStream.connect(path: socketPath)
@@ -27,8 +27,11 @@ struct ControlClient {
     defer { stream.close() }
     let what = "\(method) \(path)"
     do {
-      try stream.writeAll(
-        Array("\(method) \(path) HTTP/1.1\r\nHost: meshd\r\nContent-Length: 0\r\n\r\n".utf8))
+      var message = Array(
+        "\(method) \(path) HTTP/1.1\r\nHost: meshd\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+      message += body
+      defer { Sodium.memzero(&message) }  // the body may carry a key
+      try stream.writeAll(message)
     } catch {
       throw CLIError("cannot send \(what) to meshd at \(socketPath): \(error)")
     }
@@ -66,8 +69,8 @@ struct ControlClient {
 
   /// Sends a request and decodes its JSON object body; a non-2xx answer becomes an error
   /// carrying the daemon's `error` text.
-  func json(_ method: String, _ path: String) throws -> JSONValue {
-    let response = try request(method, path)
+  func json(_ method: String, _ path: String, body: [UInt8] = []) throws -> JSONValue {
+    let response = try request(method, path, body: body)
     let body = try? JSONValue.parse(response.body, maxInput: JSONParser.maxResponseInput)
     guard (200..<300).contains(response.status) else {
       throw CLIError(body?["error"]?.stringValue ?? "meshd answered \(response.status)")

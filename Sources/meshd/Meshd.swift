@@ -8,8 +8,9 @@ struct Meshd: AsyncParsableCommand {
     commandName: "meshd",
     abstract: "An encrypted layer-2 mesh for container hosts.",
     subcommands: [
-      GenKey.self, PubKey.self, GenSecret.self, CreateBridge.self, Up.self, Status.self,
-      Connect.self, Forget.self, ReleaseSubnet.self, DockerOpts.self,
+      GenKey.self, PubKey.self, GenSecret.self, GenOperatorKey.self, OperatorPubKey.self,
+      CreateBridge.self, Up.self, Status.self, Connect.self, Forget.self, ReleaseSubnet.self,
+      DockerOpts.self,
     ])
 }
 

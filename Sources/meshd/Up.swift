@@ -71,6 +71,13 @@ struct Up: AsyncParsableCommand {
     help: "Microseconds the data thread keeps polling after traffic before it sleeps (0: off).")
   var busyPollMicroseconds: Int = Up.defaultBusyPoll
 
+  @Option(
+    name: .customLong("operator-key"),
+    help:
+      "An operator's public key (from meshd operator-pubkey): releases it signs spread mesh-wide; repeatable."
+  )
+  var operatorKeys: [String] = []
+
   @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
   var logLevel: String = "info"
 
@@ -88,6 +95,9 @@ struct Up: AsyncParsableCommand {
       throw ValidationError(
         "--nickname must be 1 to \(WireLimits.maxNickname) bytes of UTF-8 with no control characters"
       )
+    }
+    for key in operatorKeys where (try? OperatorPublicKey(base64: key)) == nil {
+      throw ValidationError("--operator-key \(key) is not a base64 Ed25519 public key")
     }
     guard Endpoint(listen) != nil else {
       throw ValidationError("--listen \(listen) is not ADDRESS:PORT (an IP address)")
@@ -141,6 +151,7 @@ struct Up: AsyncParsableCommand {
     var engine = MeshEngineConfiguration(
       privateKey: key, nickname: nickname ?? Up.hostName(), clusterSecrets: secrets)
     engine.allowedKeys = allowed
+    engine.operatorKeys = Set(operatorKeys.compactMap { try? OperatorPublicKey(base64: $0) })
     if let v = debugRekeyAfterSeconds {
       logger.warning("debug flag: rekeying every \(v) s")
       engine.timers = .rekeying(after: v)
