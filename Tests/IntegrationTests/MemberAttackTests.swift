@@ -179,7 +179,7 @@ extension MeshIntegration {
       case tombstone
       /// B claims another subnet, claimed earlier than anyone, at the highest version.
       case subnetClaim
-      /// B lists no connection but the attacker, at the highest version.
+      /// B lists no connections at all, at the highest version: no symmetric edge, no route.
       case connections
       /// B's own record as the attacker received it early on, sent after B published newer.
       case replayOld
@@ -245,7 +245,7 @@ extension MeshIntegration {
       case .connections:
         record = current
         record.version = UInt64.max
-        record.connections = [attacker.id]
+        record.connections = []
       case .replayOld:
         record = early
       }
@@ -436,7 +436,8 @@ extension MeshIntegration {
         (most?.value ?? 0) <= 3,
         "A sent \(most?.value ?? 0) datagrams to \(most?.key ?? "-") (more than 3)")
       #expect(total <= 3 * ghosts.count, "A sent \(total) datagrams to the silent addresses")
-      #expect(saved.isEmpty, "A saved invented members in known-peers: \(saved.prefix(5))")
+      let savedCount = saved.count
+      #expect(savedCount == 0, "A saved invented members in known-peers: \(saved.prefix(3))…")
 
       // After a restart (with nobody left to gossip the invented members again) A dials none.
       attacker.stop()
