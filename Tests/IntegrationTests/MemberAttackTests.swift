@@ -240,7 +240,9 @@ extension MeshIntegration {
       case .subnetClaim:
         record = current
         record.version = UInt64.max
-        record.subnet = IPv4Network("10.48.250.0/24")
+        // Any subnet of the range but B's own.
+        let forged = subnetB == "10.48.250.0/24" ? "10.48.251.0/24" : "10.48.250.0/24"
+        record.subnet = IPv4Network(forged)
         record.subnetClaimedAt = 1
       case .connections:
         record = current
