@@ -32,7 +32,9 @@ enum PeerPhase: Sendable, Equatable {
     }
   }
 
-  /// The running series of handshake attempts, if any.
+  /// The running series of handshake attempts, if any. Setting it replaces the series of a
+  /// phase that has one (as `phase.retry?.retryNow(now)` does); it never changes the phase, so
+  /// in `new` or `up`, or when set to nil, it changes nothing.
   var retry: HandshakeRetry? {
     get {
       switch self {
