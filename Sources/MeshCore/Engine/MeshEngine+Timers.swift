@@ -46,7 +46,9 @@ extension MeshEngine {
     expireSessions(of: id, now: now, timers: timers)
     let health = assessSessions(of: id, now: now, timers: timers)
     advancePhase(of: id, health: health, now: now, out: &out)
-    if health.wantsHandshake { attemptHandshakeIfDue(with: id, now: now, out: &out) }
+    if health.wantsHandshake {
+      attemptHandshakeIfDue(with: id, now: now, timers: timers, out: &out)
+    }
     sendKeepaliveIfIdle(to: id, now: now, timers: timers, out: &out)
   }
 
@@ -94,12 +96,11 @@ extension MeshEngine {
   /// Sends an initiation to the peer when its retry series says an attempt is due, and
   /// schedules the one after.
   mutating func attemptHandshakeIfDue(
-    with id: PeerID, now: MeshInstant, out: inout some EngineOutput
+    with id: PeerID, now: MeshInstant, timers: SessionTimers, out: inout some EngineOutput
   ) {
     guard var retry = peers[id]?.phase.retry, retry.isDue(now) else { return }
     let draw = random.uniform(HandshakeRetry.jitterDrawBound)
-    retry.scheduleAfterPeerAttempt(
-      now: now, timers: configuration.timers, cap: peerCap(id), jitterDraw: draw)
+    retry.scheduleAfterPeerAttempt(now: now, timers: timers, cap: peerCap(id), jitterDraw: draw)
     peers[id]?.phase.retry = retry
     initiate(.peer(id), now: now, out: &out)
   }
