@@ -38,7 +38,7 @@ extension MeshEngine {
 
   /// Runs one peer's timers, in four steps: drop expired sessions; judge what is left and move
   /// the peer's phase accordingly (reporting it down if it died); make a handshake attempt if
-  /// one is wanted and due; keep an idle session alive.
+  /// the phase wants one and it is due; keep an idle session alive.
   mutating func tickPeer(
     _ id: PeerID, now: MeshInstant, timers: SessionTimers, out: inout some EngineOutput
   ) {
@@ -46,7 +46,7 @@ extension MeshEngine {
     expireSessions(of: id, now: now, timers: timers)
     let health = assessSessions(of: id, now: now, timers: timers)
     advancePhase(of: id, health: health, now: now, out: &out)
-    if health.wantsHandshake {
+    if peers[id]?.phase.wantsHandshake(health) == true {
       attemptHandshakeIfDue(with: id, now: now, timers: timers, out: &out)
     }
     sendKeepaliveIfIdle(to: id, now: now, timers: timers, out: &out)

@@ -1,17 +1,22 @@
 /// Where a known peer is in its lifecycle, with the data each phase needs.
 ///
-///     new ──handshake wanted──▶ handshaking(retry) ◀──down──┐
-///      │                          │     ▲                   │
-///      │                 completed│     │down               │
-///      └──────completed──────▶ up(since) ──rekey due──▶ rekeying(since, retry)
-///                                  ▲                        │
-///                                  └────────completed───────┘
+///     new ───────handshake wanted──────▶ handshaking(retry)
+///      │                                   │        ▲    ▲
+///      │                          completed│    down│    │down
+///      │                                   ▼        │    │
+///      └──────────completed──────────▶ up(since) ───┘    │
+///                                       │    ▲           │
+///                              rekey due│    │completed  │
+///                                       ▼    │           │
+///                                rekeying(since, retry) ─┘
 ///
 /// `up` and `rekeying` are reported up (`peerUp` on entry from `new` or `handshaking`,
 /// `peerDown` on the way back to `handshaking`). A down transition keeps a rekey's retry series
-/// running rather than starting a new one. The sessions themselves (`current`, `previous`,
-/// `next`) and our initiation in flight are kept beside the phase, in `PeerState`: they change
-/// on their own clock (a late response may complete an initiation after the peer is already up).
+/// running rather than starting a new one. `handshaking` is left only by a completed
+/// handshake, and keeps attempting until then (see `wantsHandshake`). The sessions themselves
+/// (`current`, `previous`, `next`) and our initiation in flight are kept beside the phase, in
+/// `PeerState`: they change on their own clock (a late response may complete an initiation
+/// after the peer is already up).
 enum PeerPhase: Sendable, Equatable {
   /// Known from a handshake this host answered; not up yet, no attempts of our own yet.
   case new
@@ -49,6 +54,19 @@ enum PeerPhase: Sendable, Equatable {
       case .handshaking: self = .handshaking(newValue)
       case .rekeying(let since, _): self = .rekeying(since: since, newValue)
       }
+    }
+  }
+
+  /// Whether a handshake attempt of ours is wanted, in this phase (taken after `advance`),
+  /// when the sessions' health is `health`. A peer that is down keeps trying until a handshake
+  /// completes, even while its old session still carries traffic: only a handshake brings it
+  /// back up, and two hosts that each heard the other on the old session would otherwise both
+  /// wait for the other's attempt (after a partition heals) until the session's rekey time.
+  /// It pauses only while the peer's own handshake, just answered, awaits its confirmation.
+  func wantsHandshake(_ health: SessionHealth) -> Bool {
+    switch self {
+    case .handshaking: health != .awaitingConfirmation
+    case .new, .up, .rekeying: health.wantsHandshake
     }
   }
 

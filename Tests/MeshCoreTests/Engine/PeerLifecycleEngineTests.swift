@@ -100,6 +100,27 @@ struct PeerLifecycleEngineTests {
     #expect(net.hosts[a]!.upPeerEndpoints == [idB: b])
   }
 
+  @Test func twoDownHostsThatHearEachOtherOnTheOldSessionStillHandshake() {
+    var net = Network()
+    let a = net.add(1, secret: secret)
+    let b = net.add(2, secret: secret)
+    let (idA, idB) = (net.hosts[a]!.id, net.hosts[b]!.id)
+    net.hosts[a]!.connect(b, now: net.clock.now())
+    net.advance(1)
+    net.cut = [b]
+    net.advance(20)  // both ends give the other up as dead
+    #expect(phase(net, a, of: idB)?.isUp == false && phase(net, b, of: idA)?.isUp == false)
+    // The partition heals; the first thing across is traffic on the old session, both ways.
+    net.cut = []
+    net.hosts[a]!.sendKeepalive(to: idB, now: net.clock.now(), out: &net.outputs[a]!)
+    net.hosts[b]!.sendKeepalive(to: idA, now: net.clock.now(), out: &net.outputs[b]!)
+    net.run()
+    // Each keeps attempting, so both are up again within a retry interval, not at rekey time.
+    net.advance(6)
+    #expect(net.established(a, b) && net.established(b, a))
+    #expect(net.status(a).peers.first!.handshakesCompleted >= 2)
+  }
+
   @Test func aRekeyKeepsThePeerUpAndItsUpInstant() {
     var net = Network()
     let a = net.add(1, secret: secret, timers: .rekeying(after: 5))

@@ -158,6 +158,20 @@ struct PeerLifecycleTests {
     }
   }
 
+  @Test func aDownPeerWantsHandshakesUntilOneCompletesEvenOverAWorkingSession() {
+    let r = HandshakeRetry(startingAt: t0)
+    for health in [SessionHealth.fresh, .dueForRekey, .unanswered, .noSession] {
+      #expect(PeerPhase.handshaking(r).wantsHandshake(health))
+    }
+    // It waits only while the handshake it just answered awaits confirmation.
+    #expect(!PeerPhase.handshaking(r).wantsHandshake(.awaitingConfirmation))
+    for phase in [PeerPhase.new, .up(since: t0), .rekeying(since: t0, r)] {
+      for health in [SessionHealth.fresh, .dueForRekey, .unanswered, .awaitingConfirmation] {
+        #expect(phase.wantsHandshake(health) == health.wantsHandshake)
+      }
+    }
+  }
+
   @Test func aCompletedHandshakeBringsThePeerUpOrKeepsItUp() {
     let now = t0.adding(seconds: 200)
     let r = HandshakeRetry(startingAt: t0)
