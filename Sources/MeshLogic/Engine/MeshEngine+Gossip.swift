@@ -50,7 +50,8 @@ extension MeshEngine {
     // spread the first attempts over a moment so the handshakes (and the underlay's ARP) do not
     // arrive as one burst.
     let spread = min(2.0, 0.05 * Double(dials.count))
-    dials[endpoint]?.nextAttempt = now.adding(seconds: spread * Double(random.uniform(1000)) / 1000)
+    dials[endpoint]?.retry.nextAttempt = now.adding(
+      seconds: spread * Double(random.uniform(1000)) / 1000)
     dials[endpoint]?.learnedFrom = peer
   }
 

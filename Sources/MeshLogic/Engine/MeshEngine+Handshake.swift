@@ -162,11 +162,7 @@ extension MeshEngine {
     p.current = index
     p.lastHandshake = now
     p.handshakesCompleted += 1
-    p.attemptsStarted = nil
-    p.nextAttempt = nil
-    p.backoff = 0
-    let wasUp = p.isUp
-    p.isUp = true
+    let wasUp = p.phase.handshakeCompleted(now: now)
     if !wasUp { localRecordDirty = true }
     peers[peerID] = p
     out.event(

@@ -111,10 +111,10 @@ extension MeshEngine {
     cookies[pending.endpoint] = (cookie, now)
     // Retry at once rather than after the full retry interval.
     for id in peers.keys where peers[id]?.pendingInitiation == reply.receiverIndex {
-      peers[id]?.nextAttempt = now
+      peers[id]?.phase.retry?.retryNow(now)
     }
     if dials[pending.endpoint]?.pendingInitiation == reply.receiverIndex {
-      dials[pending.endpoint]?.nextAttempt = now
+      dials[pending.endpoint]?.retry.retryNow(now)
     }
   }
 }

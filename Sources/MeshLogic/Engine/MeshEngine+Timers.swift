@@ -10,15 +10,7 @@ extension MeshEngine {
   public mutating func tick(now: MeshInstant, out: inout some EngineOutput) {
     let timers = configuration.timers
     processHandshakes(now: now, out: &out)
-    for ep in Array(dials.keys) {
-      guard let d = dials[ep], now >= d.nextAttempt else { continue }
-      initiate(.dial(ep), now: now, out: &out)
-      var next = d
-      next.pendingInitiation = dials[ep]?.pendingInitiation
-      next.nextAttempt = now.adding(
-        seconds: dialDelay(backoff: &next.backoff, cap: dialCap(for: d)))
-      dials[ep] = next
-    }
+    for ep in Array(dials.keys) { tickDial(ep, now: now, out: &out) }
     for id in Array(peers.keys) { tickPeer(id, now: now, timers: timers, out: &out) }
     tickIPAM(now: now, out: &out)
     tickGossip(now: now, out: &out)
@@ -35,11 +27,37 @@ extension MeshEngine {
     }
   }
 
+  /// Makes the next attempt at an endpoint being dialled, when it is due.
+  mutating func tickDial(_ endpoint: Endpoint, now: MeshInstant, out: inout some EngineOutput) {
+    guard let dial = dials[endpoint], dial.retry.isDue(now) else { return }
+    let timers = configuration.timers
+    let cap = dialCap(for: dial)
+    initiate(.dial(endpoint), now: now, out: &out)
+    let draw = random.uniform(HandshakeRetry.jitterDrawBound)
+    dials[endpoint]?.retry.scheduleAfterDialAttempt(
+      now: now, timers: timers, cap: cap, jitterDraw: draw)
+  }
+
+  /// Runs one peer's timers, in four steps: drop expired sessions; judge what is left and move
+  /// the peer's phase accordingly (reporting it down if it died); make a handshake attempt if
+  /// the phase wants one and it is due; keep an idle session alive.
   mutating func tickPeer(
     _ id: PeerID, now: MeshInstant, timers: SessionTimers, out: inout some EngineOutput
   ) {
+    guard peers[id] != nil else { return }
+    expireSessions(of: id, now: now, timers: timers)
+    let health = assessSessions(of: id, now: now, timers: timers)
+    advancePhase(of: id, health: health, now: now, out: &out)
+    if peers[id]?.phase.wantsHandshake(health) == true {
+      attemptHandshakeIfDue(with: id, now: now, timers: timers, out: &out)
+    }
+    sendKeepaliveIfIdle(to: id, now: now, timers: timers, out: &out)
+  }
+
+  /// Drops the peer's sessions that are past their reject time, and all of its key material
+  /// once no handshake has completed for `zeroKeysAfter`.
+  mutating func expireSessions(of id: PeerID, now: MeshInstant, timers: SessionTimers) {
     guard var p = peers[id] else { return }
-    // Sessions past their reject time are gone; with none left the peer is down.
     for slot in [\PeerState.previous, \PeerState.current, \PeerState.next] {
       if let i = p[keyPath: slot], let k = keypairs[i], !k.isUsable(now, timers) {
         discardKeypair(i)
@@ -52,99 +70,72 @@ extension MeshEngine {
       p.previous = nil
       p.next = nil
     }
-    var wantHandshake = false
-    if let i = p.current, let k = keypairs[i] {
-      let age = k.age(now)
-      if k.isInitiator ? age >= timers.rekeyAfterTime : age >= timers.responderRekeyAfterTime {
-        wantHandshake = true
-      }
-      if k.sendCounter >= timers.rekeyAfterMessages { wantHandshake = true }
-      // We keep talking, the peer does not answer: it is gone or restarted.
-      if now.seconds(since: p.lastReceived) >= timers.deadPeerTimeout {
-        wantHandshake = true
-        if p.isUp {
-          p.isUp = false
-          localRecordDirty = true
-          out.event(.peerDown(id))
-        }
-      }
-    } else if let n = p.next, let k = keypairs[n], k.age(now) < timers.rekeyTimeout {
-      // We answered the peer's handshake; give it time to confirm before starting our own.
-    } else {
-      wantHandshake = true
-      if p.isUp {
-        p.isUp = false
-        localRecordDirty = true
-        out.event(.peerDown(id))
-      }
-    }
     peers[id] = p
-    if wantHandshake {
-      if p.attemptsStarted == nil {
-        p.attemptsStarted = now
-        p.nextAttempt = now
-      }
-      if let due = p.nextAttempt, now >= due {
-        var backoff = p.backoff
-        let delay = retryDelay(
-          started: p.attemptsStarted!, backoff: &backoff, now: now, cap: peerCap(id))
-        peers[id]?.attemptsStarted = p.attemptsStarted
-        peers[id]?.backoff = backoff
-        peers[id]?.nextAttempt = now.adding(seconds: delay)
-        initiate(.peer(id), now: now, out: &out)
-      } else {
-        peers[id]?.attemptsStarted = p.attemptsStarted
-        peers[id]?.nextAttempt = p.nextAttempt
-      }
-    }
-    // A live session carries at least one message per keepalive interval each way, so that
-    // both ends can tell a dead peer from a quiet one.
-    if let q = peers[id], q.current != nil,
-      now.seconds(since: q.lastSent) >= timers.keepaliveTimeout
-    {
-      sendKeepalive(to: id, now: now, out: &out)
+  }
+
+  /// What the timers make of the peer's remaining sessions.
+  func assessSessions(of id: PeerID, now: MeshInstant, timers: SessionTimers) -> SessionHealth {
+    guard let p = peers[id] else { return .noSession }
+    return SessionHealth.assess(
+      current: p.current.flatMap { keypairs[$0] }, next: p.next.flatMap { keypairs[$0] },
+      lastReceived: p.lastReceived, now: now, timers: timers)
+  }
+
+  /// Moves the peer's phase as `health` calls for; a peer that goes down leaves this host's
+  /// record and is reported with `peerDown`.
+  mutating func advancePhase(
+    of id: PeerID, health: SessionHealth, now: MeshInstant, out: inout some EngineOutput
+  ) {
+    guard let change = peers[id]?.phase.advance(health, now: now) else { return }
+    switch change {
+    case .none: break
+    case .wentDown:
+      localRecordDirty = true
+      out.event(.peerDown(id))
     }
   }
 
-  /// The wait before the next attempt at an endpoint whose host we do not know yet: from
-  /// `dialInitialDelay`, doubling up to the cap, with up to a third more as jitter so that
-  /// hosts restarted together do not retry in step.
-  mutating func dialDelay(backoff: inout Double, cap: Double) -> Double {
-    let t = configuration.timers
-    backoff = backoff == 0 ? t.dialInitialDelay : min(cap, backoff * 2)
-    return backoff * (1 + Double(random.uniform(1000)) / 3000)
+  /// Sends an initiation to the peer when its retry series says an attempt is due, and
+  /// schedules the one after.
+  mutating func attemptHandshakeIfDue(
+    with id: PeerID, now: MeshInstant, timers: SessionTimers, out: inout some EngineOutput
+  ) {
+    guard var retry = peers[id]?.phase.retry, retry.isDue(now) else { return }
+    let draw = random.uniform(HandshakeRetry.jitterDrawBound)
+    retry.scheduleAfterPeerAttempt(now: now, timers: timers, cap: peerCap(id), jitterDraw: draw)
+    peers[id]?.phase.retry = retry
+    initiate(.peer(id), now: now, out: &out)
   }
 
-  /// How far a dial's backoff may grow: the full cap for an endpoint nobody vouches for, but
-  /// only `liveDialCap` for a host that gossip shows connected to others right now. Such a
-  /// host is up; a lost attempt (a full queue somewhere on the way) should not cost minutes.
+  /// A live session carries at least one message per keepalive interval each way, so that
+  /// both ends can tell a dead peer from a quiet one.
+  mutating func sendKeepaliveIfIdle(
+    to id: PeerID, now: MeshInstant, timers: SessionTimers, out: inout some EngineOutput
+  ) {
+    guard let p = peers[id], p.current != nil,
+      now.seconds(since: p.lastSent) >= timers.keepaliveTimeout
+    else { return }
+    sendKeepalive(to: id, now: now, out: &out)
+  }
+
+  /// How far a dial's backoff may grow: short for a host that gossip shows connected to others
+  /// right now (see `HandshakeRetry.dialCap`).
   func dialCap(for dial: DialState) -> Double {
-    let t = configuration.timers
-    guard let id = dial.learnedFrom, let record = gossiper.topology[id], !record.departed,
-      !record.connections.isEmpty
-    else { return t.maxRetryInterval }
-    return min(t.maxRetryInterval, t.liveDialCap)
+    var shownConnected = false
+    if let id = dial.learnedFrom, let record = gossiper.topology[id] {
+      shownConnected = !record.departed && !record.connections.isEmpty
+    }
+    return HandshakeRetry.dialCap(timers: configuration.timers, hostShownConnected: shownConnected)
   }
 
-  /// The backoff cap for a known peer: short while gossip shows it connected to others.
+  /// The backoff cap for a known peer: short while gossip shows it connected to hosts other
+  /// than this one (see `HandshakeRetry.peerCap`).
   func peerCap(_ id: PeerID) -> Double {
-    let t = configuration.timers
-    guard let record = gossiper.topology[id], !record.departed, !record.connections.isEmpty,
-      record.connections != [self.id]
-    else { return t.maxRetryInterval }
-    return max(t.rekeyTimeout * 2, min(t.maxRetryInterval, t.liveDialCap))
-  }
-
-  /// The wait before the next handshake attempt: the rekey timeout plus jitter while the
-  /// attempts are young, then doubling up to the cap, so an absent peer costs little but is
-  /// never given up on.
-  mutating func retryDelay(
-    started: MeshInstant, backoff: inout Double, now: MeshInstant, cap: Double
-  ) -> Double {
-    let t = configuration.timers
-    let jitter = Double(random.uniform(1000)) / 1000 * t.rekeyJitter
-    if now.seconds(since: started) < t.rekeyAttemptTime { return t.rekeyTimeout + jitter }
-    backoff = backoff == 0 ? t.rekeyTimeout * 2 : min(cap, backoff * 2)
-    return backoff + jitter
+    var shownConnected = false
+    if let record = gossiper.topology[id] {
+      shownConnected =
+        !record.departed && !record.connections.isEmpty && record.connections != [self.id]
+    }
+    return HandshakeRetry.peerCap(timers: configuration.timers, peerShownConnected: shownConnected)
   }
 }

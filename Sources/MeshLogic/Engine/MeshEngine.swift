@@ -120,7 +120,7 @@ public struct MeshEngine {
     if peers.values.contains(where: { $0.endpoint == endpoint }) || dials[endpoint] != nil {
       return
     }
-    dials[endpoint] = DialState(endpoint: endpoint, attemptsStarted: now, nextAttempt: now)
+    dials[endpoint] = DialState(endpoint: endpoint, retry: HandshakeRetry(startingAt: now))
     endpointsVersion &+= 1
   }
 

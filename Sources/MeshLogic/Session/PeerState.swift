@@ -21,8 +21,11 @@ public struct PeerState: Sendable {
   var previous: UInt32?
   /// A session this host answered but the initiator has not used yet.
   var next: UInt32?
-  /// The local index of our own handshake in flight, if any.
+  /// The local index of our own handshake in flight, if any. Beside the phase, not in its
+  /// retry series: a response may still complete it after the peer came up another way.
   var pendingInitiation: UInt32?
+  /// Where the peer is in its lifecycle: new, handshaking, up or rekeying.
+  var phase = PeerPhase.new
 
   /// The wall-clock timestamp of the newest initiation accepted from this peer.
   var lastInitiationTimestamp: UInt64 = 0
@@ -32,14 +35,6 @@ public struct PeerState: Sendable {
   var lastSent: MeshInstant
   /// When we last received an authenticated message from the peer.
   var lastReceived: MeshInstant
-  /// When the current series of handshake attempts began.
-  var attemptsStarted: MeshInstant?
-  /// When the next handshake attempt is due.
-  var nextAttempt: MeshInstant?
-  /// The current retry interval once the fast retries are over.
-  var backoff: Double = 0
-  /// Whether the peer is currently reported up.
-  var isUp = false
   /// Whether the peer announced that it takes offloaded frames (kind 5 and 6).
   var acceptsOffload = false
 
@@ -78,6 +73,9 @@ public struct PeerState: Sendable {
     return endpoint
   }
 
+  /// Whether the peer is currently reported up.
+  var isUp: Bool { phase.isUp }
+
   /// The local indices of every session the peer holds.
   var sessionIndices: [UInt32] { [current, previous, next].compactMap { $0 } }
 }
@@ -88,12 +86,8 @@ struct DialState: Sendable {
   var endpoint: Endpoint
   /// Our initiation in flight, if any.
   var pendingInitiation: UInt32?
-  /// When the attempts began.
-  var attemptsStarted: MeshInstant
-  /// When the next attempt is due.
-  var nextAttempt: MeshInstant
-  /// The current retry interval once the fast retries are over.
-  var backoff: Double = 0
+  /// The attempts, from the first `connect` until the host answers or is forgotten.
+  var retry: HandshakeRetry
   /// The host gossip says lives at this endpoint, when the dial came from gossip.
   var learnedFrom: PeerID?
 }
