@@ -93,15 +93,21 @@ extension MeshEngine {
     else { return drops.count(.handshakeFailed) }
     hs.wipe()
 
-    upsertPeer(peerID, key: remote, payload: payload, source: source, now: now, out: &out)
     let index = newIndex()
     let keypair = Keypair(
       localIndex: index, remoteIndex: msg.senderIndex, peer: peerID, created: now,
       isInitiator: false, sendKey: keys.send, receiveKey: keys.receive)
     keypairs[index] = keypair
-    if let old = peers[peerID]?.next { discardKeypair(old) }
-    peers[peerID]?.next = index
-    peers[peerID]?.lastInitiationTimestamp = payload.timestamp
+    // Nothing the initiation says is committed until the initiator proves its key (see
+    // `PendingResponse`). Only an answer to where the peer already is may make this host wait
+    // for the confirmation instead of starting its own handshake: an initiation from
+    // elsewhere, perhaps forged, must not hold back this host's own attempts.
+    holdResponse(
+      index,
+      PendingResponse(
+        peer: peerID, key: remote, payload: payload, source: source, answered: now))
+    let fromKnownEndpoint = peers[peerID]?.endpoint == source
+    if fromKnownEndpoint { peers[peerID]?.next = index }
 
     guard
       var response = try? HandshakeResponse(
@@ -109,7 +115,7 @@ extension MeshEngine {
       ).encode()
     else { return }
     stampMacs(&response, secretIndex: secretIndex, to: source, now: now)
-    peers[peerID]?.lastSent = now
+    if fromKnownEndpoint { peers[peerID]?.lastSent = now }
     response.withUnsafeBytes { out.send($0, to: source) }
   }
 
@@ -149,6 +155,56 @@ extension MeshEngine {
     install(current: msg.receiverIndex, for: peerID, now: now, out: &out)
     // Confirm the session to the responder, which sends nothing until it hears from us.
     sendKeepalive(to: peerID, now: now, out: &out)
+  }
+
+  /// The most answered initiations held at once, awaiting their initiators' confirmation;
+  /// past it the oldest is dropped. Far above what honest peers need at any moment.
+  static let maxPendingResponses = 1024
+  /// How long an answered initiation waits for its confirmation, in seconds; an initiator
+  /// confirms at once, so this is three of its retry intervals.
+  static let pendingResponseLifetime = 15.0
+
+  /// Holds an answered initiation until its initiator proves its key.
+  mutating func holdResponse(_ index: UInt32, _ response: PendingResponse) {
+    if pendingResponses.count >= MeshEngine.maxPendingResponses,
+      let oldest = pendingResponses.min(by: { $0.value.answered < $1.value.answered })?.key
+    {
+      dropPendingResponse(oldest)
+    }
+    pendingResponses[index] = response
+  }
+
+  /// The first authenticated message on session `index` arrived from `source`: commits what
+  /// its initiation said (the replay timestamp, where the peer is, its name and endpoints).
+  /// Returns false when the peer may no longer be admitted (the allow-list changed).
+  mutating func confirmResponse(
+    _ index: UInt32, from source: Endpoint, now: MeshInstant, out: inout some EngineOutput
+  ) -> Bool {
+    guard let held = pendingResponses.removeValue(forKey: index) else { return true }
+    if let allowed = configuration.allowedKeys, !allowed.contains(held.key) {
+      discardKeypair(index)
+      return false
+    }
+    upsertPeer(held.peer, key: held.key, payload: held.payload, source: source, now: now, out: &out)
+    if let p = peers[held.peer], held.payload.timestamp > p.lastInitiationTimestamp {
+      peers[held.peer]?.lastInitiationTimestamp = held.payload.timestamp
+    }
+    return true
+  }
+
+  /// Forgets an answered initiation that was never confirmed, and its session's keys.
+  mutating func dropPendingResponse(_ index: UInt32) {
+    guard let held = pendingResponses.removeValue(forKey: index) else { return }
+    if peers[held.peer]?.next == index { peers[held.peer]?.next = nil }
+    discardKeypair(index)
+  }
+
+  /// Drops answered initiations whose confirmation never came.
+  mutating func expirePendingResponses(now: MeshInstant) {
+    for (index, held) in pendingResponses
+    where now.seconds(since: held.answered) >= MeshEngine.pendingResponseLifetime {
+      dropPendingResponse(index)
+    }
   }
 
   /// Makes `index` the peer's sending session, keeping the old one for late packets.

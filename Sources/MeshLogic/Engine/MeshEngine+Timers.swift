@@ -18,6 +18,7 @@ extension MeshEngine {
       lastHousekeeping = now
       macTable.expire(now: now)
       rateLimiter.expire(now: now)
+      expirePendingResponses(now: now)
       cookies = cookies.filter {
         now.seconds(since: $0.value.received) < CookieChecker.secretLifetime
       }

@@ -42,7 +42,11 @@ extension MeshEngine {
       return drops.count(reason)
     }
     if newlyConfirmed {
-      // The initiator's first message on a session we answered: it holds the keys.
+      // The initiator's first message on a session we answered: it holds the keys, so what
+      // its initiation said can be believed now.
+      guard confirmResponse(header.receiverIndex, from: source, now: now, out: &out) else {
+        return drops.count(.notAllowed)
+      }
       install(current: header.receiverIndex, for: peerID, now: now, out: &out)
     }
     // Per-packet bookkeeping goes through the table position: no key lookups, no copies.

@@ -34,6 +34,9 @@ public struct MeshEngine {
   var peers: [PeerID: PeerState] = [:]
   var dials: [Endpoint: DialState] = [:]
   var initiations: [UInt32: PendingInitiation] = [:]
+  /// Initiations this host answered, by the answer's local index, whose initiators have not
+  /// proved their keys yet.
+  var pendingResponses: [UInt32: PendingResponse] = [:]
   var keypairs: [UInt32: Keypair] = [:]
   /// The switch's learning table.
   public internal(set) var macTable = MACTable()
@@ -175,6 +178,7 @@ public struct MeshEngine {
     localRecordDirty = true
     for i in p.sessionIndices { keypairs[i]?.wipe(); keypairs[i] = nil }
     if let i = p.pendingInitiation { initiations[i] = nil }
+    for (i, held) in pendingResponses where held.peer == id { dropPendingResponse(i) }
     macTable.forget(peer: id)
   }
 

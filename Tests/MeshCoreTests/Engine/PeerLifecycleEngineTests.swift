@@ -38,7 +38,8 @@ struct PeerLifecycleEngineTests {
     net.hosts[a]!.connect(b, now: net.clock.now())
     #expect(state(net, a, of: b) == "connecting")
 
-    // A's first attempt reaches B, which answers: B knows A but waits for its confirmation.
+    // A's first attempt reaches B, which answers but commits nothing of what the initiation
+    // claimed until A proves its key: B does not know A yet, it holds the answer.
     net.clock.advance(0.1)
     let upInstant = net.clock.now()
     net.hosts[a]!.tick(now: upInstant, out: &net.outputs[a]!)
@@ -48,8 +49,9 @@ struct PeerLifecycleEngineTests {
     net.outputs[a]!.sent.removeAll()
     #expect(initiations.count == 1)
     deliver(initiations[0].bytes, from: a, to: b, in: &net)
-    #expect(phase(net, b, of: idA) == .new)
-    #expect(state(net, b, of: a) == "handshaking")
+    #expect(phase(net, b, of: idA) == nil)
+    #expect(state(net, b, of: a) == nil)
+    #expect(net.hosts[b]!.pendingResponses.values.map(\.peer) == [idA])
     #expect(net.hosts[b]!.upPeerEndpoints.isEmpty)
 
     // A takes the answer: the dial has become peer B, up at once; A's keepalive confirms B.
