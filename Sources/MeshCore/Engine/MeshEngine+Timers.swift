@@ -66,6 +66,10 @@ extension MeshEngine {
           out.event(.peerDown(id))
         }
       }
+      // A peer found dead comes back only through a new handshake. Its old session may carry
+      // data again first (a healed partition): that refreshes `lastReceived`, so without this
+      // neither side would find the peer dead again, and it would stay down for good.
+      if !p.isUp { wantHandshake = true }
     } else if let n = p.next, let k = keypairs[n], k.age(now) < timers.rekeyTimeout {
       // We answered the peer's handshake; give it time to confirm before starting our own.
     } else {
