@@ -32,7 +32,7 @@ public final class MeshNode: @unchecked Sendable {
   /// The MTU applied to the TAP and the bridge (known once started).
   public private(set) var mtu: Int?
   /// The underlay endpoint the socket is bound to (the real port when 0 was asked for),
-  /// known once started.
+  /// known while the node runs.
   public private(set) var localEndpoint: Endpoint?
   /// The running data thread's mailbox; nil before `start()` and after `stop()`.
   var mailbox: NodeMailbox?
@@ -213,6 +213,7 @@ public final class MeshNode: @unchecked Sendable {
     pthread_join(t, nil)
     thread = nil
     mailbox = nil
+    localEndpoint = nil
     eventSink.finish()
   }
 
