@@ -19,12 +19,6 @@ public struct ReadyEvent: Equatable, Sendable {
 
   /// Data (or end of file) can be read.
   public var isReadable: Bool { bits & EPOLLIN.rawValue != 0 }
-  /// Data can be written.
-  public var isWritable: Bool { bits & EPOLLOUT.rawValue != 0 }
-  /// The peer hung up or the descriptor failed (EPOLLHUP, EPOLLERR, EPOLLRDHUP).
-  public var isHangupOrError: Bool {
-    bits & (EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue) != 0
-  }
 }
 
 /// An epoll instance: waits until any of several descriptors is ready.
@@ -43,8 +37,6 @@ public final class Poller: @unchecked Sendable {
     public static let read = Events(rawValue: EPOLLIN.rawValue | EPOLLRDHUP.rawValue)
     /// Writable (EPOLLOUT).
     public static let write = Events(rawValue: EPOLLOUT.rawValue)
-    /// Edge-triggered (EPOLLET): report only changes; the reader must drain to EAGAIN.
-    public static let edgeTriggered = Events(rawValue: EPOLLET.rawValue)
   }
 
   /// The epoll descriptor, or -1 after ``close()``.

@@ -154,10 +154,4 @@ public final class TapDevice: @unchecked Sendable {
   public func setNonBlocking(_ nonBlocking: Bool) throws {
     try Syscall.setNonBlocking(fd, nonBlocking)
   }
-
-  /// Makes the device outlive its descriptor (TUNSETPERSIST), or not. Off by default.
-  public func setPersistent(_ persistent: Bool) throws {
-    let fd = self.fd
-    try Syscall.run("ioctl(TUNSETPERSIST)") { cmesh_tun_set_persist(fd, persistent ? 1 : 0) }
-  }
 }

@@ -81,6 +81,17 @@ public final class UDPMessageBatch: @unchecked Sendable {
     destinations[index] = endpoint
   }
 
+  /// Records that buffer `index` received a datagram of `length` bytes from `endpoint`
+  /// (or, with `segmentSize`, several coalesced ones): what `recvmmsg` does, for sockets
+  /// that are not kernel sockets (tests' in-memory ones).
+  public func setReceived(at index: Int, length: Int, from endpoint: Endpoint, segmentSize: Int = 0)
+  {
+    precondition(length >= 0 && length <= bufferSize)
+    lengths[index] = length
+    segmentSizes[index] = segmentSize
+    destinations[index] = endpoint
+  }
+
   /// Points header `index` at its buffer, length and address slot.
   func prepare(_ index: Int, length: Int, addressLength: socklen_t, receiving: Bool = false) {
     vectors[index] = iovec(iov_base: storage + index * bufferSize, iov_len: length)

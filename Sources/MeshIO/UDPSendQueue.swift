@@ -73,6 +73,18 @@ public final class UDPSendQueue: @unchecked Sendable {
     count += 1
   }
 
+  /// Queued datagram `index`'s bytes (for sockets that are not kernel sockets).
+  public func datagram(at index: Int) -> UnsafeRawBufferPointer {
+    precondition(index >= 0 && index < count)
+    return UnsafeRawBufferPointer(start: vectors[index].iov_base, count: vectors[index].iov_len)
+  }
+
+  /// Queued datagram `index`'s destination.
+  public func endpoint(at index: Int) -> Endpoint {
+    precondition(index >= 0 && index < count)
+    return endpoints[index]
+  }
+
   /// Sends every queued datagram, in order, and empties the queue. Returns how many were
   /// not sent: those that found a non-blocking socket's buffer full, and any the kernel
   /// refused outright (an unreachable address, say), which are skipped so that one bad

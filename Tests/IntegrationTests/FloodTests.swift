@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import MeshCore
+@testable import MeshIO
 @testable import MeshLogic
 
 extension MeshIntegration {
@@ -109,7 +110,7 @@ extension MeshIntegration {
       // B reads strangers within a budget per 100 ms tick and pauses the mesh port once a
       // budget buys only junk, so however fast C sends, B reads no more than this.
       let ticks = Int(Date().timeIntervalSince(countingSince) / MeshEngine.tickInterval) + 2
-      let budgetBound = ticks * NodeLoop.strangerBudget
+      let budgetBound = ticks * NodeLoop<TapDevice, UDPSocketFactory, SystemClock>.strangerBudget
       print(
         "flood: C sent \(sent) datagrams in \(seconds) s; B counted \(drops) new mac1/malformed "
           + "drops; all drops: \(status.drops); ping: \(pings.log())")

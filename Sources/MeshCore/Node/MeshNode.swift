@@ -35,10 +35,15 @@ public final class MeshNode: @unchecked Sendable {
 
   /// The MTU applied to the TAP and the bridge (known once started).
   public private(set) var mtu: Int?
-  let commands = Mutex<[NodeCommand]>([])
-  var loop: NodeLoop?
+  /// The underlay endpoint the socket is bound to (the real port when 0 was asked for),
+  /// known while the node runs.
+  public private(set) var localEndpoint: Endpoint?
+  /// The running data thread's mailbox; nil before `start()` and after `stop()`.
+  var mailbox: NodeMailbox?
   var thread: pthread_t?
   var stopped = false
+  /// Writes state files and applies claims off the data thread.
+  let stateWriter = DispatchQueue(label: "meshd.state-writer")
 
   /// Creates a node; nothing is opened until `start()`.
   public init(configuration: MeshNodeConfiguration) {
@@ -62,7 +67,7 @@ public final class MeshNode: @unchecked Sendable {
   /// socket, and starts the data thread. Throws a clear error when a device or the socket
   /// cannot be set up.
   public func start() throws {
-    precondition(loop == nil, "MeshNode.start() called twice")
+    precondition(thread == nil, "MeshNode.start() called twice")
     do {
       try startDevices()
     } catch let e as SystemError where e.errno == EPERM || e.errno == EACCES {
@@ -106,7 +111,7 @@ public final class MeshNode: @unchecked Sendable {
     engineConfig.ipamClaim = try c.stateDirectory?.loadClaim()
     if let claim = engineConfig.ipamClaim, let plan = c.ipam {
       // Restarted with a claim: the bridge gets its address back at once.
-      applyClaim(claim, plan: plan)
+      MeshNode.applyClaim(claim, plan: plan, configuration: c, logger: logger)
     }
     if engineConfig.advertisedEndpoints.isEmpty, !c.listen.isUnspecified {
       engineConfig.advertisedEndpoints = [c.listen]
@@ -115,16 +120,19 @@ public final class MeshNode: @unchecked Sendable {
     var engine = MeshEngine(configuration: engineConfig, clock: clock, random: SystemRandom())
     let remembered = try c.stateDirectory?.loadKnownPeers() ?? []
     for p in c.peers + remembered { engine.connect(p, now: clock.now()) }
-    let loop = try NodeLoop(
-      engine: engine, tap: tap, socket: socket, clock: clock, node: self, logger: logger)
-    loop.output.queue.segmentation = udpOffloads
+    let mailbox = try NodeMailbox()
+    var setup = NodeLoopSetup(
+      tunnel: tap, socket: socket, peerSockets: UDPSocketFactory(receiveOffload: udpOffloads),
+      clock: clock, mailbox: mailbox, logger: logger)
+    setup.reports = reports()
+    setup.busyPollNanoseconds = Int64(c.busyPollMicroseconds) * 1000
+    setup.udpSegmentation = udpOffloads
     // A segment must fit the underlay's path MTU: the mesh MTU plus what a frame costs there.
-    loop.output.queue.maxSegmentSize =
+    setup.maxSegmentSize =
       mtu + MeshNodeConfiguration.overhead(ipv6: socket.isIPv6) - (socket.isIPv6 ? 48 : 28)
-    loop.peerSockets.receiveOffload = udpOffloads
     let coalesce = c.udpOffloads && tap.probeUDPSegmentation()
-    if coalesce { loop.output.coalescer = UDPCoalescer() }
-    self.loop = loop
+    setup.coalesceUDP = coalesce
+    let loop = try NodeLoop(engine: engine, setup: setup)
     logger.info(
       "mesh node up",
       metadata: [
@@ -133,14 +141,52 @@ public final class MeshNode: @unchecked Sendable {
         "bridge": "\(c.bridge)", "mtu": "\(mtu)",
         "listen": "\(socket.localEndpoint)",
       ])
-    thread = try NodeLoop.spawn(loop)
+    self.mailbox = mailbox
+    localEndpoint = socket.localEndpoint
+    do {
+      thread = try DataThread.spawn { loop.run() }
+    } catch {
+      self.mailbox = nil
+      throw error
+    }
+  }
+
+  /// Where the data thread reports: events to `events`, claims and known peers to the state
+  /// writer. The closures hold no reference to the node.
+  func reports() -> NodeReports {
+    var reports = NodeReports()
+    let sink = eventSink
+    let stateWriter = self.stateWriter
+    let configuration = self.configuration
+    let logger = self.logger
+    reports.event = { sink.yield($0) }
+    if let plan = configuration.ipam {
+      reports.subnetClaimed = { claim in
+        stateWriter.async {
+          MeshNode.applyClaim(claim, plan: plan, configuration: configuration, logger: logger)
+        }
+      }
+    }
+    if let directory = configuration.stateDirectory {
+      reports.knownPeersChanged = { endpoints in
+        stateWriter.async {
+          do {
+            try directory.saveKnownPeers(endpoints)
+          } catch {
+            logger.error("cannot save known peers: \(error)")
+          }
+        }
+      }
+    }
+    return reports
   }
 
   /// Persists a new IPAM claim and gives the bridge the claim's bridge address, when the
   /// bridge has no address of the cluster range or only the one of an earlier claim (an
   /// address the operator set is left alone).
-  func applyClaim(_ claim: SubnetClaim, plan: IPAMPlan) {
-    let c = configuration
+  static func applyClaim(
+    _ claim: SubnetClaim, plan: IPAMPlan, configuration c: MeshNodeConfiguration, logger: Logger
+  ) {
     do {
       try c.stateDirectory?.saveClaim(claim)
       let netlink = try RouteNetlink()
@@ -170,7 +216,8 @@ public final class MeshNode: @unchecked Sendable {
     post(.stop)
     pthread_join(t, nil)
     thread = nil
-    loop = nil
+    mailbox = nil
+    localEndpoint = nil
     eventSink.finish()
   }
 
@@ -187,100 +234,68 @@ public final class MeshNode: @unchecked Sendable {
 
   /// Stops connecting to `endpoint` and drops the peer there. Returns whether one was known.
   public func forget(_ endpoint: Endpoint) async -> Bool {
-    await withCheckedContinuation { k in post(.forget(endpoint, { k.resume(returning: $0) })) }
+    await ask { .forget(endpoint, $0) }
   }
 
   /// A snapshot of the node's peers, sessions and counters.
   public func status() async -> MeshStatus {
-    await withCheckedContinuation { k in post(.status({ k.resume(returning: $0) })) }
+    await ask { .status($0) }
   }
 
   /// `status()` for callers on a plain thread, such as the control socket's.
   public func statusBlocking() -> MeshStatus {
-    let done = DispatchSemaphore(value: 0)
-    let result = Mutex<MeshStatus?>(nil)
-    post(
-      .status({ s in
-        result.withLock { $0 = s }
-        done.signal()
-      }))
-    done.wait()
-    return result.withLock { $0! }
+    askBlocking { .status($0) }
   }
 
   /// Releases the subnet of a host gone for good (a tombstone in gossip). Blocks until the
   /// data thread answered; returns whether the host was known.
   public func releaseBlocking(_ peer: PeerID) -> Bool {
-    let done = DispatchSemaphore(value: 0)
-    let result = Mutex(false)
-    post(
-      .release(
-        peer,
-        { found in
-          result.withLock { $0 = found }
-          done.signal()
-        }))
-    done.wait()
-    return result.withLock { $0 }
+    askBlocking { .release(peer, $0) }
   }
 
   /// `forget(_:)` for callers on a plain thread.
   public func forgetBlocking(_ endpoint: Endpoint) -> Bool {
+    askBlocking { .forget(endpoint, $0) }
+  }
+
+  /// Posts the request `make` builds around its reply closure and waits for the answer.
+  func ask<T: Sendable>(_ make: (@escaping @Sendable (T) -> Void) -> NodeCommand) async -> T {
+    await withCheckedContinuation { k in post(make { k.resume(returning: $0) }) }
+  }
+
+  /// `ask` for callers on a plain thread: blocks until the data thread answered.
+  func askBlocking<T: Sendable>(_ make: (@escaping @Sendable (T) -> Void) -> NodeCommand) -> T {
     let done = DispatchSemaphore(value: 0)
-    let result = Mutex(false)
+    let result = Mutex<T?>(nil)
     post(
-      .forget(
-        endpoint,
-        { found in
-          result.withLock { $0 = found }
-          done.signal()
-        }))
+      make { value in
+        result.withLock { $0 = value }
+        done.signal()
+      })
     done.wait()
-    return result.withLock { $0 }
+    return result.withLock { $0! }
   }
 
-  /// The underlay endpoint the socket is bound to (the real port when 0 was asked for).
-  public var localEndpoint: Endpoint? { loop?.socket.localEndpoint }
-
+  /// Hands `command` to the data thread, or answers it here when no thread runs.
   func post(_ command: NodeCommand) {
-    guard let loop else {
-      // Not running: answer at once so no caller waits forever.
-      if case .status(let reply) = command {
-        // Not started: the status of a fresh engine (no peers, nothing counted).
-        let e = MeshEngine(
-          configuration: configuration.engine, clock: SystemClock(), random: SystemRandom())
-        reply(e.status(now: SystemClock().now()))
-      }
-      if case .forget(_, let reply) = command { reply(false) }
-      if case .release(_, let reply) = command { reply(false) }
-      return
+    if let mailbox, mailbox.post(command) { return }
+    command.answerUnserved {
+      // Not started: the status of a fresh engine (no peers, nothing counted).
+      let e = MeshEngine(
+        configuration: configuration.engine, clock: SystemClock(), random: SystemRandom())
+      return e.status(now: SystemClock().now())
     }
-    commands.withLock { $0.append(command) }
-    loop.wake()
   }
-}
-
-/// A request to the data thread.
-enum NodeCommand: Sendable {
-  case connect(Endpoint)
-  case reload([SymmetricKey], Set<PublicKey>?)
-  case release(PeerID, @Sendable (Bool) -> Void)
-  case forget(Endpoint, @Sendable (Bool) -> Void)
-  case status(@Sendable (MeshStatus) -> Void)
-  case stop
 }
 
 /// Errors from setting up a node.
 public enum MeshNodeError: Error, CustomStringConvertible {
-  /// The bridge does not exist and could not be created.
-  case bridgeMissing(String)
   /// The process lacks CAP_NET_ADMIN (or access to /dev/net/tun).
   case notPermitted(String)
 
   /// A one-line explanation.
   public var description: String {
     switch self {
-    case .bridgeMissing(let name): "link \(name) does not exist"
     case .notPermitted(let what):
       "not permitted (\(what)): meshd needs CAP_NET_ADMIN; run it as root or grant the capability"
     }

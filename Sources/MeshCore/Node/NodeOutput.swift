@@ -1,4 +1,3 @@
-import Dispatch
 import Logging
 import MeshIO
 import MeshLogic
@@ -9,32 +8,58 @@ import MeshTypes
   import Glibc
 #endif
 
-/// Carries out the engine's decisions on the real devices.
-struct NodeOutput: EngineOutput {
-  let tap: TapDevice
-  unowned let node: MeshNode
-  /// Where slow work prompted by events (files, netlink) runs, off the data thread.
-  let stateWriter: DispatchQueue
-  let socket: UDPSocket
-  /// Datagrams sealed in place in `queueRegion`, waiting for one `sendmmsg`.
+/// Carries out the engine's decisions on the loop's devices: sends, TAP writes, events.
+///
+/// Datagrams either leave at once or wait in ``queue`` for one `sendmmsg`, and the caller says
+/// which, with ``mode``: the loop switches to ``SendMode/batching(frame:)`` around each frame
+/// it read from the TAP into a slot that stays untouched until ``flush()``.
+struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
+  /// Whether a datagram may wait for the batch's `sendmmsg`.
+  enum SendMode {
+    /// Everything leaves at once: its memory (a receive buffer, the engine's scratch space)
+    /// is reused by the next call.
+    case immediate
+    /// The engine is switching the frame read into `frame`, a TAP read slot that stays
+    /// untouched until ``flush()``: the datagram it seals in place there waits in the
+    /// queue. Copies it makes elsewhere (floods, relays, keepalives in its scratch space)
+    /// still leave at once.
+    case batching(frame: UnsafeRawBufferPointer)
+  }
+
+  let tap: Tunnel
+  let socket: Socket
+  /// Datagrams sealed in place in TAP read slots, waiting for one `sendmmsg`.
   let queue: UDPSendQueue
-  let events: AsyncStream<MeshEvent>.Continuation
+  let reports: NodeReports
   let logger: Logger
+  /// Set by the loop around each frame it switches.
+  var mode = SendMode.immediate
   /// Drops that happen here rather than in the engine (TAP down, send errors).
   var drops = DropCounters()
-  /// While set, datagrams that lie inside it are queued instead of sent at once: the TAP's
-  /// read slots, which stay untouched until `flush()`. Anything else (the engine's scratch
-  /// buffers) is sent at once, because its memory is reused by the next call.
-  var queueRegion: UnsafeRawBufferPointer?
   /// Set when a peer came, went or moved, so that the loop brings its sockets in line.
   var peersChanged = false
   /// Merges runs of one UDP flow among delivered frames into one TAP write; nil when the
   /// TAP has no virtio-net header or the kernel takes no UDP segmentation frames.
   var coalescer: UDPCoalescer?
 
+  /// An output onto `tap` and `socket`, queueing into `queue`.
+  init(
+    tap: Tunnel, socket: Socket, queue: UDPSendQueue, coalescer: UDPCoalescer?,
+    reports: NodeReports, logger: Logger
+  ) {
+    // The virtio-net header is written into the headroom the engine leaves before a frame.
+    precondition(MeshEngine.deliveryHeadroom >= VirtioNetHeader.size)
+    self.tap = tap
+    self.socket = socket
+    self.queue = queue
+    self.coalescer = coalescer
+    self.reports = reports
+    self.logger = logger
+  }
+
   mutating func send(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
-    if let region = queueRegion, let start = datagram.baseAddress, let base = region.baseAddress,
-      start >= base, start + datagram.count <= base + region.count
+    if case .batching(let frame) = mode, let start = datagram.baseAddress,
+      let base = frame.baseAddress, start >= base, start + datagram.count <= base + frame.count
     {
       if queue.isFull { flush() }
       queue.append(datagram, to: endpoint)
@@ -46,7 +71,7 @@ struct NodeOutput: EngineOutput {
   /// Sends the queued datagrams; those the socket refused count as failed sends.
   mutating func flush() {
     guard queue.count > 0 else { return }
-    let unsent = queue.flush(on: socket)
+    let unsent = socket.send(queue)
     for _ in 0..<unsent { drops.count(.sendFailed) }
   }
 
@@ -99,16 +124,13 @@ struct NodeOutput: EngineOutput {
   mutating func event(_ event: MeshEvent) {
     switch event {
     case .peerUp, .peerDown, .endpointChanged: peersChanged = true
+    case .subnetClaimed(let claim): reports.subnetClaimed(claim)
     default: break
-    }
-    if case .subnetClaimed(let claim) = event, let plan = node.configuration.ipam {
-      let node = self.node
-      stateWriter.async { node.applyClaim(claim, plan: plan) }
     }
     switch event {
     case .handshakeStarted: logger.debug("\(event)")
     default: logger.info("\(event)")
     }
-    events.yield(event)
+    reports.event(event)
   }
 }

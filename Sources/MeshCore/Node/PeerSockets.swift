@@ -16,39 +16,39 @@ import MeshTypes
 /// engine ran) opens one for each peer with a session, moves it when the peer's endpoint
 /// changes, and closes it when the session ends. Creating and closing sockets allocates, but
 /// only when peers come and go, never per packet.
-final class PeerSockets {
+final class PeerSockets<Factory: DatagramSocketFactory> {
+  typealias Socket = Factory.Socket
+
   /// The most peers with a socket of their own; the rest share the main socket (so that a
   /// large mesh cannot exhaust the process's descriptors).
-  static let capacity = 256
+  static var capacity: Int { 256 }
   /// Poller tokens `firstToken ..< firstToken + capacity` are these sockets.
-  static let firstToken = 1024
-  /// Each socket's receive buffer: a peer's share, smaller than the main socket's.
-  static let bufferBytes = 2 << 20
+  static var firstToken: Int { 1024 }
 
   private struct Attached {
     var endpoint: Endpoint
     var slot: Int
   }
 
-  /// Whether new sockets ask for UDP_GRO, like the main socket.
-  var receiveOffload = false
+  private let factory: Factory
   private let listen: Endpoint
   private let poller: Poller
   private let logger: Logger
-  private var slots: [UDPSocket?]
+  private var slots: [Socket?]
   private var freeSlots: [Int]
   private var attached: [PeerID: Attached] = [:]
   /// Peers whose socket could not be opened, so that a failing `connect` is not retried on
   /// every tick; cleared when the peer's endpoint changes or it goes away.
   private var failed: [PeerID: Endpoint] = [:]
 
-  /// Manages sockets bound to `listen` (the main socket's address and port) and watched by
-  /// `poller`.
-  init(listen: Endpoint, poller: Poller, logger: Logger) {
+  /// Manages sockets that `factory` opens bound to `listen` (the main socket's address and
+  /// port), watched by `poller`.
+  init(factory: Factory, listen: Endpoint, poller: Poller, logger: Logger) {
+    self.factory = factory
     self.listen = listen
     self.poller = poller
     self.logger = logger
-    slots = [UDPSocket?](repeating: nil, count: PeerSockets.capacity)
+    slots = [Socket?](repeating: nil, count: PeerSockets.capacity)
     freeSlots = Array((0..<PeerSockets.capacity).reversed())
   }
 
@@ -56,7 +56,7 @@ final class PeerSockets {
   var count: Int { attached.count }
 
   /// The socket behind a poller token, or nil when the token is not one of these.
-  func socket(forToken token: Int) -> UDPSocket? {
+  func socket(forToken token: Int) -> Socket? {
     let slot = token - PeerSockets.firstToken
     guard slot >= 0, slot < slots.count else { return nil }
     return slots[slot]
@@ -83,17 +83,17 @@ final class PeerSockets {
     if let old = attached[id] { detach(id, slot: old.slot) }
     guard let slot = freeSlots.popLast() else { return }
     do {
-      var options = UDPSocket.Options()
-      options.nonBlocking = true
-      options.bufferBytes = PeerSockets.bufferBytes
-      options.ipv6Only = false
-      let socket = try UDPSocket(bindingTo: listen, options: options)
-      try socket.connect(to: endpoint)
-      if receiveOffload { socket.enableReceiveOffload() }
-      try poller.add(fd: socket.fd, token: PeerSockets.firstToken + slot)
+      let socket = try factory.makeSocket(boundTo: listen, connectedTo: endpoint)
+      do {
+        try poller.add(fd: socket.fd, token: PeerSockets.firstToken + slot)
+      } catch {
+        socket.close()
+        throw error
+      }
       slots[slot] = socket
       attached[id] = Attached(endpoint: endpoint, slot: slot)
       failed[id] = nil
+      logger.debug("peer \(id) at \(endpoint) has a socket of its own")
     } catch {
       freeSlots.append(slot)
       failed[id] = endpoint
@@ -103,6 +103,7 @@ final class PeerSockets {
 
   private func detach(_ id: PeerID, slot: Int) {
     attached[id] = nil
+    logger.debug("peer \(id) shares the main socket again")
     slots[slot]?.close()  // closing also removes it from the poller
     slots[slot] = nil
     freeSlots.append(slot)

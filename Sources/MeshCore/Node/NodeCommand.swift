@@ -1,0 +1,25 @@
+import MeshLogic
+import MeshProtocol
+import MeshTypes
+
+/// A request to the data thread. Those that want an answer carry the closure that delivers
+/// it; the data thread calls it once.
+enum NodeCommand: Sendable {
+  case connect(Endpoint)
+  case reload([SymmetricKey], Set<PublicKey>?)
+  case release(PeerID, @Sendable (Bool) -> Void)
+  case forget(Endpoint, @Sendable (Bool) -> Void)
+  case status(@Sendable (MeshStatus) -> Void)
+  case stop
+
+  /// Answers a request that no data thread will see (the node is not running), so that no
+  /// caller waits forever: "not found", or the status `idle` gives.
+  func answerUnserved(idle: () -> MeshStatus) {
+    switch self {
+    case .status(let reply): reply(idle())
+    case .forget(_, let reply): reply(false)
+    case .release(_, let reply): reply(false)
+    case .connect, .reload, .stop: break
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import MeshLogic
+import MeshProtocol
+
+/// Reading the devices: TAP frames in batches, datagrams in `recvmmsg` batches, and the main
+/// socket within the strangers' budget.
+extension NodeLoop {
+  /// Reads up to `batch` frames, each into its own slot, and lets the engine seal them in
+  /// place; their datagrams queue up and leave together in one `sendmmsg`. Returns how many
+  /// frames it read.
+  @discardableResult
+  func drainTap() -> Int {
+    // With offloads, the TAP puts its virtio-net header right before the frame.
+    let header = tap.hasVirtioHeader ? VirtioNetHeader.size : 0
+    let size = MeshEngine.bufferSize
+    defer { output.flush() }
+    var frames = 0
+    for slot in 0..<NodeLoop.batch {
+      let buffer = UnsafeMutableRawBufferPointer(
+        rebasing: tapSlots[(slot * size)..<((slot + 1) * size)])
+      let room = UnsafeMutableRawBufferPointer(
+        rebasing: buffer[(MeshEngine.framePrefix - header)..<(size - MeshEngine.frameSuffix)])
+      let n: Int
+      do {
+        guard let got = try tap.read(into: room) else { return frames }
+        n = got - header
+      } catch {
+        logger.warning("TAP read failed: \(error)")
+        return frames
+      }
+      frames += 1
+      guard n > 0 else { continue }
+      let offload = header == 0 ? nil : VirtioNetHeader.read(UnsafeRawBufferPointer(room))
+      // The slot stays untouched until the flush: what the engine seals in place there may
+      // wait for the batch's sendmmsg.
+      output.mode = .batching(frame: UnsafeRawBufferPointer(buffer))
+      engine.sendFrame(buffer, frameLength: n, offload: offload, now: clock.now(), out: &output)
+      output.mode = .immediate
+    }
+    return frames
+  }
+
+  /// Takes one `recvmmsg` batch of datagrams from `socket` and hands each to the engine,
+  /// then lets the engine answer the handshakes they queued. Returns how many it took.
+  @discardableResult
+  func drainSocket(_ socket: Socket, limit: Int = NodeLoop.batch) -> Int {
+    let count: Int
+    do {
+      guard let got = try socket.receiveBatch(into: received, limit: limit) else { return 0 }
+      count = got
+    } catch {
+      // A connected socket reports ICMP errors (ECONNREFUSED) here; reading clears them.
+      logger.debug("socket receive failed: \(error)")
+      return 0
+    }
+    for i in 0..<count {
+      let buffer = received.buffer(at: i)
+      let length = received.length(at: i)
+      let from = received.endpoint(at: i)
+      // With UDP_GRO, one buffer may hold several datagrams of `segment` bytes (the last
+      // may be shorter); each is decrypted in place where it lies.
+      let segment = received.segmentSize(at: i)
+      let step = segment > 0 ? segment : max(length, 1)
+      var start = 0
+      while start < length {
+        let end = min(start + step, length)
+        let datagram = UnsafeMutableRawBufferPointer(rebasing: buffer[start..<end])
+        engine.receive(datagram, from: from, now: clock.now(), out: &output)
+        start = end
+      }
+      if length == 0 {
+        engine.receive(
+          UnsafeMutableRawBufferPointer(rebasing: buffer[0..<0]), from: from, now: clock.now(),
+          out: &output)
+      }
+    }
+    engine.processHandshakes(now: clock.now(), out: &output)
+    output.flushCoalesced()
+    return count
+  }
+
+  /// Reads the main socket within what is left of the tick's budget. When the budget runs
+  /// out and at least half of what it bought was junk (datagrams the engine dropped), takes
+  /// the socket out of the poller until the next tick; when the traffic was mostly good (a
+  /// mesh with more peers than sockets of their own, a wave of handshakes), renews it.
+  func drainStrangers() {
+    let before = engine.drops.total
+    strangerAllowance -= drainSocket(socket, limit: min(NodeLoop.batch, strangerAllowance))
+    strangerJunk += Int(truncatingIfNeeded: engine.drops.total &- before)
+    guard strangerAllowance <= 0, !strangersPaused else { return }
+    if strangerJunk * 2 < NodeLoop.strangerBudget {
+      strangerAllowance = NodeLoop.strangerBudget
+      strangerJunk = 0
+      return
+    }
+    do {
+      try poller.modify(fd: socket.fd, token: Token.socket.rawValue, events: [])
+      strangersPaused = true
+      logger.debug("stranger budget spent on junk: the mesh port waits for the next tick")
+    } catch {
+      logger.warning("cannot pause the mesh port: \(error)")
+    }
+  }
+
+  /// Gives the main socket a new tick's budget, and its place in the poller back.
+  func refillStrangerBudget() {
+    strangerAllowance = NodeLoop.strangerBudget
+    strangerJunk = 0
+    guard strangersPaused else { return }
+    do {
+      try poller.modify(fd: socket.fd, token: Token.socket.rawValue, events: .read)
+      strangersPaused = false
+    } catch {
+      logger.warning("cannot resume the mesh port: \(error)")
+    }
+  }
+}
