@@ -65,8 +65,14 @@ public final class UnixSocketListener: @unchecked Sendable {
     return stream
   }
 
+  /// How long a socket that still answers is watched before it is taken for a live server:
+  /// a predecessor killed a moment ago can hold its descriptors open for a while as it exits
+  /// (closing a TAP waits for the kernel to unregister the device).
+  static let predecessorGrace: Duration = .seconds(3)
+
   /// Removes a socket left at `path` by a process that is gone. Throws EADDRINUSE if a
-  /// server still answers there, and EEXIST if the path is not a socket.
+  /// server still answers there after `predecessorGrace`, and EEXIST if the path is not a
+  /// socket.
   static func removeStaleSocket(at path: String) throws {
     var info = stat()
     if lstat(path, &info) != 0 {
@@ -77,9 +83,15 @@ public final class UnixSocketListener: @unchecked Sendable {
       throw SystemError(
         call: "listen(\(path))", errno: EEXIST, detail: "path exists and is not a socket")
     }
-    if (try? UnixStream.connect(path: path)) != nil {
-      throw SystemError(
-        call: "listen(\(path))", errno: EADDRINUSE, detail: "another process is listening")
+    let clock = ContinuousClock()
+    let deadline = clock.now + predecessorGrace
+    while let stream = try? UnixStream.connect(path: path) {
+      stream.close()
+      guard clock.now < deadline else {
+        throw SystemError(
+          call: "listen(\(path))", errno: EADDRINUSE, detail: "another process is listening")
+      }
+      usleep(100_000)
     }
     try Syscall.run("unlink(\(path))") { unlink(path) }
   }

@@ -413,10 +413,15 @@ extension MeshIntegration {
       let capture = try await PacketCapture(
         in: net, namespace: a.namespace, interface: NetnsHost.underlayDevice, name: "a-dials")
       let version = SystemClock().wallNanoseconds()
+      // Each invented member is signed by its own (invented) key: signatures cannot stop
+      // this; the dial budget and the verification before saving must.
       let records = ghosts.enumerated().map { index, address in
-        PeerRecord(
-          publicKey: PrivateKey.generate().publicKey, nickname: "ghost\(index)",
-          endpoints: [Endpoint("\(address):\(NetnsHost.meshPort)")!], version: version)
+        let key = PrivateKey.generate()
+        return PeerRecord(
+          publicKey: key.publicKey, nickname: "ghost\(index)",
+          endpoints: [Endpoint("\(address):\(NetnsHost.meshPort)")!], version: version
+        ).signed(
+          with: key, random: (0..<XEdDSA.randomLength).map { _ in UInt8.random(in: 0...255) })
       }
       let messages = GossipMessage.pack(records)
       let delivered = attacker.sendGossip(messages, to: idA)

@@ -115,9 +115,35 @@ public final class ControlServer: @unchecked Sendable {
       return .json(["connecting": .string(endpoint.description)], status: 202)
     case .release(let text):
       let peer = PeerID(text)!
-      let done = node.releaseBlocking(peer)
-      return .json(
-        ["released": .string(peer.description), "found": .bool(done)], status: done ? 200 : 404)
+      var key: OperatorKey?
+      if !request.body.isEmpty {
+        guard let body = try? JSONValue.parse(request.body),
+          let text = body["operator_key"]?.stringValue, let parsed = try? OperatorKey(base64: text)
+        else {
+          return .json(
+            ["error": .string("the body must be {\"operator_key\": BASE64} (an operator key)")],
+            status: 400)
+        }
+        key = parsed
+      }
+      let outcome = node.releaseBlocking(peer, operatorKey: key)
+      switch outcome {
+      case .unknown:
+        return .json(
+          ["released": .string(peer.description), "found": .bool(false)], status: 404)
+      case .untrustedOperator:
+        return .json(
+          [
+            "error": .string(
+              "this host does not trust that operator key: start it with --operator-key \(key!.publicKey)"
+            )
+          ], status: 403)
+      case .local, .meshWide:
+        return .json([
+          "released": .string(peer.description), "found": .bool(true),
+          "mesh_wide": .bool(outcome == .meshWide),
+        ])
+      }
     case .forget(let text):
       guard let endpoint = Endpoint(text) else { return badEndpoint(text) }
       let found = node.forgetBlocking(endpoint)

@@ -118,6 +118,12 @@ public final class MeshNode: @unchecked Sendable {
     }
     let clock = SystemClock()
     var engine = MeshEngine(configuration: engineConfig, clock: clock, random: SystemRandom())
+    // The TAP's and the bridge's own MACs live here for good: no member may source frames
+    // from them (a forged source would otherwise move them, in the mesh's table and in the
+    // kernel bridge's, to the TAP's port).
+    var local: Set<MACAddress> = [MeshNode.tapMAC(for: c.engine.privateKey.publicKey)]
+    if let bridgeMAC = try? netlink.linkInfo(name: c.bridge)?.mac { local.insert(bridgeMAC) }
+    engine.pinLocalMACs(local)
     let remembered = try c.stateDirectory?.loadKnownPeers() ?? []
     for p in c.peers + remembered { engine.connect(p, now: clock.now()) }
     let mailbox = try NodeMailbox()
@@ -247,10 +253,13 @@ public final class MeshNode: @unchecked Sendable {
     askBlocking { .status($0) }
   }
 
-  /// Releases the subnet of a host gone for good (a tombstone in gossip). Blocks until the
-  /// data thread answered; returns whether the host was known.
-  public func releaseBlocking(_ peer: PeerID) -> Bool {
-    askBlocking { .release(peer, $0) }
+  /// Releases the subnet of a host gone for good. With an operator key (one this host and the
+  /// others trust), a signed tombstone spreads the release through gossip; without, it is
+  /// local. Blocks until the data thread answered.
+  public func releaseBlocking(_ peer: PeerID, operatorKey: OperatorKey? = nil)
+    -> MeshEngine.ReleaseOutcome
+  {
+    askBlocking { .release(peer, operatorKey, $0) }
   }
 
   /// `forget(_:)` for callers on a plain thread.

@@ -7,7 +7,7 @@ import MeshTypes
 enum NodeCommand: Sendable {
   case connect(Endpoint)
   case reload([SymmetricKey], Set<PublicKey>?)
-  case release(PeerID, @Sendable (Bool) -> Void)
+  case release(PeerID, OperatorKey?, @Sendable (MeshEngine.ReleaseOutcome) -> Void)
   case forget(Endpoint, @Sendable (Bool) -> Void)
   case status(@Sendable (MeshStatus) -> Void)
   case stop
@@ -18,7 +18,7 @@ enum NodeCommand: Sendable {
     switch self {
     case .status(let reply): reply(idle())
     case .forget(_, let reply): reply(false)
-    case .release(_, let reply): reply(false)
+    case .release(_, _, let reply): reply(.unknown)
     case .connect, .reload, .stop: break
     }
   }

@@ -194,7 +194,8 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
         engine.setClusterSecrets(secrets)
         engine.setAllowedKeys(allowed)
       case .forget(let ep, let reply): reply(engine.forget(ep))
-      case .release(let peer, let reply): reply(engine.release(peer, now: now))
+      case .release(let peer, let key, let reply):
+        reply(engine.release(peer, now: now, operatorKey: key))
       case .status(let reply):
         var s = engine.status(now: now)
         s.drops = engine.drops.adding(output.drops)

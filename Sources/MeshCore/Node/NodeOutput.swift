@@ -129,6 +129,7 @@ struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
     }
     switch event {
     case .handshakeStarted: logger.debug("\(event)")
+    case .macConflict: logger.warning("\(event)")
     default: logger.info("\(event)")
     }
     reports.event(event)

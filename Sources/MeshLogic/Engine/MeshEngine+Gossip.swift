@@ -45,7 +45,12 @@ extension MeshEngine {
     if let p = peers[peer], p.current != nil || p.pendingInitiation != nil { return }
     if let p = peers[peer], p.endpoint == endpoint { return }  // its own retries cover it
     guard dials[endpoint] == nil else { return }
-    connect(endpoint, now: now)
+    if let given = unansweredEndpoints[endpoint],
+      now.seconds(since: given) < MeshLimits.unansweredEndpointMemory
+    {
+      return
+    }
+    dials[endpoint] = DialState(endpoint: endpoint, retry: HandshakeRetry(startingAt: now))
     // A host that learns a whole mesh at once would dial every member in the same instant;
     // spread the first attempts over a moment so the handshakes (and the underlay's ARP) do not
     // arrive as one burst.

@@ -63,6 +63,35 @@ extension MeshEngine {
     return true
   }
 
+  /// What an operator's release did.
+  public enum ReleaseOutcome: Sendable, Equatable {
+    /// The host is unknown (or is this host): nothing happened.
+    case unknown
+    /// Released here only: no operator key was given.
+    case local
+    /// Released here and gossiped as an operator-signed tombstone.
+    case meshWide
+    /// The tombstone was refused: this host does not trust the operator key that signed it
+    /// (start it with that key's public half, `meshd up --operator-key`).
+    case untrustedOperator
+  }
+
+  /// Retires `peer`: with `operatorKey`, signs a tombstone for it with that key and gossips
+  /// it (see `release(_:now:tombstone:)`); without, locally only.
+  public mutating func release(_ peer: PeerID, now: MeshInstant, operatorKey: OperatorKey?)
+    -> ReleaseOutcome
+  {
+    guard peer != id, gossiper.topology[peer] != nil else { return .unknown }
+    guard let operatorKey else { return release(peer, now: now) ? .local : .unknown }
+    guard configuration.operatorKeys.contains(operatorKey.publicKey) else {
+      return .untrustedOperator
+    }
+    guard let tombstone = operatorTombstone(for: peer, signedBy: operatorKey),
+      release(peer, now: now, tombstone: tombstone)
+    else { return .unknown }
+    return .meshWide
+  }
+
   /// An operator-signed tombstone for `peer` made from the record this host holds, for
   /// `release(_:now:tombstone:)` here or on any host; nil when the host is unknown.
   public func operatorTombstone(for peer: PeerID, signedBy key: OperatorKey) -> PeerRecord? {

@@ -33,10 +33,49 @@ extension MeshEngine {
     guard let dial = dials[endpoint], dial.retry.isDue(now) else { return }
     let timers = configuration.timers
     let cap = dialCap(for: dial)
+    if dial.learnedFrom != nil {
+      guard dial.attempts < MeshLimits.maxGossipDialAttempts else {
+        return giveUpGossipDial(endpoint, now: now)
+      }
+      guard takeGossipDialToken(now: now) else {
+        dials[endpoint]?.retry.nextAttempt = now.adding(
+          seconds: 1 / MeshLimits.gossipDialsPerSecond)
+        return
+      }
+    }
+    dials[endpoint]?.attempts += 1
     initiate(.dial(endpoint), now: now, out: &out)
     let draw = random.uniform(HandshakeRetry.jitterDrawBound)
     dials[endpoint]?.retry.scheduleAfterDialAttempt(
       now: now, timers: timers, cap: cap, jitterDraw: draw)
+  }
+
+  /// Takes one attempt from the gossip dial budget, refilling it first; false when it is spent.
+  mutating func takeGossipDialToken(now: MeshInstant) -> Bool {
+    if let last = gossipDialRefill {
+      gossipDialTokens = min(
+        MeshLimits.gossipDialBurst,
+        gossipDialTokens + now.seconds(since: last) * MeshLimits.gossipDialsPerSecond)
+    }
+    gossipDialRefill = now
+    guard gossipDialTokens >= 1 else { return false }
+    gossipDialTokens -= 1
+    return true
+  }
+
+  /// Stops dialling a gossip-learned endpoint that never answered, and remembers it for a
+  /// while so that gossip does not bring it straight back.
+  mutating func giveUpGossipDial(_ endpoint: Endpoint, now: MeshInstant) {
+    if let i = dials.removeValue(forKey: endpoint)?.pendingInitiation { initiations[i] = nil }
+    if unansweredEndpoints.count >= MeshLimits.maxUnansweredEndpoints {
+      unansweredEndpoints = unansweredEndpoints.filter {
+        now.seconds(since: $0.value) < MeshLimits.unansweredEndpointMemory
+      }
+      if unansweredEndpoints.count >= MeshLimits.maxUnansweredEndpoints {
+        unansweredEndpoints.removeAll()
+      }
+    }
+    unansweredEndpoints[endpoint] = now
   }
 
   /// Runs one peer's timers, in four steps: drop expired sessions; judge what is left and move

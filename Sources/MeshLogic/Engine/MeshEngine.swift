@@ -37,6 +37,14 @@ public struct MeshEngine {
   /// Initiations this host answered, by the answer's local index, whose initiators have not
   /// proved their keys yet.
   var pendingResponses: [UInt32: PendingResponse] = [:]
+  /// Attempts towards gossip-learned endpoints that may go out now (a token bucket of
+  /// `MeshLimits.gossipDialBurst`, refilled at `gossipDialsPerSecond`), and when it was last
+  /// refilled.
+  var gossipDialTokens = MeshLimits.gossipDialBurst
+  var gossipDialRefill: MeshInstant?
+  /// Gossip-learned endpoints given up after `maxGossipDialAttempts` unanswered attempts, and
+  /// when; not dialled again from gossip for `unansweredEndpointMemory`.
+  var unansweredEndpoints: [Endpoint: MeshInstant] = [:]
   var keypairs: [UInt32: Keypair] = [:]
   /// The switch's learning table.
   public internal(set) var macTable = MACTable()
@@ -120,6 +128,13 @@ public struct MeshEngine {
   /// Starts connecting to `endpoint` (a configured or `meshd connect` peer). Retries forever,
   /// with backoff, until `forget`.
   public mutating func connect(_ endpoint: Endpoint, now: MeshInstant) {
+    unansweredEndpoints[endpoint] = nil
+    if dials[endpoint]?.learnedFrom != nil {
+      // The operator vouches for an endpoint gossip suggested: it is dialled for good now.
+      dials[endpoint]?.learnedFrom = nil
+      endpointsVersion &+= 1
+      return
+    }
     if peers.values.contains(where: { $0.endpoint == endpoint }) || dials[endpoint] != nil {
       return
     }
@@ -127,10 +142,14 @@ public struct MeshEngine {
     endpointsVersion &+= 1
   }
 
-  /// Every endpoint this host would reconnect to after a restart: its peers' current
-  /// endpoints and the endpoints still being dialled, sorted.
+  /// Every endpoint this host would reconnect to after a restart, sorted: where its peers
+  /// are (each proved by an authenticated message from there) and the endpoints an operator
+  /// asked for. Endpoints only gossip suggested are not saved until a handshake answers there.
   public var knownEndpoints: [Endpoint] {
-    Set(peers.values.map(\.endpoint)).union(dials.keys).sorted { $0.description < $1.description }
+    let asked = dials.values.filter { $0.learnedFrom == nil }.map(\.endpoint)
+    return Set(peers.values.map(\.endpoint)).union(asked).sorted {
+      $0.description < $1.description
+    }
   }
 
   /// The peers with a session up, each at its current endpoint: what the runtime gives a

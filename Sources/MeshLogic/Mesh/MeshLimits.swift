@@ -46,6 +46,19 @@ public enum MeshLimits {
   /// clock, and accepting it would let a record (a tombstone) win for ever; it is refused,
   /// never wrapped.
   public static let maxFutureSkew: UInt64 = 600 * 1_000_000_000
+  /// Handshake attempts a host makes towards endpoints it learned from gossip (which a member
+  /// gone bad may invent), per second once `gossipDialBurst` is spent: a member cannot turn
+  /// the mesh into a tool that sends datagrams to addresses of its choice.
+  public static let gossipDialsPerSecond = 16.0
+  /// Attempts towards gossip-learned endpoints that may go out at once (a host that just
+  /// joined a mesh of this many hosts dials them all without waiting).
+  public static let gossipDialBurst = 64.0
+  /// Attempts at one gossip-learned endpoint that never answers before it is given up.
+  public static let maxGossipDialAttempts = 3
+  /// How long a given-up gossip endpoint is not dialled again, in seconds, and how many such
+  /// endpoints are remembered.
+  public static let unansweredEndpointMemory = 600.0
+  public static let maxUnansweredEndpoints = 4_096
 
   /// The most (record, signature) outcomes a `Gossiper` remembers, so the same signed record
   /// arriving again from other neighbours is not verified twice.
@@ -65,6 +78,8 @@ public enum GossipError: Error, Equatable, Hashable, Sendable {
   case idMismatch
   /// A nickname over `WireLimits.maxNickname` UTF-8 bytes.
   case nicknameTooLong
+  /// A nickname with control characters or bidirectional overrides (`DisplayText`).
+  case nicknameUnprintable
   /// More than `WireLimits.maxEndpoints` endpoints.
   case tooManyEndpoints
   /// More than `MeshLimits.maxConnections` connections.

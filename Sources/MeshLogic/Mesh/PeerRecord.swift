@@ -86,6 +86,8 @@ public struct PeerRecord: Equatable, Hashable, Sendable {
   /// The cheap checks of `validate()`: bounds, ordering, no self-connection.
   func validateShape() throws(GossipError) {
     guard nickname.utf8.count <= WireLimits.maxNickname else { throw .nicknameTooLong }
+    guard nickname.isEmpty || DisplayText.isValid(nickname, maxBytes: WireLimits.maxNickname)
+    else { throw .nicknameUnprintable }
     guard endpoints.count <= WireLimits.maxEndpoints else { throw .tooManyEndpoints }
     guard connections.count <= MeshLimits.maxConnections else { throw .tooManyConnections }
     guard PeerRecord.isStrictlyAscending(connections), !lists(id) else {

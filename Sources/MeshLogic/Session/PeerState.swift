@@ -88,8 +88,12 @@ struct DialState: Sendable {
   var pendingInitiation: UInt32?
   /// The attempts, from the first `connect` until the host answers or is forgotten.
   var retry: HandshakeRetry
-  /// The host gossip says lives at this endpoint, when the dial came from gossip.
+  /// The host gossip says lives at this endpoint, when the dial came from gossip. Such a
+  /// dial is unverified: it is made within a budget, given up after a few unanswered
+  /// attempts, and never saved as a known peer.
   var learnedFrom: PeerID?
+  /// Initiations sent to this endpoint so far.
+  var attempts = 0
 }
 
 /// An initiation we sent and await the response to.

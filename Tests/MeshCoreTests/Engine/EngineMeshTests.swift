@@ -142,4 +142,23 @@ struct EngineIPAMTests {
     #expect(net.status(hosts[1]).claims.contains { $0.peer == gone.id })
     #expect(net.hosts[hosts[1]]!.gossiper.topology[gone.id]?.departed == false)
   }
+
+  @Test func anOperatorReleaseReportsWhatItDid() throws {
+    var (net, hosts) = ipamNetwork(3, operatorKeys: [operatorKey.publicKey])
+    net.advance(15, step: 0.1)
+    let gone = net.status(hosts[2])
+    net.hosts[hosts[2]] = nil
+    let stranger = OperatorKey.generate()
+    #expect(
+      net.hosts[hosts[0]]!.release(gone.id, now: net.clock.now(), operatorKey: stranger)
+        == .untrustedOperator)
+    #expect(
+      net.hosts[hosts[0]]!.release(PeerID(rawValue: 42), now: net.clock.now(), operatorKey: nil)
+        == .unknown)
+    #expect(
+      net.hosts[hosts[0]]!.release(gone.id, now: net.clock.now(), operatorKey: operatorKey)
+        == .meshWide)
+    net.advance(30, step: 0.1)
+    #expect(net.hosts[hosts[1]]!.gossiper.topology[gone.id]?.departed == true)
+  }
 }
