@@ -55,9 +55,9 @@ public enum MeshLimits {
   public static let gossipDialBurst = 64.0
   /// Attempts at one gossip-learned endpoint that never answers before it is given up.
   public static let maxGossipDialAttempts = 3
-  /// How long a given-up gossip endpoint is not dialled again, in seconds, and how many such
-  /// endpoints are remembered.
+  /// How long a given-up gossip endpoint is not dialled again, in seconds.
   public static let unansweredEndpointMemory = 600.0
+  /// How many given-up gossip endpoints are remembered at most.
   public static let maxUnansweredEndpoints = 4_096
 
   /// The most (record, signature) outcomes a `Gossiper` remembers, so the same signed record
