@@ -25,6 +25,13 @@ public struct SystemError: Error, Equatable, Sendable, CustomStringConvertible {
   /// timeout expired.
   public var isWouldBlock: Bool { errno == EAGAIN || errno == EWOULDBLOCK }
 
+  /// True for `EPERM`/`EACCES`: the process lacks a capability or a permission.
+  public var isPermissionDenied: Bool { errno == EPERM || errno == EACCES }
+
+  /// True for `EINVAL`: the kernel refused an argument (for example a frame layout it does
+  /// not support).
+  public var isInvalidArgument: Bool { errno == EINVAL }
+
   /// `call: strerror(errno) (errno N)`, followed by the detail if any.
   public var description: String {
     let text = strerror(errno).map { String(cString: $0) } ?? "unknown error"

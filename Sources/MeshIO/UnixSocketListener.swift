@@ -56,6 +56,13 @@ public final class UnixSocketListener: @unchecked Sendable {
     unlink(path)
   }
 
+  /// Waits up to `timeoutMilliseconds` for a connection to accept; false when none came (or
+  /// the wait was interrupted), so a serving loop can check whether it should stop.
+  public func waitForConnection(timeoutMilliseconds: Int32) -> Bool {
+    var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    return poll(&pfd, 1, timeoutMilliseconds) > 0
+  }
+
   /// Waits for and accepts one connection.
   public func accept() throws -> UnixStream {
     let fd = self.fd

@@ -5,10 +5,6 @@ import MeshLogic
 import MeshTypes
 import Synchronization
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// The local control API: HTTP/1.1 with JSON on a Unix socket (mode 0660), served from its own
 /// thread so that a slow client never stalls the data path. One request per connection.
 public final class ControlServer: @unchecked Sendable {
@@ -20,7 +16,7 @@ public final class ControlServer: @unchecked Sendable {
   let node: MeshNode
   let facts: @Sendable () -> MeshStatus.HostFacts
   let logger: Logger
-  var thread: pthread_t?
+  var thread: OSThread?
   let stopFlag = StopFlag()
 
   /// Listens on `path` (replacing a stale socket there) with mode 0660 and, when given, group
@@ -39,20 +35,7 @@ public final class ControlServer: @unchecked Sendable {
 
   /// Starts serving on a new thread.
   public func start() throws {
-    var t = pthread_t()
-    let box = Unmanaged.passRetained(self).toOpaque()
-    let rc = pthread_create(
-      &t, nil,
-      { raw in
-        let server = Unmanaged<ControlServer>.fromOpaque(raw!).takeRetainedValue()
-        server.serve()
-        return nil
-      }, box)
-    guard rc == 0 else {
-      Unmanaged<ControlServer>.fromOpaque(box).release()
-      throw SystemError(call: "pthread_create", errno: rc)
-    }
-    thread = t
+    thread = try OSThread.spawn { [self] in serve() }
   }
 
   /// Stops serving and removes the socket file.
@@ -60,14 +43,13 @@ public final class ControlServer: @unchecked Sendable {
     guard let t = thread else { return }
     thread = nil
     stopFlag.set()
-    pthread_join(t, nil)
+    t.join()
     listener.close()
   }
 
   func serve() {
     while !stopFlag.isSet {
-      var pfd = pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0)
-      guard poll(&pfd, 1, 200) > 0 else { continue }
+      guard listener.waitForConnection(timeoutMilliseconds: 200) else { continue }
       guard let stream = try? listener.accept() else { continue }
       handle(stream)
     }

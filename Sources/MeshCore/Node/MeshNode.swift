@@ -6,10 +6,6 @@ import MeshProtocol
 import MeshTypes
 import Synchronization
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// The embeddable mesh host: a TAP on a Linux bridge, a UDP socket, and the engine that joins
 /// them to the other hosts.
 ///
@@ -40,7 +36,7 @@ public final class MeshNode: @unchecked Sendable {
   public private(set) var localEndpoint: Endpoint?
   /// The running data thread's mailbox; nil before `start()` and after `stop()`.
   var mailbox: NodeMailbox?
-  var thread: pthread_t?
+  var thread: OSThread?
   var stopped = false
   /// Writes state files and applies claims off the data thread.
   let stateWriter = DispatchQueue(label: "meshd.state-writer")
@@ -70,7 +66,7 @@ public final class MeshNode: @unchecked Sendable {
     precondition(thread == nil, "MeshNode.start() called twice")
     do {
       try startDevices()
-    } catch let e as SystemError where e.errno == EPERM || e.errno == EACCES {
+    } catch let e as SystemError where e.isPermissionDenied {
       throw MeshNodeError.notPermitted(e.description)
     } catch TapError.permissionDenied {
       throw MeshNodeError.notPermitted("opening /dev/net/tun")
@@ -150,7 +146,7 @@ public final class MeshNode: @unchecked Sendable {
     self.mailbox = mailbox
     localEndpoint = socket.localEndpoint
     do {
-      thread = try DataThread.spawn { loop.run() }
+      thread = try OSThread.spawn { loop.run() }
     } catch {
       self.mailbox = nil
       throw error
@@ -220,7 +216,7 @@ public final class MeshNode: @unchecked Sendable {
     guard let t = thread, !stopped else { return }
     stopped = true
     post(.stop)
-    pthread_join(t, nil)
+    t.join()
     thread = nil
     mailbox = nil
     localEndpoint = nil

@@ -4,10 +4,6 @@ import MeshLogic
 import MeshProtocol
 import MeshTypes
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// The data thread of a `MeshNode`: it owns the engine, the TAP and the sockets, and is the
 /// only code that touches them once the node runs.
 ///

@@ -4,10 +4,6 @@ import MeshLogic
 import MeshProtocol
 import MeshTypes
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// Carries out the engine's decisions on the loop's devices: sends, TAP writes, events.
 ///
 /// Datagrams either leave at once or wait in ``queue`` for one `sendmmsg`, and the caller says
@@ -108,7 +104,7 @@ struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
     let merged = coalescer.count > 1
     do {
       try tap.write(coalescer.finish())
-    } catch TapError.system(let e) where merged && e.errno == EINVAL {
+    } catch TapError.system(let e) where merged && e.isInvalidArgument {
       logger.warning("the TAP refuses merged UDP frames; writing them one by one from now on")
       self.coalescer = nil
       var failed = 0
