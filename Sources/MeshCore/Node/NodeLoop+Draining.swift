@@ -32,7 +32,7 @@ extension NodeLoop {
       let offload = header == 0 ? nil : VirtioNetHeader.read(UnsafeRawBufferPointer(room))
       // The slot stays untouched until the flush: what the engine seals in place there may
       // wait for the batch's sendmmsg.
-      output.mode = .batching(frame: UnsafeRawBufferPointer(buffer))
+      output.mode = .batching
       engine.sendFrame(buffer, frameLength: n, offload: offload, now: clock.now(), out: &output)
       output.mode = .immediate
     }

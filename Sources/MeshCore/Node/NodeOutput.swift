@@ -6,20 +6,21 @@ import MeshTypes
 
 /// Carries out the engine's decisions on the loop's devices: sends, TAP writes, events.
 ///
-/// Datagrams either leave at once or wait in ``queue`` for one `sendmmsg`, and the caller says
-/// which, with ``mode``: the loop switches to ``SendMode/batching(frame:)`` around each frame
-/// it read from the TAP into a slot that stays untouched until ``flush()``.
+/// Datagrams either leave at once or wait in ``queue`` for one `sendmmsg`. The engine says which
+/// datagrams were sealed in place in the buffer its caller handed it (`sendInPlace`), and the
+/// loop says, with ``mode``, whether that buffer stays untouched until ``flush()``: while it
+/// switches the frames of a TAP batch (each in a read slot of its own) it is ``SendMode/batching``.
 struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
   /// Whether a datagram may wait for the batch's `sendmmsg`.
   enum SendMode {
     /// Everything leaves at once: its memory (a receive buffer, the engine's scratch space)
     /// is reused by the next call.
     case immediate
-    /// The engine is switching the frame read into `frame`, a TAP read slot that stays
-    /// untouched until ``flush()``: the datagram it seals in place there waits in the
-    /// queue. Copies it makes elsewhere (floods, relays, keepalives in its scratch space)
-    /// still leave at once.
-    case batching(frame: UnsafeRawBufferPointer)
+    /// The engine is switching a frame read into a TAP read slot that stays untouched until
+    /// ``flush()``: the datagram it seals in place there (`sendInPlace`) waits in the queue.
+    /// Copies it makes elsewhere (floods, relays, keepalives in its scratch space) still
+    /// leave at once.
+    case batching
   }
 
   let tap: Tunnel
@@ -54,14 +55,13 @@ struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
   }
 
   mutating func send(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
-    if case .batching(let frame) = mode, let start = datagram.baseAddress,
-      let base = frame.baseAddress, start >= base, start + datagram.count <= base + frame.count
-    {
-      if queue.isFull { flush() }
-      queue.append(datagram, to: endpoint)
-      return
-    }
     do { try socket.send(datagram, to: endpoint) } catch { drops.count(.sendFailed) }
+  }
+
+  mutating func sendInPlace(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
+    guard case .batching = mode else { return send(datagram, to: endpoint) }
+    if queue.isFull { flush() }
+    queue.append(datagram, to: endpoint)
   }
 
   /// Sends the queued datagrams; those the socket refused count as failed sends.

@@ -5,8 +5,14 @@ import MeshTypes
 /// the caller decides what they do. `MeshNode` writes to the socket and the TAP at once, without
 /// copying; tests record the calls. Buffers passed in are valid only during the call.
 public protocol EngineOutput {
-  /// Sends one datagram to `endpoint` on the underlay socket.
+  /// Sends one datagram to `endpoint` on the underlay socket. Its memory may be reused by
+  /// the engine's next call, so it must leave (or be copied) now.
   mutating func send(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint)
+  /// Sends one datagram that the engine sealed in place in the buffer its caller handed to
+  /// `sendFrame`: the engine does not touch that buffer again, so the datagram stays valid
+  /// for as long as the caller keeps the buffer, and an output may queue it and send a whole
+  /// batch in one system call. Defaults to `send`.
+  mutating func sendInPlace(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint)
   /// Writes one Ethernet frame to the local TAP, with the offload header it came with (nil
   /// for a plain frame). The `MeshEngine.deliveryHeadroom` bytes before the frame belong to
   /// the caller's buffer and may be overwritten, so a virtio-net header can be put in front
@@ -14,6 +20,13 @@ public protocol EngineOutput {
   mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?)
   /// Reports something an embedder may want to know.
   mutating func event(_ event: MeshEvent)
+}
+
+extension EngineOutput {
+  /// Sends at once: an output that does not batch treats both kinds of send alike.
+  public mutating func sendInPlace(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
+    send(datagram, to: endpoint)
+  }
 }
 
 /// Something that happened in the mesh, for embedders and logs.

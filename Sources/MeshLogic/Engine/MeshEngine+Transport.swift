@@ -141,7 +141,7 @@ extension MeshEngine {
           // The common case: straight to the host that owns the MAC, encrypted in place.
           return sendEncapsulated(
             buffer, frameStart: MeshEngine.framePrefix, frameLength: frameLength,
-            offload: offload, relay: nil, toPeerAt: p, now: now, out: &out)
+            offload: offload, relay: nil, toPeerAt: p, inPlace: true, now: now, out: &out)
         }
         let relay = RelayHeader(
           origin: id, destination: target, hopLimit: MeshEngine.maxHops)
@@ -198,7 +198,7 @@ extension MeshEngine {
   mutating func sendEncapsulated(
     _ buffer: UnsafeMutableRawBufferPointer, frameStart f: Int, frameLength: Int,
     offload: VirtioNetHeader?, relay: RelayHeader?, toPeerAt p: Dictionary<PeerID, PeerState>.Index,
-    now: MeshInstant, out: inout some EngineOutput
+    inPlace: Bool = false, now: MeshInstant, out: inout some EngineOutput
   ) {
     if offload != nil, !peers.values[p].acceptsOffload {
       peers.values[p].drops.count(.offloadUnsupported)
@@ -224,7 +224,8 @@ extension MeshEngine {
     let base = start - TransportHeader.size
     sealAndSend(
       UnsafeMutableRawBufferPointer(rebasing: buffer[base...]),
-      payloadLength: f + frameLength - start, toPeerAt: p, frames: 1, now: now, out: &out)
+      payloadLength: f + frameLength - start, toPeerAt: p, frames: 1, inPlace: inPlace, now: now,
+      out: &out)
   }
 
   /// Sends a keepalive: an empty inner message that proves the session is alive.
@@ -246,11 +247,12 @@ extension MeshEngine {
   }
 
   /// `sealAndSend` for a peer given by its position in the table, so that loops over the table
-  /// can send without copying it.
+  /// can send without copying it. `inPlace` says that `buffer` is the caller's own (a frame
+  /// handed to `sendFrame`), which the output may keep until its batch leaves.
   mutating func sealAndSend(
     _ buffer: UnsafeMutableRawBufferPointer, payloadLength: Int,
-    toPeerAt p: Dictionary<PeerID, PeerState>.Index, frames: UInt64, now: MeshInstant,
-    out: inout some EngineOutput
+    toPeerAt p: Dictionary<PeerID, PeerState>.Index, frames: UInt64, inPlace: Bool = false,
+    now: MeshInstant, out: inout some EngineOutput
   ) {
     guard let index = peers.values[p].sendingSession(), let slot = keypairs.index(forKey: index)
     else {
@@ -264,7 +266,12 @@ extension MeshEngine {
       return drops.count(.expiredKeys)
     }
     let endpoint = peers.values[p].noteSent(now: now, bytes: payloadLength, frames: frames)
-    out.send(UnsafeRawBufferPointer(rebasing: buffer[0..<length]), to: endpoint)
+    let datagram = UnsafeRawBufferPointer(rebasing: buffer[0..<length])
+    if inPlace {
+      out.sendInPlace(datagram, to: endpoint)
+    } else {
+      out.send(datagram, to: endpoint)
+    }
   }
 }
 

@@ -16,9 +16,15 @@ struct Recorder: EngineOutput {
   var sent: [(bytes: [UInt8], to: Endpoint)] = []
   var delivered: [[UInt8]] = []
   var events: [MeshEvent] = []
+  /// How many of `sent` the engine sealed in place in the caller's buffer (`sendInPlace`).
+  var sentInPlace = 0
 
   mutating func send(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
     sent.append((Array(datagram), endpoint))
+  }
+  mutating func sendInPlace(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
+    sentInPlace += 1
+    send(datagram, to: endpoint)
   }
   mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?) {
     delivered.append(Array(frame))

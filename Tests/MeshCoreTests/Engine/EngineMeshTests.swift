@@ -62,6 +62,39 @@ struct EngineMeshTests {
       #expect(net.outputs[origin]!.delivered.isEmpty)
     }
   }
+
+  /// The engine tells its output which datagrams lie in the caller's frame buffer (they may
+  /// wait for a batch) and which lie in its scratch space (they must leave at once).
+  @Test func onlyAFrameSealedInTheCallersBufferIsSentInPlace() {
+    var net = Network()
+    let hosts = (1...3).map { net.add($0, secret: secret) }
+    for h in hosts.dropFirst() { net.hosts[h]!.connect(hosts[0], now: net.clock.now()) }
+    net.advance(10, step: 0.1)
+    net.sendFrame(from: hosts[1], ethernetFrame(dst: .broadcast, src: mac(2)))
+    net.outputs[hosts[0]]!.sentInPlace = 0
+    net.outputs[hosts[0]]!.sent.removeAll()
+    // A unicast frame to a known MAC: sealed where it lies, sent in place.
+    var buffer = [UInt8](repeating: 0, count: MeshEngine.bufferSize)
+    let unicast = ethernetFrame(dst: mac(2), src: mac(1))
+    buffer.replaceSubrange(
+      MeshEngine.framePrefix..<(MeshEngine.framePrefix + unicast.count), with: unicast)
+    buffer.withUnsafeMutableBytes { b in
+      net.hosts[hosts[0]]!.sendFrame(
+        b, frameLength: unicast.count, now: net.clock.now(), out: &net.outputs[hosts[0]]!)
+    }
+    #expect(net.outputs[hosts[0]]!.sentInPlace == 1)
+    #expect(net.outputs[hosts[0]]!.sent.count == 1)
+    // A broadcast: every copy is made in the engine's scratch space, none in place.
+    let broadcast = ethernetFrame(dst: .broadcast, src: mac(1))
+    buffer.replaceSubrange(
+      MeshEngine.framePrefix..<(MeshEngine.framePrefix + broadcast.count), with: broadcast)
+    buffer.withUnsafeMutableBytes { b in
+      net.hosts[hosts[0]]!.sendFrame(
+        b, frameLength: broadcast.count, now: net.clock.now(), out: &net.outputs[hosts[0]]!)
+    }
+    #expect(net.outputs[hosts[0]]!.sentInPlace == 1)
+    #expect(net.outputs[hosts[0]]!.sent.count == 3)
+  }
 }
 
 @Suite("Engine IPAM over gossip")
