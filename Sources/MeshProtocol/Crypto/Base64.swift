@@ -70,6 +70,11 @@ public enum Base64 {
     _ chars: UnsafeRawBufferPointer, into out: UnsafeMutableRawBufferPointer
   ) -> Bool {
     guard !chars.isEmpty else { return out.isEmpty }
+    // libsodium 1.0.18 maps some bytes above 0x7F to base64 digits; no base64 character is one.
+    // Checked over every byte without an early exit, so the time depends on the length only.
+    var high: UInt8 = 0
+    for byte in chars { high |= byte }
+    guard high & 0x80 == 0 else { return false }
     Sodium.ensureInitialized()
     var written = 0
     let status = csodium_base642bin(
