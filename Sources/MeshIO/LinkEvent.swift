@@ -22,9 +22,14 @@ public struct LinkEvent: Equatable, Sendable {
 
   /// The link events among `messages` (other message types are skipped), decoded with the
   /// bounded netlink parser; a malformed link message throws.
+  ///
+  /// Only messages about links themselves (`ifi_family` AF_UNSPEC) count: the bridge also
+  /// sends RTM_NEWLINK/RTM_DELLINK of family AF_BRIDGE about its ports, and "port removed
+  /// from its bridge" must not read as "link deleted".
   public static func decode(_ messages: [NetlinkMessage]) throws -> [LinkEvent] {
     var events: [LinkEvent] = []
     for message in messages {
+      guard message.payload.first == Netlink.Family.unspecified else { continue }
       switch message.header.type {
       case Netlink.MessageType.newLink:
         events.append(LinkEvent(.present, try NetlinkParser.link(message)))
