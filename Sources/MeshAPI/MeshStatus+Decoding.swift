@@ -26,6 +26,8 @@ extension MeshStatus {
         subnet: try c.parsed("subnet") { IPv4Network($0) }
       )
     }
+    bridgeState = try f.optionalString("bridge_state")
+    tapState = try f.optionalString("tap_state")
     routes = try f.array("routes") { v, p throws(StatusDecodingError) in
       try Route(json: v, path: p)
     }

@@ -89,12 +89,8 @@ public final class MeshNode: @unchecked Sendable {
     }
     let mtu = c.effectiveMTU
     self.mtu = mtu
-    try netlink.setMACAddress(link: tap.name, MeshNode.tapMAC(for: c.engine.privateKey.publicKey))
-    try netlink.setMTU(link: tap.name, mtu: mtu)
-    try netlink.setMaster(link: tap.name, master: c.bridge)
-    try netlink.setMTU(link: c.bridge, mtu: mtu)
-    try netlink.setUp(link: tap.name)
-    try netlink.setUp(link: c.bridge)
+    let tapMAC = MeshNode.tapMAC(for: c.engine.privateKey.publicKey)
+    try MeshNode.configureTap(tap.name, mac: tapMAC, mtu: mtu, bridge: c.bridge, netlink: netlink)
     var options = UDPSocket.Options()
     options.nonBlocking = true
     let socket = try UDPSocket(bindingTo: c.listen, options: options)
@@ -134,6 +130,7 @@ public final class MeshNode: @unchecked Sendable {
       mtu + MeshNodeConfiguration.overhead(ipv6: socket.isIPv6) - (socket.isIPv6 ? 48 : 28)
     let coalesce = c.udpOffloads && tap.probeUDPSegmentation()
     setup.coalesceUDP = coalesce
+    watchDevices(&setup, tap: tap, mac: tapMAC, mtu: mtu, netlink: netlink)
     let loop = try NodeLoop(engine: engine, setup: setup)
     logger.info(
       "mesh node up",

@@ -24,7 +24,9 @@ extension NodeLoop {
         guard let got = try tap.read(into: room) else { return frames }
         n = got - header
       } catch {
-        logger.warning("TAP read failed: \(error)")
+        // A TAP whose link was deleted fails every read at once (EBADFD) and stays readable:
+        // it leaves the poller and is recreated, instead of spinning here.
+        tapFailed(error)
         return frames
       }
       frames += 1
@@ -49,7 +51,9 @@ extension NodeLoop {
       count = got
     } catch {
       // A connected socket reports ICMP errors (ECONNREFUSED) here; reading clears them.
-      logger.debug("socket receive failed: \(error)")
+      if let line = output.errors.note(.socketReceive, "socket receive failed: \(error)") {
+        logger.debug("\(line)")
+      }
       return 0
     }
     for i in 0..<count {

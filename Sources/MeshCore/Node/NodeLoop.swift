@@ -32,10 +32,12 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
     case tap = 1
     case socket = 2
     case wake = 3
+    case links = 4
   }
 
   var engine: MeshEngine
-  let tap: Tunnel
+  /// The TAP; replaced when it was lost and recreated.
+  var tap: Tunnel
   let socket: Socket
   let clock: Clock
   let mailbox: NodeMailbox
@@ -68,6 +70,18 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   var lastWork: MeshInstant
   /// Where the poller reports ready descriptors.
   var ready = [ReadyEvent](repeating: ReadyEvent(), count: 32)
+  /// What happens when the TAP or the bridge changes under the loop.
+  var watch: DeviceWatch
+  /// Link notifications, when the setup gave a watcher.
+  let linkWatcher: LinkWatcher?
+  /// Opens a replacement TAP (see `NodeLoopSetup.reopenTunnel`).
+  let reopenTunnel: ((_ joinBridge: Bool) throws -> (Tunnel, Int32?))?
+  /// Joins the TAP to the bridge again.
+  let attachTunnel: () throws -> Void
+  /// Looks the TAP and the bridge up again.
+  let lookUpLinks: () -> (tap: Int32?, bridge: Int32?)
+  /// The local MACs pinned for good besides the bridge's (the TAP's).
+  let localMACs: Set<MACAddress>
 
   /// Takes over `engine` and the setup's devices; registers them with a new poller.
   init(engine: MeshEngine, setup: NodeLoopSetup<Tunnel, Sockets, Clock>) throws {
@@ -94,9 +108,19 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
       logger: setup.logger)
     nextTick = setup.clock.now()
     lastWork = nextTick
+    let links = setup.links
+    watch = DeviceWatch(
+      tapName: links.tap, tapIndex: links.tapIndex, bridgeName: links.bridge,
+      bridgeIndex: links.bridgeIndex)
+    linkWatcher = setup.linkWatcher
+    reopenTunnel = setup.reopenTunnel
+    attachTunnel = setup.attachTunnel
+    lookUpLinks = setup.lookUpLinks
+    localMACs = setup.localMACs
     try poller.add(fd: tap.fd, token: Token.tap.rawValue)
     try poller.add(fd: socket.fd, token: Token.socket.rawValue)
     try poller.add(fd: mailbox.notifier.fd, token: Token.wake.rawValue)
+    if let linkWatcher { try poller.add(fd: linkWatcher.fd, token: Token.links.rawValue) }
   }
 
   deinit {
@@ -140,6 +164,7 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
       case .tap: drainTap()
       case .socket: strangers = true
       case .wake: commands = true
+      case .links: drainLinkEvents()
       case nil:
         if let peer = peerSockets.socket(forToken: ready[i].token) { drainSocket(peer) }
       }
@@ -152,6 +177,7 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
     if after >= nextTick {
       engine.tick(now: after, out: &output)
       output.flush()
+      watchDevices(now: after)
       nextTick = after.adding(seconds: MeshEngine.tickInterval)
       reportKnownPeersIfChanged()
       output.peersChanged = true
@@ -170,6 +196,7 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
     peerSockets.closeAll()
     tap.close()
     socket.close()
+    linkWatcher?.close()
   }
 
   /// Reports the known peers when they changed; the data thread never waits for the disk.
@@ -195,6 +222,8 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
       case .status(let reply):
         var s = engine.status(now: now)
         s.drops = engine.drops.adding(output.drops)
+        s.bridgeState = watch.bridgeState
+        s.tapState = watch.tapState
         reply(s)
       case .stop: running = false
       }

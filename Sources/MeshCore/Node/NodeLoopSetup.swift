@@ -28,6 +28,33 @@ struct NodeLoopSetup<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   var maxSegmentSize = 1400
   /// Whether runs of one UDP flow reach the TAP as one virtio USO frame.
   var coalesceUDP = false
+  /// The TAP's and the bridge's names and interface indexes, for the `DeviceWatch`.
+  var links = LinkNames(tap: "tap", tapIndex: nil, bridge: "bridge", bridgeIndex: nil)
+  /// Notifications of links created and deleted; nil: the loop learns of a lost TAP only
+  /// from its descriptor, and of a lost bridge not at all.
+  var linkWatcher: LinkWatcher?
+  /// Opens a new TAP configured as at start, joined to the bridge when asked, and returns it
+  /// with its interface index; nil: a lost TAP stays lost.
+  var reopenTunnel: ((_ joinBridge: Bool) throws -> (Tunnel, Int32?))?
+  /// Joins the TAP to the bridge (back after a delete) and gives the bridge the mesh MTU.
+  var attachTunnel: () throws -> Void = {}
+  /// The MACs pinned local for good besides the bridge's (the TAP's): pinned again with a
+  /// recreated bridge's MAC.
+  var localMACs: Set<MACAddress> = []
+  /// Looks up the TAP's and the bridge's interface indexes (after lost notifications).
+  var lookUpLinks: () -> (tap: Int32?, bridge: Int32?) = { (nil, nil) }
+
+  /// The devices a `DeviceWatch` watches, by name and index.
+  struct LinkNames {
+    /// The TAP's name.
+    var tap: String
+    /// The TAP's interface index, when known.
+    var tapIndex: Int32?
+    /// The bridge's name.
+    var bridge: String
+    /// The bridge's interface index, when it exists.
+    var bridgeIndex: Int32?
+  }
 
   /// A setup with the devices, clock, mailbox and logger; the rest has defaults.
   init(

@@ -23,7 +23,8 @@ struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
     case batching
   }
 
-  let tap: Tunnel
+  /// The TAP; the loop replaces it when it recreates a lost one.
+  var tap: Tunnel
   let socket: Socket
   /// Datagrams sealed in place in TAP read slots, waiting for one `sendmmsg`.
   let queue: UDPSendQueue
@@ -33,6 +34,8 @@ struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
   var mode = SendMode.immediate
   /// Drops that happen here rather than in the engine (TAP down, send errors).
   var drops = DropCounters()
+  /// Limits the log lines of repeated I/O errors (the loop's as well as these).
+  var errors = RepeatedErrorLog()
   /// Set when a peer came, went or moved, so that the loop brings its sockets in line.
   var peersChanged = false
   /// Merges runs of one UDP flow among delivered frames into one TAP write; nil when the
@@ -55,7 +58,14 @@ struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
   }
 
   mutating func send(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
-    do { try socket.send(datagram, to: endpoint) } catch { drops.count(.sendFailed) }
+    do {
+      try socket.send(datagram, to: endpoint)
+    } catch {
+      drops.count(.sendFailed)
+      if let line = errors.note(.socketSend, "socket send failed: \(error)") {
+        logger.notice("\(line)")
+      }
+    }
   }
 
   mutating func sendInPlace(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
@@ -68,7 +78,11 @@ struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
   mutating func flush() {
     guard queue.count > 0 else { return }
     let unsent = socket.send(queue)
+    guard unsent > 0 else { return }
     for _ in 0..<unsent { drops.count(.sendFailed) }
+    if let line = errors.note(.socketSend, "socket send failed: \(unsent) datagrams refused") {
+      logger.notice("\(line)")
+    }
   }
 
   mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?) {
@@ -93,7 +107,15 @@ struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
         drops.count(.offloadUnsupported)
       }
     } catch {
-      drops.count(.tapWrite)
+      tapWriteFailed(error)
+    }
+  }
+
+  /// Counts a frame the TAP refused, and logs the first of a minute.
+  mutating func tapWriteFailed(_ error: any Error) {
+    drops.count(.tapWrite)
+    if let line = errors.note(.tapWrite, "TAP write failed: \(error)") {
+      logger.notice("\(line)")
     }
   }
 
@@ -113,7 +135,7 @@ struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
       }
       for _ in 0..<failed { drops.count(.tapWrite) }
     } catch {
-      drops.count(.tapWrite)
+      tapWriteFailed(error)
     }
   }
 

@@ -98,6 +98,11 @@ public struct MeshStatus: Sendable, Equatable {
   public var subnet: IPv4Network?
   /// Every host's IPAM subnet after conflict resolution, ordered by subnet.
   public var claims: [(peer: PeerID, nickname: String, subnet: IPv4Network)] = []
+  /// Whether the TAP is joined to the bridge (`attached`) or the bridge is gone (`missing`);
+  /// nil when the engine alone answered (no data thread runs).
+  public var bridgeState: String?
+  /// Whether the TAP is `up` or lost and being `recreating`; nil when no data thread runs.
+  public var tapState: String?
 
   /// A status from its main fields; routes, members, subnet and claims start empty.
   public init(
@@ -118,6 +123,7 @@ public struct MeshStatus: Sendable, Equatable {
       && a.peers == b.peers && a.drops == b.drops && a.macTableSize == b.macTableSize
       && a.routes == b.routes && a.members == b.members && a.subnet == b.subnet
       && a.claims.elementsEqual(b.claims) { $0 == $1 }
+      && a.bridgeState == b.bridgeState && a.tapState == b.tapState
   }
 }
 

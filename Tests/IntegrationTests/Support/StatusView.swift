@@ -141,6 +141,10 @@ struct StatusView: Decodable, Sendable {
   var bridge: String?
   /// The TAP name.
   var tap: String?
+  /// `attached`, or `missing` while the bridge is gone.
+  var bridgeState: String?
+  /// `up`, or `recreating` while the TAP is lost.
+  var tapState: String?
   /// Known peers.
   var peers: [Peer]
   /// Daemon-wide drop counters (`mac1`, `malformed`, …).
@@ -158,7 +162,9 @@ struct StatusView: Decodable, Sendable {
     case publicKey = "public_key"
     case listen
     case bridge
+    case bridgeState = "bridge_state"
     case tap
+    case tapState = "tap_state"
     case peers
     case drops
     case routes
@@ -175,6 +181,8 @@ struct StatusView: Decodable, Sendable {
     listen = try? c.decodeIfPresent(String.self, forKey: .listen)
     bridge = try? c.decodeIfPresent(String.self, forKey: .bridge)
     tap = try? c.decodeIfPresent(String.self, forKey: .tap)
+    bridgeState = try? c.decodeIfPresent(String.self, forKey: .bridgeState)
+    tapState = try? c.decodeIfPresent(String.self, forKey: .tapState)
     peers = (try? c.decodeIfPresent([Peer].self, forKey: .peers)) ?? []
     drops = StatusView.counters(c, .drops)
     routes = (try? c.decodeIfPresent([Route].self, forKey: .routes)) ?? []

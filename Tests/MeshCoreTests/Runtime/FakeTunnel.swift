@@ -22,6 +22,11 @@ final class FakeTunnel: TunnelDevice, @unchecked Sendable {
   /// Refuses frames for which it returns an error (e.g. EINVAL for merged UDP frames).
   var refuse: (VirtioNetHeader?) -> Int32? = { _ in nil }
   private(set) var isClosed = false
+  /// Once set, every read fails with this errno and the descriptor stays readable: what a
+  /// TAP whose link was deleted does (EBADFD).
+  private(set) var readFailure: Int32?
+  /// Reads attempted since reads began to fail.
+  private(set) var failedReads = 0
 
   init(virtioHeader: Bool = false) throws {
     hasVirtioHeader = virtioHeader
@@ -53,7 +58,17 @@ final class FakeTunnel: TunnelDevice, @unchecked Sendable {
     written.map { w in w.withUnsafeBytes { VirtioNetHeader.read($0) } }
   }
 
+  /// Makes every later read fail with `errno`, as a deleted TAP does.
+  func startFailing(errno code: Int32) {
+    readFailure = code
+    readiness.signal()
+  }
+
   func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int? {
+    if let readFailure {
+      failedReads += 1
+      throw SystemError(call: "read(tap)", errno: readFailure)
+    }
     guard !inbound.isEmpty else { return nil }
     let frame = inbound.removeFirst()
     if inbound.isEmpty { readiness.drain() }

@@ -27,7 +27,9 @@ final class RuntimeHost {
   /// Host `n` at 192.0.2.n:6786 on `underlay`.
   init(
     _ n: Int, underlay: FakeUnderlay, clock: FakeClock, virtioHeader: Bool = false,
-    coalesceUDP: Bool = false, peers: [Endpoint] = [], secret: SymmetricKey = RuntimeHost.secret
+    coalesceUDP: Bool = false, peers: [Endpoint] = [], secret: SymmetricKey = RuntimeHost.secret,
+    logger: Logger? = nil,
+    configure: (inout NodeLoopSetup<FakeTunnel, FakeSocketFactory, FakeClock>) -> Void = { _ in }
   ) throws {
     endpoint = Endpoint("192.0.2.\(n):6786")!
     self.clock = clock
@@ -44,7 +46,7 @@ final class RuntimeHost {
     mailbox = try NodeMailbox()
     var setup = NodeLoopSetup(
       tunnel: tap, socket: socket, peerSockets: underlay.factory, clock: clock, mailbox: mailbox,
-      logger: Logger(label: "test.host\(n)"))
+      logger: logger ?? Logger(label: "test.host\(n)"))
     var reports = NodeReports()
     let events = self.events
     let knownPeers = self.knownPeers
@@ -52,6 +54,7 @@ final class RuntimeHost {
     reports.knownPeersChanged = { e in knownPeers.update { $0 = e } }
     setup.reports = reports
     setup.coalesceUDP = coalesceUDP
+    configure(&setup)
     loop = try Loop(engine: engine, setup: setup)
   }
 
