@@ -25,7 +25,8 @@ extension MeshIntegration {
         at: daemonB.stateDirectory.appendingPathComponent("private.key"), to: keyFile)
       try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile.path)
       try net.startMeshd(on: c, peers: [a], secret: secret)
-      #expect(try net.status(c).peerID == keyB, "C runs with B's identity")
+      let cloned = await waitUntil(timeout: 15) { (try? net.status(c))?.peerID == keyB }
+      #expect(cloned, "C runs with B's identity\n\(net.diagnostics())")
 
       // A reports the duplicate: status names both endpoints, the log has the warning.
       let detected = await waitUntil(timeout: 40, interval: 0.5) {
