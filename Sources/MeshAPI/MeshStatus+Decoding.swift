@@ -60,7 +60,17 @@ extension MeshStatus.Peer {
       rxBytes: try f.count("rx_bytes"), txBytes: try f.count("tx_bytes"),
       rxFrames: try f.count("rx_frames"), txFrames: try f.count("tx_frames"),
       handshakesCompleted: try f.count("handshakes_completed"),
-      drops: try MeshStatus.dropCounters(f.value("drops"), path: f.path("drops")))
+      drops: try MeshStatus.dropCounters(f.value("drops"), path: f.path("drops")),
+      duplicateKeyEndpoint: try MeshStatus.Peer.duplicateKeyEndpoint(f))
+  }
+
+  /// The refused endpoint of `duplicate_key`, absent or null when there is no duplicate.
+  static func duplicateKeyEndpoint(_ f: JSONFields) throws(StatusDecodingError) -> Endpoint? {
+    guard f.contains("duplicate_key") else { return nil }
+    let value = try f.value("duplicate_key")
+    if case .null = value { return nil }
+    let d = try JSONFields(value, path: f.path("duplicate_key"))
+    return try d.parsed("refused") { Endpoint($0) }
   }
 }
 

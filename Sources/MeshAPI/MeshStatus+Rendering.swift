@@ -59,6 +59,17 @@ extension MeshStatus {
         ("handshakes_completed", MeshStatus.count(p.handshakesCompleted)),
         ("drops", MeshStatus.dropsJSON(p.drops)),
       ]
+      if let other = p.duplicateKeyEndpoint {
+        // Two live hosts use this key: `endpoint` keeps it, `refused` is held off.
+        fields.append(
+          (
+            "duplicate_key",
+            MeshStatus.object([
+              ("kept", .string(p.endpoint.description)),
+              ("refused", .string(other.description)),
+            ])
+          ))
+      }
       return MeshStatus.object(fields)
     }
     return MeshStatus.object([

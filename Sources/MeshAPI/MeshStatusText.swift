@@ -28,6 +28,10 @@ public enum MeshStatusText {
       out += "    rx \(p.rxBytes) B / \(p.rxFrames) frames"
       out += "  tx \(p.txBytes) B / \(p.txFrames) frames\n"
       out += "    dropped \(dropList(p.drops))\n"
+      if let other = p.duplicateKeyEndpoint {
+        out += "    WARNING: duplicate key: another host at \(other) uses this key (refused);"
+        out += " give one of them a new key (meshd genkey)\n"
+      }
     }
     if !status.claims.isEmpty {
       out += "\nsubnet claims (\(status.claims.count)):\n"

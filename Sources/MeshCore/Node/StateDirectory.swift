@@ -31,7 +31,9 @@ public struct StateDirectory: Sendable {
     guard parts.count == 2, let subnet = IPv4Network(String(parts[0])),
       let at = UInt64(parts[1])
     else {
-      throw .malformed(claimPath, "expected SUBNET CLAIMED-AT (e.g. 10.47.5.0/24 1700000000)")
+      throw .malformed(
+        claimPath,
+        "expected SUBNET CLAIMED-AT-NANOSECONDS (e.g. 10.47.5.0/24 1700000000000000000)")
     }
     return SubnetClaim(subnet: subnet, claimedAt: at)
   }

@@ -47,6 +47,33 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
   /// bridge or at another host) and were dropped; `count` since the last such report. At
   /// most one report every `MeshEngine.macConflictReportInterval` seconds.
   case macConflict(PeerID, MACAddress, count: UInt64)
+  /// Two live hosts answer for the peer's key (a cloned VM or a copied state directory):
+  /// this host stays with `kept`, the endpoint that held the session first, and refuses
+  /// `refused`; `count` messages refused since the last report. Reported when detected and
+  /// then at most once every `MeshEngine.duplicateKeyReportInterval` seconds.
+  case duplicateKey(PeerID, kept: Endpoint, refused: Endpoint, count: UInt64)
+  /// A member whose key is gone: its endpoint now answers with the key of `replacedBy` (the
+  /// host restarted with a new key), so its entry is dropped and no longer dialled or saved.
+  case peerRetired(PeerID, endpoint: Endpoint, replacedBy: PeerID)
+  /// An operator-asked endpoint never answered in `MeshEngineConfiguration.deadEndpointAge`
+  /// and `deadEndpointAttempts`: it is no longer saved to known peers (it is still dialled
+  /// until this process ends).
+  case endpointExpired(Endpoint)
+  /// This host lost an IPAM conflict soon after claiming and moved to another subnet: the
+  /// bridge address changed, and Docker must be restarted with the new `meshd docker-opts`.
+  case subnetMoved(from: IPv4Network, to: IPv4Network)
+  /// This host lost an IPAM conflict on a claim too old to move (Docker may use it): it keeps
+  /// the subnet, which `winner` also claims; an operator must resolve it. At most once every
+  /// `MeshEngine.subnetConflictReportInterval` seconds.
+  case subnetConflict(IPv4Network, winner: PeerID?)
+
+  /// Whether the event is a fault an operator must see (logged as a warning).
+  public var isWarning: Bool {
+    switch self {
+    case .macConflict, .duplicateKey, .subnetMoved, .subnetConflict: true
+    default: false
+    }
+  }
 
   /// A one-line description for logs.
   public var description: String {
@@ -60,6 +87,20 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
     case .subnetClaimed(let claim): "claimed subnet \(claim.subnet)"
     case .macConflict(let id, let mac, let count):
       "dropped \(count) frame(s) from \(id) with source MAC \(mac), which it does not own"
+    case .duplicateKey(let id, let kept, let refused, let count):
+      "two hosts use the key of \(id): at \(kept) and \(refused); keeping \(kept), refused "
+        + "\(count) message(s) from \(refused); give the clone a new key (meshd genkey)"
+    case .peerRetired(let id, let ep, let by):
+      "retired \(id): \(ep) now answers with the key of \(by)"
+    case .endpointExpired(let ep):
+      "\(ep) never answered: no longer saved to known peers"
+    case .subnetMoved(let old, let new):
+      "IPAM conflict: moved from \(old) to \(new); restart Docker with the new "
+        + "`meshd docker-opts`"
+    case .subnetConflict(let subnet, let winner):
+      "IPAM conflict: \(subnet) is also claimed by "
+        + (winner.map(String.init(describing:)) ?? "another host")
+        + " with an older claim; kept because Docker may use it: release one of the hosts"
     }
   }
 }

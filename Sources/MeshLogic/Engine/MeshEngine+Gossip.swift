@@ -50,7 +50,7 @@ extension MeshEngine {
     {
       return
     }
-    dials[endpoint] = DialState(endpoint: endpoint, retry: HandshakeRetry(startingAt: now))
+    dials[endpoint] = DialState(endpoint: endpoint, now: now)
     // A host that learns a whole mesh at once would dial every member in the same instant;
     // spread the first attempts over a moment so the handshakes (and the underlay's ARP) do not
     // arrive as one burst.

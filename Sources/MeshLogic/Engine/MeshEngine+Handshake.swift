@@ -79,6 +79,9 @@ extension MeshEngine {
     if let allowed = configuration.allowedKeys, !allowed.contains(remote) {
       return drops.count(.notAllowed)
     }
+    // A second host with this peer's key, held off: answering would start a session only
+    // the clone holds.
+    if refusesDuplicate(peerID, from: source, now: now, out: &out) { return }
     if let p = peers[peerID], payload.timestamp <= p.lastInitiationTimestamp {
       peers[peerID]?.drops.count(.replayedInitiation)
       return drops.count(.replayedInitiation)
@@ -140,11 +143,16 @@ extension MeshEngine {
     if let allowed = configuration.allowedKeys, !allowed.contains(remote) {
       return drops.count(.notAllowed)
     }
+    if refusesDuplicate(peerID, from: source, now: now, out: &out) { return }
     // The dial that led here has found its peer.
     if let d = dials[pending.endpoint], d.pendingInitiation == msg.receiverIndex {
       dials[pending.endpoint] = nil
     }
-    upsertPeer(peerID, key: remote, payload: payload, source: source, now: now, out: &out)
+    guard
+      upsertPeer(
+        peerID, key: remote, payload: payload, source: source, session: msg.receiverIndex,
+        now: now, out: &out)
+    else { return }
     if peers[peerID]?.pendingInitiation == msg.receiverIndex {
       peers[peerID]?.pendingInitiation = nil
     }
@@ -176,20 +184,29 @@ extension MeshEngine {
 
   /// The first authenticated message on session `index` arrived from `source`: commits what
   /// its initiation said (the replay timestamp, where the peer is, its name and endpoints).
-  /// Returns false when the peer may no longer be admitted (the allow-list changed).
+  /// Returns why the message must be dropped when the peer may no longer be admitted (the
+  /// allow-list changed, or `source` is a second host with its key), else nil.
   mutating func confirmResponse(
     _ index: UInt32, from source: Endpoint, now: MeshInstant, out: inout some EngineOutput
-  ) -> Bool {
-    guard let held = pendingResponses.removeValue(forKey: index) else { return true }
+  ) -> DropReason? {
+    guard let held = pendingResponses.removeValue(forKey: index) else { return nil }
     if let allowed = configuration.allowedKeys, !allowed.contains(held.key) {
       discardKeypair(index)
-      return false
+      return .notAllowed
     }
-    upsertPeer(held.peer, key: held.key, payload: held.payload, source: source, now: now, out: &out)
+    guard
+      upsertPeer(
+        held.peer, key: held.key, payload: held.payload, source: source, session: index,
+        now: now, out: &out)
+    else {
+      if peers[held.peer]?.next == index { peers[held.peer]?.next = nil }
+      discardKeypair(index)
+      return .duplicateKey
+    }
     if let p = peers[held.peer], held.payload.timestamp > p.lastInitiationTimestamp {
       peers[held.peer]?.lastInitiationTimestamp = held.payload.timestamp
     }
-    return true
+    return nil
   }
 
   /// Forgets an answered initiation that was never confirmed, and its session's keys.
@@ -225,20 +242,26 @@ extension MeshEngine {
       wasUp ? .rekeyed(peerID) : .peerUp(peerID, nickname: p.nickname, endpoint: p.endpoint))
   }
 
-  /// Creates or refreshes the record of a peer that just proved its identity.
+  /// Creates or refreshes the record of a peer that just proved its identity on `session`
+  /// from `source`. Returns false, changing nothing, when `source` is refused as a second
+  /// host with the peer's key. A member left without a session at `source` is retired: the
+  /// address answers with this key now.
+  @discardableResult
   mutating func upsertPeer(
     _ peerID: PeerID, key: PublicKey, payload: HandshakePayload, source: Endpoint,
-    now: MeshInstant, out: inout some EngineOutput
-  ) {
+    session: UInt32, now: MeshInstant, out: inout some EngineOutput
+  ) -> Bool {
     if peers[peerID] == nil {
       peers[peerID] = PeerState(
         id: peerID, staticKey: key, nickname: payload.nickname, endpoint: source, now: now)
+      peers[peerID]?.endpointSession = session
       endpointsVersion &+= 1
-    } else if peers[peerID]?.endpoint != source {
-      peers[peerID]?.endpoint = source
-      endpointsVersion &+= 1
-      out.event(.endpointChanged(peerID, source))
+    } else {
+      guard moveEndpoint(of: peerID, to: source, session: session, now: now, out: &out) else {
+        return false
+      }
     }
+    retireGhosts(at: source, answeredBy: peerID, out: &out)
     peers[peerID]?.nickname = payload.nickname
     peers[peerID]?.announcedEndpoints = payload.endpoints
     peers[peerID]?.acceptsOffload = payload.flags & MeshHandshake.flagAcceptsOffload != 0
@@ -252,6 +275,7 @@ extension MeshEngine {
         initiations[i] = nil
       }
     }
+    return true
   }
 
   /// Forgets a session and zeroes its keys.

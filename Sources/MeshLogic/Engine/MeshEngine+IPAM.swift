@@ -3,7 +3,8 @@ import MeshTypes
 
 /// IPAM in the mesh: each host claims a subnet of the cluster range in its gossiped record;
 /// every host resolves conflicts the same way (the earlier claim wins), and a loser claims
-/// again. The node persists the claim and puts the bridge address on the bridge.
+/// again, but only within `MeshEngineConfiguration.ipamMoveWindow` of its claim (a warning
+/// says Docker must be restarted); a later loser keeps its subnet and warns of the conflict. The node persists the claim and puts the bridge address on the bridge.
 extension MeshEngine {
   /// How long a new host listens to gossip before it claims, so that it sees the claims
   /// already made.
@@ -25,18 +26,34 @@ extension MeshEngine {
     guard var state = ipamState else { return }
     if claimNotBefore == nil { claimNotBefore = now.adding(seconds: MeshEngine.claimSettleTime) }
     guard state.claim != nil || now >= claimNotBefore! else { return }
-    let decision = state.update(claims: knownClaims, now: clock.wallNanoseconds())
+    let window = UInt64(max(0, configuration.ipamMoveWindow) * 1e9)
+    let decision = state.update(
+      claims: knownClaims, now: clock.wallNanoseconds(), moveWindow: window)
     ipamState = state
     switch decision {
     case .claim(let claim):
+      if let old = localSubnet, old != claim.subnet {
+        // Lost a conflict soon after claiming: the bridge address moves with the subnet.
+        out.event(.subnetMoved(from: old, to: claim.subnet))
+      }
       localClaim = claim
       localSubnet = claim.subnet
       localRecordDirty = true
       out.event(.subnetClaimed(claim))
+    case .conflict(let claim, let winner):
+      if lastSubnetConflictReport.map({
+        now.seconds(since: $0) >= MeshEngine.subnetConflictReportInterval
+      }) ?? true {
+        lastSubnetConflictReport = now
+        out.event(.subnetConflict(claim.subnet, winner: winner))
+      }
     case .keep, .exhausted:
       break
     }
   }
+
+  /// At most one `subnetConflict` report this often, in seconds.
+  public static let subnetConflictReportInterval = 300.0
 
   /// Retires a host that is gone for good. With `tombstone`, an operator-signed tombstone for
   /// it (`PeerRecord.tombstone(signedBy:wallNanoseconds:)`), the tombstone is merged and

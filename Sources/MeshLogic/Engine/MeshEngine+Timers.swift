@@ -19,6 +19,7 @@ extension MeshEngine {
       macTable.expire(now: now)
       rateLimiter.expire(now: now)
       expirePendingResponses(now: now)
+      retireGhosts(out: &out)
       cookies = cookies.filter {
         now.seconds(since: $0.value.received) < CookieChecker.secretLifetime
       }
@@ -42,6 +43,14 @@ extension MeshEngine {
           seconds: 1 / MeshLimits.gossipDialsPerSecond)
         return
       }
+    } else if !dial.expired, dial.attempts >= configuration.deadEndpointAttempts,
+      now.seconds(since: dial.started) >= configuration.deadEndpointAge
+    {
+      // An operator's endpoint that never answered (a typo, a host long gone): still dialled,
+      // but no longer saved, so it does not outlive the next restart.
+      dials[endpoint]?.expired = true
+      endpointsVersion &+= 1
+      out.event(.endpointExpired(endpoint))
     }
     dials[endpoint]?.attempts += 1
     initiate(.dial(endpoint), now: now, out: &out)

@@ -44,17 +44,23 @@ extension MeshEngine {
     if newlyConfirmed {
       // The initiator's first message on a session we answered: it holds the keys, so what
       // its initiation said can be believed now.
-      guard confirmResponse(header.receiverIndex, from: source, now: now, out: &out) else {
-        return drops.count(.notAllowed)
+      if let refused = confirmResponse(header.receiverIndex, from: source, now: now, out: &out) {
+        // A duplicate key's refusal was counted where it was refused.
+        if refused != .duplicateKey { drops.count(refused) }
+        return
       }
       install(current: header.receiverIndex, for: peerID, now: now, out: &out)
     }
     // Per-packet bookkeeping goes through the table position: no key lookups, no copies.
-    guard let p = peers.index(forKey: peerID) else { return drops.count(.unknownIndex) }
+    guard var p = peers.index(forKey: peerID) else { return drops.count(.unknownIndex) }
     if peers.values[p].endpoint != source {
-      peers.values[p].endpoint = source
-      endpointsVersion &+= 1
-      out.event(.endpointChanged(peerID, source))
+      // Rare (roaming, or a second host with this key): the slow path.
+      guard
+        moveEndpoint(
+          of: peerID, to: source, session: header.receiverIndex, now: now, out: &out),
+        let moved = peers.index(forKey: peerID)
+      else { return }
+      p = moved
     }
     peers.values[p].lastReceived = now
     peers.values[p].rxBytes &+= UInt64(plaintextLength)

@@ -77,6 +77,8 @@ public struct MeshEngine {
   var ipamState: IPAMState?
   /// A new host claims no earlier than this (see `claimSettleTime`).
   var claimNotBefore: MeshInstant?
+  /// When a lost IPAM conflict this host keeps its subnet through was last reported.
+  var lastSubnetConflictReport: MeshInstant?
   /// Cookies received from responders under load, by their endpoint.
   var cookies: [Endpoint: (cookie: [UInt8], received: MeshInstant)] = [:]
   /// Frames dropped for a MAC conflict since the last `macConflict` event, and when that
@@ -129,6 +131,14 @@ public struct MeshEngine {
   /// with backoff, until `forget`.
   public mutating func connect(_ endpoint: Endpoint, now: MeshInstant) {
     unansweredEndpoints[endpoint] = nil
+    if dials[endpoint]?.expired == true {
+      // Asked for again: the operator vouches for it anew, and it is saved again.
+      dials[endpoint]?.expired = false
+      dials[endpoint]?.started = now
+      dials[endpoint]?.attempts = 0
+      endpointsVersion &+= 1
+      return
+    }
     if dials[endpoint]?.learnedFrom != nil {
       // The operator vouches for an endpoint gossip suggested: it is dialled for good now.
       dials[endpoint]?.learnedFrom = nil
@@ -138,15 +148,17 @@ public struct MeshEngine {
     if peers.values.contains(where: { $0.endpoint == endpoint }) || dials[endpoint] != nil {
       return
     }
-    dials[endpoint] = DialState(endpoint: endpoint, retry: HandshakeRetry(startingAt: now))
+    dials[endpoint] = DialState(endpoint: endpoint, now: now)
     endpointsVersion &+= 1
   }
 
   /// Every endpoint this host would reconnect to after a restart, sorted: where its peers
   /// are (each proved by an authenticated message from there) and the endpoints an operator
-  /// asked for. Endpoints only gossip suggested are not saved until a handshake answers there.
+  /// asked for. Endpoints only gossip suggested are not saved until a handshake answers there,
+  /// nor are asked-for endpoints that never answered for `deadEndpointAge` and
+  /// `deadEndpointAttempts` (see `MeshEngineConfiguration`).
   public var knownEndpoints: [Endpoint] {
-    let asked = dials.values.filter { $0.learnedFrom == nil }.map(\.endpoint)
+    let asked = dials.values.filter { $0.learnedFrom == nil && !$0.expired }.map(\.endpoint)
     return Set(peers.values.map(\.endpoint)).union(asked).sorted {
       $0.description < $1.description
     }

@@ -27,6 +27,31 @@ public struct MeshEngineConfiguration: Sendable {
   /// only a host itself can retire its record mesh-wide.
   public var operatorKeys: Set<OperatorPublicKey> = []
 
+  /// How long an operator-asked endpoint (`connect`, a known peer from the file) may go
+  /// unanswered, in seconds, before it is no longer saved to known peers; it must also have had
+  /// `deadEndpointAttempts` attempts. A day: a host down for maintenance overnight is kept,
+  /// a typo is gone by the next day's restart. `--peer` endpoints come back from the flags.
+  public var deadEndpointAge: Double = 86_400
+  /// The attempts an operator-asked endpoint must have gone unanswered before it expires.
+  public var deadEndpointAttempts = 10
+  /// How long, in seconds, a second host with the same key is refused once detected; every
+  /// attempt it makes renews the hold. Five minutes: long enough that two live clones never
+  /// flap (the clone retries well within it), short enough that a host really moved to the
+  /// clone's address is followed soon after the first one falls silent (the hold also ends
+  /// early when the kept endpoint stops answering).
+  public var duplicateKeyHold: Double = 300
+  /// How soon, in seconds, an endpoint flipping back to where it just was counts as two
+  /// hosts with one key. A roaming host does not come back to its old address on a new
+  /// session within a minute; two clones do so within seconds.
+  public var duplicateKeyWindow: Double = 60
+  /// How long after making its claim, in seconds, a host may still move to another subnet
+  /// when it loses an IPAM conflict (its claim is the later one). The node puts the bridge
+  /// address up at once and Docker may take the subnet as soon as it starts, so a claim older
+  /// than this is kept despite the conflict and reported as a warning instead; the older
+  /// claim never moves. 15 s covers the gossip round trips in which two hosts that claimed at
+  /// once learn of each other.
+  public var ipamMoveWindow: Double = 15
+
   /// A configuration with WireGuard's timers and no allow-list.
   public init(privateKey: PrivateKey, nickname: String, clusterSecrets: [SymmetricKey]) {
     precondition(!clusterSecrets.isEmpty, "at least one cluster secret")

@@ -30,13 +30,18 @@ public struct MeshStatus: Sendable, Equatable {
     public var handshakesCompleted: UInt64
     /// Drops attributed to this peer, by reason.
     public var drops: DropCounters
+    /// When a second live host uses this peer's key: its endpoint, refused while `endpoint`
+    /// (the host that held the key first) keeps the session. Nil normally.
+    public var duplicateKeyEndpoint: Endpoint?
 
     /// A peer row from its fields (the engine builds these; the CLI decodes them).
     public init(
       id: PeerID?, nickname: String, publicKey: String?, endpoint: Endpoint, state: String,
       sessionAge: Double?, lastHandshakeAgo: Double?, rxBytes: UInt64, txBytes: UInt64,
-      rxFrames: UInt64, txFrames: UInt64, handshakesCompleted: UInt64, drops: DropCounters
+      rxFrames: UInt64, txFrames: UInt64, handshakesCompleted: UInt64, drops: DropCounters,
+      duplicateKeyEndpoint: Endpoint? = nil
     ) {
+      self.duplicateKeyEndpoint = duplicateKeyEndpoint
       self.id = id
       self.nickname = nickname
       self.publicKey = publicKey
@@ -141,7 +146,9 @@ extension MeshEngine {
           sessionAge: current.map { $0.age(now) },
           lastHandshakeAgo: p.lastHandshake.map { now.seconds(since: $0) },
           rxBytes: p.rxBytes, txBytes: p.txBytes, rxFrames: p.rxFrames, txFrames: p.txFrames,
-          handshakesCompleted: p.handshakesCompleted, drops: p.drops))
+          handshakesCompleted: p.handshakesCompleted, drops: p.drops,
+          duplicateKeyEndpoint: p.duplicateKey.flatMap { $0.isHolding(now) ? $0.refused : nil }
+        ))
     }
     for d in dials.values {
       list.append(

@@ -42,10 +42,15 @@ public struct IPAMState: Hashable, Sendable {
   /// - Keeps the current claim when it wins.
   /// - With no claim of its own, adopts a valid claim that gossip still carries for this host
   ///   (state lost on restart) if it wins, else chooses a free subnet claimed at `wall`.
-  /// - After losing a conflict, chooses a free subnet claimed at `wall`.
+  /// - After losing a conflict, chooses a free subnet claimed at `wall`, but only while the
+  ///   lost claim is at most `moveWindow` nanoseconds old: past that the subnet may be in use
+  ///   (the bridge has its address, Docker may have started on it), so the claim is kept and
+  ///   `.conflict` returned. The older claim never moves (it wins).
   /// - Returns `.exhausted` (and holds nothing) when no subnet is free, `.keep` with no claim
   ///   when the operator released this host.
-  public mutating func update(claims: [PeerID: SubnetClaim], now wall: UInt64) -> IPAMDecision {
+  public mutating func update(
+    claims: [PeerID: SubnetClaim], now wall: UInt64, moveWindow: UInt64 = .max
+  ) -> IPAMDecision {
     guard !plan.released.contains(id) else {
       claim = nil
       return .keep
@@ -60,8 +65,15 @@ public struct IPAMState: Hashable, Sendable {
     } else {
       all[id] = nil
     }
-    if let claim, plan.resolve(all)[id] == claim.subnet {
+    let resolved = plan.resolve(all)
+    if let claim, resolved[id] == claim.subnet {
       return adopted ? .claim(claim) : .keep
+    }
+    if let claim, !adopted, plan.isValid(claim, of: id), wall >= claim.claimedAt,
+      wall - claim.claimedAt > moveWindow
+    {
+      let winner = resolved.first { $0.key != id && $0.value == claim.subnet }?.key
+      return .conflict(claim, winner: winner)
     }
     guard let subnet = plan.choose(for: id, held: all) else {
       claim = nil

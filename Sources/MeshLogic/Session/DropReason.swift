@@ -46,6 +46,9 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
   /// A frame from a remote host whose source MAC it does not own: one that lives on this
   /// host's bridge or belongs to another host (a forged source, or two hosts with one MAC).
   case macConflict
+  /// A handshake or datagram from a second host using a peer's key (see `DuplicateKey`),
+  /// refused while the first host holds the key's endpoint.
+  case duplicateKey
 
   /// The snake_case name used in status output and metrics.
   public var description: String {
@@ -72,6 +75,7 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case .noRoute: "no_route"
     case .offloadUnsupported: "offload_unsupported"
     case .macConflict: "mac_conflict"
+    case .duplicateKey: "duplicate_key"
     }
   }
 }

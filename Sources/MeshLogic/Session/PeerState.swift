@@ -37,6 +37,12 @@ public struct PeerState: Sendable {
   var lastReceived: MeshInstant
   /// Whether the peer announced that it takes offloaded frames (kind 5 and 6).
   var acceptsOffload = false
+  /// The session last heard from `endpoint`, and the endpoint's last move: what tells a
+  /// second host with this key from a peer that roams (see `MeshEngine.moveEndpoint`).
+  var endpointSession: UInt32?
+  var lastMove: EndpointMove?
+  /// A second live host with this key, while this host holds the endpoint against it.
+  public internal(set) var duplicateKey: DuplicateKey?
 
   /// Bytes of decrypted payload received from the peer.
   public internal(set) var rxBytes: UInt64 = 0
@@ -94,6 +100,19 @@ struct DialState: Sendable {
   var learnedFrom: PeerID?
   /// Initiations sent to this endpoint so far.
   var attempts = 0
+  /// When the dial started, for expiring an operator's endpoint that never answers.
+  var started: MeshInstant
+  /// Set once an operator-asked endpoint has gone unanswered for
+  /// `MeshEngineConfiguration.deadEndpointAge` and `deadEndpointAttempts`: still dialled, but
+  /// no longer saved to known peers.
+  var expired = false
+
+  /// A dial towards `endpoint` starting at `now`.
+  init(endpoint: Endpoint, now: MeshInstant) {
+    self.endpoint = endpoint
+    self.retry = HandshakeRetry(startingAt: now)
+    self.started = now
+  }
 }
 
 /// An initiation we sent and await the response to.

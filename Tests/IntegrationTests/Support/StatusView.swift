@@ -38,6 +38,8 @@ struct StatusView: Decodable, Sendable {
     var handshakesCompleted: Int?
     /// Per-reason drop counters for this peer (`replay`, `auth`, `malformed`, …).
     var drops: [String: Int]
+    /// `kept` and `refused` endpoints when two live hosts use this peer's key; nil normally.
+    var duplicateKey: [String: String]?
 
     enum CodingKeys: String, CodingKey {
       case peerID = "peer_id"
@@ -53,6 +55,7 @@ struct StatusView: Decodable, Sendable {
       case txFrames = "tx_frames"
       case handshakesCompleted = "handshakes_completed"
       case drops
+      case duplicateKey = "duplicate_key"
     }
 
     /// Decodes leniently: a field of an unexpected type reads as nil.
@@ -72,6 +75,7 @@ struct StatusView: Decodable, Sendable {
       txFrames = StatusView.integer(c, .txFrames)
       handshakesCompleted = StatusView.integer(c, .handshakesCompleted)
       drops = StatusView.counters(c, .drops)
+      duplicateKey = try? c.decodeIfPresent([String: String].self, forKey: .duplicateKey)
     }
 
     /// Whether the peer has a working session.

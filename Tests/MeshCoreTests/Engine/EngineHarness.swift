@@ -49,11 +49,13 @@ struct Network {
   @discardableResult
   mutating func add(
     _ n: Int, secret: SymmetricKey, timers: SessionTimers = SessionTimers(), seed: UInt64? = nil,
-    ipam: IPAMPlan? = nil, claim: SubnetClaim? = nil, operatorKeys: Set<OperatorPublicKey> = []
+    ipam: IPAMPlan? = nil, claim: SubnetClaim? = nil, operatorKeys: Set<OperatorPublicKey> = [],
+    key given: PrivateKey? = nil, configure: (inout MeshEngineConfiguration) -> Void = { _ in }
   ) -> Endpoint {
     let ep = Network.endpoint(n)
     var random = SeededRandom(seed: seed ?? UInt64(n) * 7919)
-    let key = PrivateKey.generate(using: &random)
+    // `given` makes a clone: a second host with another host's key.
+    let key = given ?? PrivateKey.generate(using: &random)
     var config = MeshEngineConfiguration(
       privateKey: key, nickname: "host\(n)", clusterSecrets: [secret])
     config.advertisedEndpoints = [ep]
@@ -61,6 +63,7 @@ struct Network {
     config.ipam = ipam
     config.ipamClaim = claim
     config.operatorKeys = operatorKeys
+    configure(&config)
     hosts[ep] = MeshEngine(configuration: config, clock: clock, random: random)
     outputs[ep] = Recorder()
     return ep

@@ -128,11 +128,13 @@ struct EngineIPAMTests {
 
   @Test func aConflictIsWonByTheEarlierClaimAndTheLoserMoves() {
     let contested = IPv4Network("10.47.9.0/24")!
+    // Both claims were just made: the later one is inside the move window.
+    let wall = FakeClock().wallNanoseconds()
     var (net, hosts) = ipamNetwork(
       3,
       claims: [
-        2: SubnetClaim(subnet: contested, claimedAt: 100),
-        3: SubnetClaim(subnet: contested, claimedAt: 200),
+        2: SubnetClaim(subnet: contested, claimedAt: wall - 2_000_000_000),
+        3: SubnetClaim(subnet: contested, claimedAt: wall),
       ])
     net.advance(15, step: 0.1)
     #expect(net.status(hosts[1]).subnet == contested)
