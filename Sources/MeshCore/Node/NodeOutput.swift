@@ -147,7 +147,7 @@ struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
     }
     switch event {
     case .handshakeStarted: logger.debug("\(event)")
-    case .macConflict: logger.warning("\(event)")
+    case _ where event.isWarning: logger.warning("\(event)")
     default: logger.info("\(event)")
     }
     reports.event(event)
