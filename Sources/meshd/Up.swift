@@ -206,6 +206,9 @@ struct Up: AsyncParsableCommand {
     if let plan = config.ipam {
       logger.info("IPAM plan \(plan.range) in /\(plan.subnetSize) subnets")
     }
+    // SIGHUP and SIGUSR1 are trapped before the node starts, so neither can kill a daemon
+    // that has just come up (SIGUSR1's default action would, leaving its socket behind).
+    let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
     do {
       try node.start()
     } catch {
@@ -225,7 +228,8 @@ struct Up: AsyncParsableCommand {
     }
     logger.info("control socket at \(socket)")
 
-    let service = MeshService(node: node, server: server, logger: logger, reload: readSecrets)
+    let service = MeshService(
+      node: node, server: server, logger: logger, signals: signals, reload: readSecrets)
     let group = ServiceGroup(
       configuration: .init(
         services: [.init(service: service)],
@@ -283,13 +287,13 @@ struct MeshService: Service {
   let node: MeshNode
   let server: ControlServer
   let logger: Logger
+  /// SIGHUP (reload) and SIGUSR1 (a status line), trapped since start.
+  let signals: UnixSignalsSequence
   let reload: @Sendable () throws -> ([SymmetricKey], Set<PublicKey>?)
 
   func run() async throws {
     // SIGHUP re-reads the secret files and the allow-list: rotation and revocation without a
-    // restart.
-    // SIGUSR1 logs one status line (it would otherwise kill the daemon, leaving its socket).
-    let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
+    // restart. SIGUSR1 logs one status line.
     _ = await cancelWhenGracefulShutdown {
       for await signal in signals {
         if signal == .sigusr1 {
