@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 extension MeshIntegration {
   /// Issue 12: start-up refuses what it cannot do before it changes anything (one line naming
   /// the flag or file, exit 1, no TAP or bridge left), the daemon survives SIGUSR1 and stops
@@ -244,7 +248,7 @@ final class IdleConnections {
       if rc == 0 || errno == EINPROGRESS {
         descriptors.append(fd)
       } else {
-        Foundation.close(fd)
+        Glibc.close(fd)
         // The backlog is full: give the server a moment to accept.
         usleep(1000)
       }
@@ -253,7 +257,7 @@ final class IdleConnections {
 
   /// Closes every connection.
   func close() {
-    for fd in descriptors { Foundation.close(fd) }
+    for fd in descriptors { Glibc.close(fd) }
     descriptors.removeAll()
   }
 }
