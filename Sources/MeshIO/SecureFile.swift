@@ -25,6 +25,9 @@ public enum SecureFile {
     case unwritable(String, String)
     /// The content is not what it should be.
     case malformed(String, String)
+    /// The path is not a regular file (a FIFO, a device, a directory, a socket, or a symbolic
+    /// link where one is refused); the second value names what it is.
+    case notRegular(String, String)
 
     /// One line naming the file and the problem.
     public var description: String {
@@ -37,22 +40,36 @@ public enum SecureFile {
       case .tooLarge(let p): "\(p): larger than \(SecureFile.maxSize) bytes"
       case .unwritable(let p, let why): "\(p): cannot write: \(why)"
       case .malformed(let p, let why): "\(p): \(why)"
+      case .notRegular(let p, let what): "\(p): is \(what), not a regular file"
       }
     }
   }
 
   /// Reads a whole file. With `requirePrivate`, refuses a file that group or others can access,
   /// as ssh does with private keys.
-  public static func read(_ path: String, requirePrivate: Bool) throws(Failure) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+  ///
+  /// Only a regular file is read: a FIFO, device, socket or directory is refused without
+  /// waiting on it (the open does not block), and with `followSymlinks` false so is a symbolic
+  /// link (for state files meshd writes itself, which are never links). Nothing of a refused
+  /// file's content appears in the error.
+  public static func read(_ path: String, requirePrivate: Bool, followSymlinks: Bool = true)
+    throws(Failure) -> [UInt8]
+  {
+    // O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
+    let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followSymlinks ? 0 : O_NOFOLLOW)
+    let fd = open(path, flags)
     guard fd >= 0 else {
       let e = errno
       if e == ENOENT { throw .missing(path) }
+      if e == ELOOP, !followSymlinks { throw .notRegular(path, "a symbolic link") }
       throw .unreadable(path, String(cString: strerror(e)))
     }
     defer { _ = Glibc.close(fd) }
     var st = stat()
     guard fstat(fd, &st) == 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
+    guard st.st_mode & S_IFMT == S_IFREG else { throw .notRegular(path, kind(of: st.st_mode)) }
+    // A regular file never blocks; back to blocking reads so EAGAIN cannot appear.
+    _ = fcntl(fd, F_SETFL, O_RDONLY)
     if requirePrivate, st.st_mode & 0o077 != 0 { throw .tooOpen(path, st.st_mode & 0o777) }
     guard st.st_size <= maxSize else { throw .tooLarge(path) }
     // The file may hold a secret: `out` gets room for all of it up front, so growing it leaves
@@ -142,6 +159,19 @@ public enum SecureFile {
       if mkdir(prefix, mode) != 0, errno != EEXIST {
         throw .unwritable(prefix, String(cString: strerror(errno)))
       }
+    }
+  }
+
+  /// What a non-regular file is, for an error message.
+  static func kind(of mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFIFO: "a FIFO"
+    case S_IFDIR: "a directory"
+    case S_IFSOCK: "a socket"
+    case S_IFCHR: "a character device"
+    case S_IFBLK: "a block device"
+    case S_IFLNK: "a symbolic link"
+    default: "an unknown kind of file"
     }
   }
 

@@ -20,8 +20,14 @@ public final class UDPSocket: @unchecked Sendable {
   public struct Options: Sendable {
     /// Reads return nil instead of waiting.
     public var nonBlocking = false
-    /// SO_REUSEADDR.
+    /// SO_REUSEADDR: our later sockets (the per-peer connected ones) may bind the same
+    /// address and port.
     public var reuseAddress = true
+    /// Claim the address: bind without SO_REUSEADDR, so that the bind fails with EADDRINUSE
+    /// while any other socket (another meshd's) holds the address and port, and only then
+    /// set SO_REUSEADDR (with `reuseAddress`) so that our own per-peer sockets can share it.
+    /// The per-peer sockets turn this off; a second daemon's main socket cannot.
+    public var exclusiveBind = true
     /// The SO_RCVBUF/SO_SNDBUF size to ask for; beyond `net.core.rmem_max` it needs
     /// CAP_NET_ADMIN (SO_RCVBUFFORCE), else the kernel's limit applies. 0 keeps the default.
     public var bufferBytes = 4 << 20
@@ -56,6 +62,10 @@ public final class UDPSocket: @unchecked Sendable {
           try Syscall.run("bind(\(endpoint))") { bind(fd, sa, length) }
         }
       }
+      if options.exclusiveBind, options.reuseAddress {
+        try Syscall.setSocketOption(
+          fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1, call: "setsockopt(SO_REUSEADDR)")
+      }
       var bound = sockaddr_storage()
       var boundLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
       _ = try withUnsafeMutablePointer(to: &bound) { p in
@@ -75,7 +85,7 @@ public final class UDPSocket: @unchecked Sendable {
   }
 
   private static func configure(_ fd: Int32, isIPv6: Bool, options: Options) throws {
-    if options.reuseAddress {
+    if options.reuseAddress, !options.exclusiveBind {
       try Syscall.setSocketOption(
         fd, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1, call: "setsockopt(SO_REUSEADDR)")
     }

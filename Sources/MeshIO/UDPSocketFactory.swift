@@ -19,6 +19,8 @@ public struct UDPSocketFactory: DatagramSocketFactory {
     options.nonBlocking = true
     options.bufferBytes = bufferBytes
     options.ipv6Only = false
+    // The main socket holds the port already: this one shares it (SO_REUSEADDR before bind).
+    options.exclusiveBind = false
     let socket = try UDPSocket(bindingTo: local, options: options)
     do {
       try socket.connect(to: remote)

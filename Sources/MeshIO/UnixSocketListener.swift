@@ -25,10 +25,16 @@ public final class UnixSocketListener: @unchecked Sendable {
       socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     }
     do {
-      _ = try withUnsafePointer(to: &address) { p in
-        try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-          try Syscall.run("bind(\(path))") { bind(fd, sa, length) }
+      do {
+        _ = try withUnsafePointer(to: &address) { p in
+          try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+            try Syscall.run("bind(\(path))") { bind(fd, sa, length) }
+          }
         }
+      } catch let e as SystemError where e.errno == ENOENT || e.errno == ENOTDIR {
+        throw SystemError(
+          call: e.call, errno: e.errno,
+          detail: "the directory \(SecureFile.directory(of: path)) does not exist")
       }
       // Before listen(): a client cannot connect yet, so the mode is never wider than asked.
       try Syscall.run("chmod(\(path))") { chmod(path, mode) }

@@ -12,14 +12,24 @@ public final class UnixStream: @unchecked Sendable {
 
   deinit { Syscall.close(fd) }
 
-  /// Connects to the stream socket at `path`.
-  public static func connect(path: String) throws -> UnixStream {
+  /// Connects to the stream socket at `path`. With `timeoutSeconds`, a connect that would
+  /// wait (the server's backlog is full) fails with EAGAIN after that long (SO_SNDTIMEO,
+  /// which also bounds later writes) instead of waiting forever.
+  public static func connect(path: String, timeoutSeconds: Double? = nil) throws -> UnixStream {
     var address = sockaddr_un()
     let length = try UnixSocketAddress.fill(&address, path: path)
     let fd = try Syscall.run("socket(AF_UNIX)") {
       socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     }
     let stream = UnixStream(ownedDescriptor: fd)
+    if let timeoutSeconds {
+      var tv = timeval()
+      tv.tv_sec = Int(timeoutSeconds)
+      tv.tv_usec = Int((timeoutSeconds - Double(Int(timeoutSeconds))) * 1_000_000)
+      try Syscall.run("setsockopt(SO_SNDTIMEO)") {
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+      }
+    }
     _ = try withUnsafePointer(to: &address) { p in
       try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
         try Syscall.run("connect(\(path))") { Glibc.connect(fd, sa, length) }
@@ -44,6 +54,24 @@ public final class UnixStream: @unchecked Sendable {
     try Syscall.run("setsockopt(SO_RCVTIMEO)") {
       setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
+  }
+
+  /// Bounds each write (SO_SNDTIMEO): a send that cannot progress for `seconds` fails with a
+  /// ``SystemError`` whose ``SystemError/isWouldBlock`` is true; 0 waits forever.
+  public func setSendTimeout(seconds: Double) throws {
+    var tv = timeval()
+    tv.tv_sec = Int(seconds)
+    tv.tv_usec = Int((seconds - Double(Int(seconds))) * 1_000_000)
+    let fd = self.fd
+    try Syscall.run("setsockopt(SO_SNDTIMEO)") {
+      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+  }
+
+  /// With `true`, reads fail at once with a would-block ``SystemError`` when nothing is
+  /// there, so one thread can serve many streams from a poll loop.
+  public func setNonBlocking(_ nonBlocking: Bool) throws {
+    try Syscall.setNonBlocking(fd, nonBlocking)
   }
 
   /// Reads what is available, up to `buffer.count` bytes; 0 means the peer closed.

@@ -20,7 +20,11 @@ struct ControlClient {
   func request(_ method: String, _ path: String, body: [UInt8] = []) throws -> HTTPResponse {
     let stream: UnixStream
     do {
-      stream = try UnixStream.connect(path: socketPath)
+      stream = try UnixStream.connect(
+        path: socketPath, timeoutSeconds: Double(Self.timeoutSeconds))
+    } catch let e as SystemError where e.isWouldBlock {
+      throw CLIError(
+        "meshd at \(socketPath) did not accept the connection within \(Self.timeoutSeconds) s")
     } catch {
       throw CLIError("cannot reach meshd at \(socketPath): \(error) (is `meshd up` running?)")
     }

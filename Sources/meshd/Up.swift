@@ -2,14 +2,16 @@ import ArgumentParser
 import Logging
 import MeshAPI
 import MeshCore
+import MeshIO
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-/// `meshd up`: the daemon, in the foreground, until SIGTERM or SIGINT.
+/// `meshd up`: the daemon, in the foreground, until SIGTERM, SIGINT or SIGQUIT.
 struct Up: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "up", abstract: "Run the mesh daemon in the foreground.")
@@ -36,8 +38,8 @@ struct Up: AsyncParsableCommand {
   @Option(help: "The control socket.")
   var socket: String = defaultSocketPath
 
-  @Option(help: "A group ID for the control socket (mode 0660).")
-  var socketGroup: UInt32?
+  @Option(help: "A group (name or number) for the control socket (mode 0660).")
+  var socketGroup: String?
 
   @Option(name: .customLong("peer"), help: "A peer to connect to, HOST[:PORT]; repeatable.")
   var peers: [String] = []
@@ -54,8 +56,8 @@ struct Up: AsyncParsableCommand {
   @Option(help: "The cluster's IPAM range, such as 10.47.0.0/16: each host claims a subnet of it.")
   var ipamRange: String?
 
-  @Option(help: "The prefix length of each host's IPAM subnet (with --ipam-range).")
-  var subnetSize: Int = 24
+  @Option(help: "The prefix length of each host's IPAM subnet (with --ipam-range; default 24).")
+  var subnetSize: Int?
 
   @Flag(
     help: "Turn off the TAP offloads (checksum and TCP segmentation), which are probed at start.")
@@ -99,15 +101,28 @@ struct Up: AsyncParsableCommand {
     for key in operatorKeys where (try? OperatorPublicKey(base64: key)) == nil {
       throw ValidationError("--operator-key \(key) is not a base64 Ed25519 public key")
     }
-    guard Endpoint(listen) != nil else {
+    guard let listenEndpoint = Endpoint(listen) else {
       throw ValidationError("--listen \(listen) is not ADDRESS:PORT (an IP address)")
     }
-    for p in peers where Endpoint(p) == nil {
-      throw ValidationError("--peer \(p) is not HOST[:PORT] with HOST an IP address")
+    for p in peers {
+      guard let peer = Endpoint(p) else {
+        throw ValidationError("--peer \(p) is not HOST[:PORT] with HOST an IP address")
+      }
+      if let why = Up.unreachable(peer: peer, listen: listenEndpoint) {
+        throw ValidationError("--peer \(p) cannot be reached from --listen \(listen): \(why)")
+      }
     }
     guard Logger.Level(rawValue: logLevel) != nil else {
       throw ValidationError(
-        "--log-level \(logLevel) is not one of trace, debug, info, warning, error")
+        "--log-level \(logLevel) is not one of "
+          + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    if subnetSize != nil, ipamRange == nil {
+      throw ValidationError("--subnet-size needs --ipam-range (it sizes the IPAM subnets)")
+    }
+    if let socketGroup, SystemGroup.id(socketGroup) == nil {
+      throw ValidationError(
+        "--socket-group \(socketGroup) names no group (give a group name or ID)")
     }
     if let mtu, !(576...65535).contains(mtu) {
       throw ValidationError("--mtu must be between 576 and 65535")
@@ -131,7 +146,7 @@ struct Up: AsyncParsableCommand {
       throw ValidationError("--ipam-range \(ipamRange) is not a network (A.B.C.D/N)")
     }
     do {
-      return try IPAMPlan(range: range, subnetSize: subnetSize)
+      return try IPAMPlan(range: range, subnetSize: subnetSize ?? 24)
     } catch {
       throw ValidationError(error.description)
     }
@@ -139,7 +154,12 @@ struct Up: AsyncParsableCommand {
 
   func run() async throws {
     let (secrets, allowed) = try readSecrets()
-    let key = try StateDirectory(path: stateDir).loadOrCreateKey()
+    let state = StateDirectory(path: stateDir)
+    let key = try state.loadOrCreateKey()
+    // The other state files are read once now, so that a bad one (a FIFO, a link, garbage) is
+    // refused before any device or socket is touched; the node reads them again as it starts.
+    _ = try state.loadKnownPeers()
+    _ = try state.loadClaim()
 
     LoggingSystem.bootstrap { label in
       var h = StreamLogHandler.standardError(label: label)
@@ -164,29 +184,76 @@ struct Up: AsyncParsableCommand {
     config.busyPollMicroseconds = busyPollMicroseconds
     config.peers = peers.compactMap { Endpoint($0) }
     config.logger = logger
-    config.stateDirectory = StateDirectory(path: stateDir)
+    config.stateDirectory = state
     config.ipam = try ipamPlan()
+
+    // Everything that can be refused is refused here, before the node changes anything: the
+    // MTU, the TAP's name, the UDP port, and (binding it) the control socket.
+    let preflight = StartupChecks(up: self)
+    try preflight.checkMTU()
+    let bridgeExisted = try preflight.checkDevices()
+    try preflight.checkListenPort()
+    let node = MeshNode(configuration: config)
+    let facts = HostFactsBox()
+    let server: ControlServer
+    do {
+      server = try ControlServer(
+        path: socket, group: socketGroup.flatMap(SystemGroup.id), node: node, logger: logger,
+        facts: { facts.value })
+    } catch {
+      throw CLIError("--socket \(socket): cannot listen there: \(error)")
+    }
     if let plan = config.ipam {
       logger.info("IPAM plan \(plan.range) in /\(plan.subnetSize) subnets")
     }
-
-    let node = MeshNode(configuration: config)
-    try node.start()
-    let facts = MeshStatus.HostFacts(
+    // SIGHUP and SIGUSR1 are trapped before the node starts, so neither can kill a daemon
+    // that has just come up (SIGUSR1's default action would, leaving its socket behind).
+    let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
+    do {
+      try node.start()
+    } catch {
+      server.stop()
+      preflight.removeBridge(ifCreated: !bridgeExisted)
+      throw preflight.explain(error)
+    }
+    facts.value = MeshStatus.HostFacts(
       listen: node.localEndpoint?.description ?? listen, bridge: bridge, tap: tap,
       mtu: node.mtu ?? config.effectiveMTU)
-    let server = try ControlServer(
-      path: socket, group: socketGroup, node: node, logger: logger, facts: { facts })
-    try server.start()
+    do {
+      try server.start()
+    } catch {
+      server.stop()
+      node.stop()
+      throw error
+    }
     logger.info("control socket at \(socket)")
 
-    let service = MeshService(node: node, server: server, logger: logger, reload: readSecrets)
+    let service = MeshService(
+      node: node, server: server, logger: logger, signals: signals, reload: readSecrets)
     let group = ServiceGroup(
       configuration: .init(
         services: [.init(service: service)],
-        gracefulShutdownSignals: [.sigterm, .sigint],
+        gracefulShutdownSignals: [.sigterm, .sigint, .sigquit],
         logger: logger))
+    // However the group ends, the socket file goes with the daemon.
+    defer {
+      server.stop()
+      node.stop()
+    }
     try await group.run()
+  }
+
+  /// Why `peer` cannot be reached from a socket bound to `listen`, or nil when it can: an
+  /// IPv4 socket cannot send to IPv6, and an IPv6 socket bound to one IPv6 address cannot send
+  /// to IPv4 (the IPv6 wildcard is dual-stack and can).
+  static func unreachable(peer: Endpoint, listen: Endpoint) -> String? {
+    if peer.isIPv6, !listen.isIPv6 {
+      return "the peer is IPv6 and the listen address IPv4 (listen on [::]:PORT for both)"
+    }
+    if !peer.isIPv6, listen.isIPv6, !listen.isUnspecified {
+      return "the peer is IPv4 and the listen address one IPv6 address (listen on [::]:PORT)"
+    }
+    return nil
   }
 
   /// The cluster secrets (current first) and the allow-list, read from their files; run at
@@ -220,14 +287,22 @@ struct MeshService: Service {
   let node: MeshNode
   let server: ControlServer
   let logger: Logger
+  /// SIGHUP (reload) and SIGUSR1 (a status line), trapped since start.
+  let signals: UnixSignalsSequence
   let reload: @Sendable () throws -> ([SymmetricKey], Set<PublicKey>?)
 
   func run() async throws {
     // SIGHUP re-reads the secret files and the allow-list: rotation and revocation without a
-    // restart.
-    let hangups = await UnixSignalsSequence(trapping: .sighup)
+    // restart. SIGUSR1 logs one status line.
     _ = await cancelWhenGracefulShutdown {
-      for await _ in hangups {
+      for await signal in signals {
+        if signal == .sigusr1 {
+          let status = await node.status()
+          logger.notice(
+            "status: \(status.peers.count) peer(s), \(status.members) member(s), \(status.routes.count) route(s)"
+          )
+          continue
+        }
         do {
           let (secrets, allowed) = try reload()
           node.reload(clusterSecrets: secrets, allowedKeys: allowed)

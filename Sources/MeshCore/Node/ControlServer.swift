@@ -7,10 +7,17 @@ import Synchronization
 
 /// The local control API: HTTP/1.1 with JSON on a Unix socket (mode 0660), served from its own
 /// thread so that a slow client never stalls the data path. One request per connection.
+///
+/// One thread serves many clients at once from an epoll loop: each connection reads without
+/// blocking and has its own deadline, so idle or trickling clients cannot delay another
+/// client's `meshd status`. At most `maxConnections` are open; past that the oldest is closed.
 public final class ControlServer: @unchecked Sendable {
   /// How long a client may take to send its whole request (not per read: a client that
-  /// trickles one byte at a time must not hold the single-threaded server for longer).
+  /// trickles one byte at a time is cut off as surely as an idle one).
   public static let requestTimeoutSeconds = 2
+  /// The most connections served at once; a new one past this closes the oldest, so a flood
+  /// of idle clients costs bounded memory and descriptors and never locks the operator out.
+  public static let maxConnections = 64
 
   let listener: UnixSocketListener
   let node: MeshNode
@@ -19,13 +26,23 @@ public final class ControlServer: @unchecked Sendable {
   var thread: OSThread?
   let stopFlag = StopFlag()
 
+  /// A client whose request is still arriving.
+  struct Connection {
+    let token: Int
+    let stream: UnixStream
+    let deadline: MeshInstant
+    var parser = HTTPRequestParser()
+  }
+
   /// Listens on `path` (replacing a stale socket there) with mode 0660 and, when given, group
-  /// `group`.
+  /// `group`. The socket is bound here, before the node starts, so a path that cannot be used
+  /// is refused before anything else changes.
   public init(
     path: String, group: UInt32? = nil, node: MeshNode, logger: Logger,
     facts: @escaping @Sendable () -> MeshStatus.HostFacts
   ) throws {
-    self.listener = try UnixSocketListener(path: path, mode: 0o660, groupID: group)
+    let listener = try UnixSocketListener(path: path, mode: 0o660, groupID: group)
+    self.listener = listener
     self.node = node
     self.facts = facts
     self.logger = logger
@@ -35,49 +52,94 @@ public final class ControlServer: @unchecked Sendable {
 
   /// Starts serving on a new thread.
   public func start() throws {
-    thread = try OSThread.spawn { [self] in serve() }
+    let poller = try Poller(capacity: 64)
+    try poller.add(fd: listener.fd, token: 0)
+    thread = try OSThread.spawn { [self] in serve(poller) }
   }
 
-  /// Stops serving and removes the socket file.
+  /// Stops serving and removes the socket file (also when serving never started).
   public func stop() {
-    guard let t = thread else { return }
-    thread = nil
-    stopFlag.set()
-    t.join()
+    if let t = thread {
+      thread = nil
+      stopFlag.set()
+      t.join()
+    }
     listener.close()
   }
 
-  func serve() {
+  func serve(_ poller: Poller) {
+    var open: [Connection] = []
+    var nextToken = 1
+    var ready = [ReadyEvent](repeating: ReadyEvent(), count: 64)
+    let clock = SystemClock()
     while !stopFlag.isSet {
-      guard listener.waitForConnection(timeoutMilliseconds: 200) else { continue }
-      guard let stream = try? listener.accept() else { continue }
-      handle(stream)
-    }
-  }
-
-  func handle(_ stream: UnixStream) {
-    defer { stream.close() }
-    let deadline = SystemClock().now().adding(seconds: Double(ControlServer.requestTimeoutSeconds))
-    var parser = HTTPRequestParser()
-    var response: HTTPResponse
-    reading: while true {
-      let left = Double(deadline.nanoseconds &- SystemClock().now().nanoseconds) / 1e9
-      guard deadline > SystemClock().now(),
-        (try? stream.setReceiveTimeout(seconds: max(left, 0.001))) != nil,
-        let chunk = try? stream.read(max: 4096), !chunk.isEmpty
-      else { return }
-      switch parser.feed(chunk) {
-      case .needMore: continue
-      case .complete(let request):
-        response = respond(to: request)
-        break reading
-      case .error(let e):
-        logger.debug("control request refused: \(e.message)")
-        response = e.response
-        break reading
+      let n = (try? poller.wait(timeoutMilliseconds: 100, into: &ready)) ?? 0
+      for event in ready.prefix(n) where event.token != 0 {
+        guard let i = open.firstIndex(where: { $0.token == event.token }) else { continue }
+        if serveReadable(&open[i]) { close(open.remove(at: i), poller) }
+      }
+      if n > 0, ready.prefix(n).contains(where: { $0.token == 0 }) {
+        // Accept what is waiting (bounded per round, so the open ones get their turn).
+        var accepted = 0
+        while accepted < 16, listener.waitForConnection(timeoutMilliseconds: 0),
+          let stream = try? listener.accept()
+        {
+          accepted += 1
+          guard (try? stream.setNonBlocking(true)) != nil,
+            (try? poller.add(fd: stream.fd, token: nextToken)) != nil
+          else {
+            stream.close()
+            continue
+          }
+          if open.count >= ControlServer.maxConnections {
+            close(open.removeFirst(), poller)
+          }
+          let deadline = clock.now().adding(seconds: Double(ControlServer.requestTimeoutSeconds))
+          open.append(Connection(token: nextToken, stream: stream, deadline: deadline))
+          nextToken = nextToken == Int.max ? 1 : nextToken + 1
+        }
+      }
+      let now = clock.now()
+      while let i = open.firstIndex(where: { $0.deadline <= now }) {
+        close(open.remove(at: i), poller)
       }
     }
+    for c in open { close(c, poller) }
+    poller.close()
+  }
+
+  func close(_ connection: Connection, _ poller: Poller) {
+    try? poller.remove(fd: connection.stream.fd)
+    connection.stream.close()
+  }
+
+  /// Reads what a client sent; answers once its request is complete or bad. Returns true when
+  /// the connection is done (answered, closed by the client, or failed).
+  func serveReadable(_ connection: inout Connection) -> Bool {
+    let chunk: [UInt8]
+    do {
+      chunk = try connection.stream.read(max: 4096)
+    } catch let e as SystemError where e.isWouldBlock {
+      return false
+    } catch {
+      return true
+    }
+    if chunk.isEmpty { return true }
+    let response: HTTPResponse
+    switch connection.parser.feed(chunk) {
+    case .needMore: return false
+    case .complete(let request): response = respond(to: request)
+    case .error(let e):
+      logger.debug("control request refused: \(e.message)")
+      response = e.response
+    }
+    // The answer is written blocking, but bounded: a client that does not read it holds the
+    // server for at most the request timeout.
+    let stream = connection.stream
+    _ = try? stream.setNonBlocking(false)
+    _ = try? stream.setSendTimeout(seconds: Double(ControlServer.requestTimeoutSeconds))
     try? stream.writeAll(response.serialize())
+    return true
   }
 
   func respond(to request: HTTPRequest) -> HTTPResponse {

@@ -23,7 +23,7 @@ public struct StateDirectory: Sendable {
   public func loadClaim() throws(SecureFile.Failure) -> SubnetClaim? {
     let bytes: [UInt8]
     do {
-      bytes = try SecureFile.read(claimPath, requirePrivate: false)
+      bytes = try SecureFile.read(claimPath, requirePrivate: false, followSymlinks: false)
     } catch .missing {
       return nil
     }
@@ -72,7 +72,9 @@ public struct StateDirectory: Sendable {
   public func loadKnownPeers() throws(SecureFile.Failure) -> [Endpoint] {
     let bytes: [UInt8]
     do {
-      bytes = try SecureFile.read(knownPeersPath, requirePrivate: false)
+      // meshd writes this file itself (atomically, as a regular file): a link here is not
+      // ours, and following it could echo another file's first line in an error.
+      bytes = try SecureFile.read(knownPeersPath, requirePrivate: false, followSymlinks: false)
     } catch .missing {
       return []
     }
