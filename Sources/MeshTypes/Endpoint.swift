@@ -136,3 +136,18 @@ extension Endpoint {
     }
   }
 }
+
+extension Endpoint {
+  /// Why this endpoint cannot be reached from a UDP socket bound to `listen`, or nil when it
+  /// can: an IPv4 socket cannot send to IPv6, and an IPv6 socket bound to one IPv6 address
+  /// cannot send to IPv4 (the IPv6 wildcard is dual-stack and can).
+  public func unreachableReason(from listen: Endpoint) -> String? {
+    if isIPv6, !listen.isIPv6 {
+      return "it is IPv6 and the listen address IPv4 (listen on [::]:PORT for both)"
+    }
+    if !isIPv6, listen.isIPv6, !listen.isUnspecified {
+      return "it is IPv4 and the listen address one IPv6 address (listen on [::]:PORT)"
+    }
+    return nil
+  }
+}

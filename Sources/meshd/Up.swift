@@ -108,7 +108,7 @@ struct Up: AsyncParsableCommand {
       guard let peer = Endpoint(p) else {
         throw ValidationError("--peer \(p) is not HOST[:PORT] with HOST an IP address")
       }
-      if let why = Up.unreachable(peer: peer, listen: listenEndpoint) {
+      if let why = peer.unreachableReason(from: listenEndpoint) {
         throw ValidationError("--peer \(p) cannot be reached from --listen \(listen): \(why)")
       }
     }
@@ -241,19 +241,6 @@ struct Up: AsyncParsableCommand {
       node.stop()
     }
     try await group.run()
-  }
-
-  /// Why `peer` cannot be reached from a socket bound to `listen`, or nil when it can: an
-  /// IPv4 socket cannot send to IPv6, and an IPv6 socket bound to one IPv6 address cannot send
-  /// to IPv4 (the IPv6 wildcard is dual-stack and can).
-  static func unreachable(peer: Endpoint, listen: Endpoint) -> String? {
-    if peer.isIPv6, !listen.isIPv6 {
-      return "the peer is IPv6 and the listen address IPv4 (listen on [::]:PORT for both)"
-    }
-    if !peer.isIPv6, listen.isIPv6, !listen.isUnspecified {
-      return "the peer is IPv4 and the listen address one IPv6 address (listen on [::]:PORT)"
-    }
-    return nil
   }
 
   /// The cluster secrets (current first) and the allow-list, read from their files; run at

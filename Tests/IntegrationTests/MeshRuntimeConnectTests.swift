@@ -30,5 +30,34 @@ extension MeshIntegration {
       #expect(
         dropped, "3 still lists 2 as a direct peer after forget\n\(net.diagnostics())")
     }
+
+    @Test("an IPv6 endpoint on an IPv4-only daemon: `connect` refused, a known peer skipped")
+    func wrongFamilyIsRefusedAtRunTime() async throws {
+      let net = try TestNetwork(hostCount: 2)
+      defer { net.shutdown() }
+      let (h1, h2) = (net.host(1), net.host(2))
+      let secret = try net.makeSecretFile()
+      try net.startMeshd(on: h1, secret: secret)
+      let daemon = try net.startMeshd(on: h2, peers: [h1], secret: secret)
+      try await net.requireEstablished(h1, h2)
+
+      let refused = try daemon.control(["connect", "[2001:db8::1]:6786"])
+      #expect(refused.status != 0, "\(refused)")
+      #expect(refused.stderr.contains("IPv6"), "the error says why: \(refused)")
+      #expect(!daemon.knownPeers().contains { $0.contains("2001:db8") })
+
+      // A known-peers file that holds an IPv6 endpoint (left from an earlier configuration):
+      // the daemon starts, skips it with one warning and never dials it.
+      daemon.killHard()
+      let file = daemon.stateDirectory.appendingPathComponent("known-peers")
+      try "\(h1.meshEndpoint)\n[2001:db8::1]:6786\n".write(
+        to: file, atomically: true, encoding: .utf8)
+      try daemon.restart()
+      try await net.requireEstablished(h1, h2)
+      let log = daemon.process.log()
+      #expect(
+        log.contains("known peer [2001:db8:") && log.contains("skipped: it is IPv6"), "\(log)")
+      #expect(!(try net.status(h2)).peers.contains { $0.endpoint?.contains("2001:db8") == true })
+    }
   }
 }

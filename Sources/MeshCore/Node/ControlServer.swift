@@ -155,6 +155,10 @@ public final class ControlServer: @unchecked Sendable {
       return .text(node.statusBlocking().prometheus(), contentType: "text/plain; version=0.0.4")
     case .connect(let text):
       guard let endpoint = Endpoint(text) else { return badEndpoint(text) }
+      if let why = node.connectRefusal(endpoint) {
+        return .json(
+          ["error": .string("cannot connect to \(endpoint): \(why)")], status: 400)
+      }
       node.connect(endpoint)
       return .json(["connecting": .string(endpoint.description)], status: 202)
     case .release(let text):

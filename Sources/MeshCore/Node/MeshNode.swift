@@ -116,7 +116,12 @@ public final class MeshNode: @unchecked Sendable {
     var local: Set<MACAddress> = [MeshNode.tapMAC(for: c.engine.privateKey.publicKey)]
     if let bridgeMAC = try? netlink.linkInfo(name: c.bridge)?.mac { local.insert(bridgeMAC) }
     engine.pinLocalMACs(local)
-    let remembered = try c.stateDirectory?.loadKnownPeers() ?? []
+    var remembered = try c.stateDirectory?.loadKnownPeers() ?? []
+    remembered.removeAll { endpoint in
+      guard let why = endpoint.unreachableReason(from: c.listen) else { return false }
+      logger.warning("known peer \(endpoint) skipped: \(why)")
+      return true
+    }
     for p in c.peers + remembered { engine.connect(p, now: clock.now()) }
     let mailbox = try NodeMailbox()
     var setup = NodeLoopSetup(
@@ -230,6 +235,12 @@ public final class MeshNode: @unchecked Sendable {
 
   /// Starts connecting to `endpoint`, retrying until `forget`.
   public func connect(_ endpoint: Endpoint) { post(.connect(endpoint)) }
+
+  /// Why this node cannot connect to `endpoint` (its socket's address family cannot reach
+  /// it), or nil when it can; `connect` callers such as the control API ask first.
+  public func connectRefusal(_ endpoint: Endpoint) -> String? {
+    endpoint.unreachableReason(from: configuration.listen)
+  }
 
   /// Stops connecting to `endpoint` and drops the peer there. Returns whether one was known.
   public func forget(_ endpoint: Endpoint) async -> Bool {
