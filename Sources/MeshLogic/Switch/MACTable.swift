@@ -27,6 +27,9 @@ public struct MACTable: Sendable {
     public var location: MACLocation
     /// When a frame from it was last seen.
     public var lastSeen: MeshInstant
+    /// Whether it lives on this host's bridge for good (the bridge's and the TAP's own): it
+    /// never ages and no remote host may take it.
+    public var pinned = false
   }
 
   /// The most addresses the table holds; past it, new addresses are not learned (and their
@@ -35,35 +38,45 @@ public struct MACTable: Sendable {
   /// Entries not refreshed for this long are forgotten, and their MACs may be claimed anew.
   public var agingTime: Double = 300
 
+  /// Every learned and pinned address: one dictionary access per frame answers both "where
+  /// does it live" and "may this host use it".
   private(set) var entries: [MACAddress: Entry] = [:]
-  /// MACs that always live on this host's bridge (its own and the TAP's), whatever is seen.
-  private(set) var pinned: Set<MACAddress> = []
+  /// How many of `entries` are pinned.
+  private var pinnedCount = 0
 
   /// An empty table.
   public init() {}
 
-  /// The number of learned addresses.
-  public var count: Int { entries.count }
+  /// The number of learned addresses (pinned ones not counted).
+  public var count: Int { entries.count - pinnedCount }
 
   /// Where `mac` lives, if known and not aged out.
   public func lookup(_ mac: MACAddress, now: MeshInstant) -> MACLocation? {
-    if pinned.contains(mac) { return .local }
-    guard let e = entries[mac], now.seconds(since: e.lastSeen) < agingTime else { return nil }
+    guard let e = entries[mac], e.pinned || now.seconds(since: e.lastSeen) < agingTime else {
+      return nil
+    }
     return e.location
   }
 
   /// Sets the MACs that live on this host's bridge for good (the bridge's and the TAP's):
   /// no remote host may ever source frames from them.
   public mutating func pin(local macs: Set<MACAddress>) {
-    pinned = macs
-    for mac in macs { entries[mac] = nil }
+    entries = entries.filter { !$0.value.pinned }
+    for mac in macs {
+      entries[mac] = Entry(location: .local, lastSeen: MeshInstant(nanoseconds: 0), pinned: true)
+    }
+    pinnedCount = macs.count
   }
 
   /// Records that a frame from `mac` came from the local bridge. Local always wins: a MAC
   /// that a remote host owned moves here.
   public mutating func learnLocal(_ mac: MACAddress, now: MeshInstant) {
-    guard !mac.isMulticast, !pinned.contains(mac) else { return }
-    if entries[mac] == nil, entries.count >= MACTable.capacity { return }
+    guard !mac.isMulticast else { return }
+    if let e = entries[mac] {
+      if e.pinned { return }
+    } else if count >= MACTable.capacity {
+      return
+    }
     entries[mac] = Entry(location: .local, lastSeen: now)
   }
 
@@ -75,14 +88,14 @@ public struct MACTable: Sendable {
     -> Bool
   {
     guard !mac.isMulticast else { return true }
-    if pinned.contains(mac) { return false }
     let location = MACLocation.remote(origin)
     if let e = entries[mac] {
+      if e.pinned { return false }
       if e.location != location, now.seconds(since: e.lastSeen) < agingTime { return false }
       entries[mac] = Entry(location: location, lastSeen: now)
       return true
     }
-    guard entries.count < MACTable.capacity else { return true }
+    guard count < MACTable.capacity else { return true }
     entries[mac] = Entry(location: location, lastSeen: now)
     return true
   }
@@ -95,6 +108,6 @@ public struct MACTable: Sendable {
   /// Drops entries older than the aging time.
   public mutating func expire(now: MeshInstant) {
     let age = agingTime
-    entries = entries.filter { now.seconds(since: $0.value.lastSeen) < age }
+    entries = entries.filter { $0.value.pinned || now.seconds(since: $0.value.lastSeen) < age }
   }
 }
