@@ -26,6 +26,14 @@ extension MeshStatus {
         subnet: try c.parsed("subnet") { IPv4Network($0) }
       )
     }
+    if f.contains("contested_keys") {
+      contestedKeys = try f.array("contested_keys") { v, p throws(StatusDecodingError) in
+        guard case .string(let text) = v, let id = PeerID(text) else {
+          throw StatusDecodingError(path: p)
+        }
+        return id
+      }
+    }
     bridgeState = try f.optionalString("bridge_state")
     tapState = try f.optionalString("tap_state")
     routes = try f.array("routes") { v, p throws(StatusDecodingError) in

@@ -85,6 +85,7 @@ extension MeshStatus {
       ("subnet", (subnet ?? host.subnet).map { .string($0.description) } ?? .null),
       ("mac_table_size", .int(macTableSize)),
       ("members", .int(members)),
+      ("contested_keys", .array(contestedKeys.map { .string($0.description) })),
       (
         "claims",
         .array(
@@ -125,6 +126,10 @@ extension MeshStatus {
     metric(
       "meshd_peers_established", "gauge", "Peers with a live session.",
       [("", UInt64(established))])
+    metric(
+      "meshd_contested_keys", "gauge",
+      "Keys two live hosts appear to use (a cloned host), this host's own included.",
+      [("", UInt64(contestedKeys.count))])
     metric(
       "meshd_mac_table_entries", "gauge", "Learned MAC addresses.", [("", UInt64(macTableSize))])
     let withID = peers.filter { $0.id != nil }

@@ -18,6 +18,13 @@ public enum MeshStatusText {
     out += "   tap \(host.tap)\(tapNote)"
     out += "   mtu \(host.mtu)   macs \(status.macTableSize)\n"
     out += "  subnet      \(subnet)   members \(status.members)\n"
+    for key in status.contestedKeys {
+      let whose =
+        key == status.id
+        ? "this host's key" : "the key of \(key)"
+      out += "  WARNING: two live hosts appear to use \(whose) (their signed records keep"
+      out += " replacing each other): give the clone a new key (meshd genkey)\n"
+    }
     out += "\npeers (\(status.peers.count)):\n"
     for p in status.peers {
       out += "  \(p.nickname.isEmpty ? "?" : DisplayText.escaped(p.nickname)) "

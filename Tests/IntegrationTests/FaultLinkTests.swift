@@ -108,5 +108,42 @@ extension MeshIntegration {
       }
       #expect(mtu(bridge) == mtu(tap), "the bridge has the mesh MTU again:\n\(bridge)\n\(tap)")
     }
+
+    @Test("bridge recreated without an address: it gets the IPAM claim's address back")
+    func recreatedBridgeRegainsItsClaimAddress() async throws {
+      let net = try TestNetwork(hostCount: 1)
+      defer { net.shutdown() }
+      let a = net.host(1)
+      let ip = try IntegrationEnvironment.ip()
+      let meshd = try IntegrationEnvironment.meshdBinary()
+      // A bridge without an address, as the ifupdown hook makes it for IPAM.
+      try a.run([ip, "link", "del", "br0"]).check()
+      try a.run([meshd, "create-bridge", "--bridge", NetnsHost.bridge]).check()
+      let secret = try net.makeSecretFile()
+      try net.startMeshd(
+        on: a, secret: secret, extraArguments: MemberAttackTests.ipamArguments)
+      let addresses = { () -> String in
+        (try? a.run([ip, "-4", "-o", "addr", "show", "dev", "br0"]).stdout) ?? ""
+      }
+      var subnet: String?
+      let claimed = await waitUntil(timeout: 20) {
+        subnet = (try? net.status(a))?.subnet
+        return subnet != nil && addresses().contains("inet 10.48.")
+      }
+      #expect(claimed, "no claim or no bridge address\n\(net.diagnostics())")
+      let before = addresses()
+
+      try a.run([ip, "link", "del", "br0"]).check()
+      _ = await waitUntil(timeout: 5) { (try? net.status(a).bridgeState) == "missing" }
+      try a.run([meshd, "create-bridge", "--bridge", NetnsHost.bridge]).check()
+      let back = await waitUntil(timeout: 10) {
+        (try? net.status(a).bridgeState) == "attached" && addresses().contains("inet 10.48.")
+      }
+      #expect(back, "the recreated bridge has no claim address\n\(net.diagnostics())")
+      let inet = { (text: String) in
+        text.components(separatedBy: " inet ").last?.split(separator: " ").first
+      }
+      #expect(inet(addresses()) == inet(before), "\(before) then \(addresses())")
+    }
   }
 }

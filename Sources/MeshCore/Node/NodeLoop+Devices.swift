@@ -59,6 +59,8 @@ extension NodeLoop {
           try attachTunnel()
           if let bridgeMAC { engine.pinLocalMACs(localMACs.union([bridgeMAC])) }
           logger.notice("\(line)")
+          // A recreated bridge has no address: give it the claim's again (IPAM).
+          if let claim = engine.localClaim { reports.subnetClaimed(claim) }
         } catch {
           logger.warning("bridge \(watch.bridgeName) is back, but the TAP cannot join it: \(error)")
         }

@@ -52,6 +52,10 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
   /// `refused`; `count` messages refused since the last report. Reported when detected and
   /// then at most once every `MeshEngine.duplicateKeyReportInterval` seconds.
   case duplicateKey(PeerID, kept: Endpoint, refused: Endpoint, count: UInt64)
+  /// Two live hosts appear to use the key of `peer` (this host's own when `isSelf`): its
+  /// signed record keeps being replaced by a rival one, as every host sees in gossip (see
+  /// `KeyContests`). At most once every `KeyContests.reportInterval` seconds per key.
+  case keyContested(PeerID, nickname: String, isSelf: Bool)
   /// A member whose key is gone: its endpoint now answers with the key of `replacedBy` (the
   /// host restarted with a new key), so its entry is dropped and no longer dialled or saved.
   case peerRetired(PeerID, endpoint: Endpoint, replacedBy: PeerID)
@@ -70,7 +74,7 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
   /// Whether the event is a fault an operator must see (logged as a warning).
   public var isWarning: Bool {
     switch self {
-    case .macConflict, .duplicateKey, .subnetMoved, .subnetConflict: true
+    case .macConflict, .duplicateKey, .keyContested, .subnetMoved, .subnetConflict: true
     default: false
     }
   }
@@ -90,6 +94,13 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
     case .duplicateKey(let id, let kept, let refused, let count):
       "two hosts use the key of \(id): at \(kept) and \(refused); keeping \(kept), refused "
         + "\(count) message(s) from \(refused); give the clone a new key (meshd genkey)"
+    case .keyContested(let id, _, true):
+      "another live host uses this host's key \(id) (a cloned VM or a copied state "
+        + "directory): their signed records keep replacing each other; give one of them a "
+        + "new key (meshd genkey) and restart it"
+    case .keyContested(let id, let nick, false):
+      "two live hosts appear to use the key of \(DisplayText.escaped(nick)) (\(id)): its "
+        + "signed record keeps being replaced by a rival one; give the clone a new key"
     case .peerRetired(let id, let ep, let by):
       "retired \(id): \(ep) now answers with the key of \(by)"
     case .endpointExpired(let ep):

@@ -33,6 +33,9 @@ extension MeshEngine {
         dialIfUnconnected(peer, endpoints: endpoints, now: now)
       case .departed(let peer):
         removePeer(peer)
+      case .keyContested(let peer):
+        let nickname = gossiper.topology[peer]?.nickname ?? ""
+        out.event(.keyContested(peer, nickname: nickname, isSelf: peer == id))
       }
     }
     refreshRoutes()

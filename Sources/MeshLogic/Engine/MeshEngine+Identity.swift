@@ -64,6 +64,7 @@ extension MeshEngine {
     peers[peer] = p
     endpointsVersion &+= 1
     out.event(.endpointChanged(peer, source))
+    if flipsBack { alertMembers(subject: peer, kept: source, refused: left, now: now, out: &out) }
     return true
   }
 
@@ -93,7 +94,19 @@ extension MeshEngine {
       out.event(.duplicateKey(peer, kept: dup.kept, refused: dup.refused, count: dup.unreported))
       dup.unreported = 0
       dup.lastReport = now
+      alertMembers(subject: peer, kept: dup.kept, refused: dup.refused, now: now, out: &out)
     }
+  }
+
+  /// Tells every member, through a signed gossip alert, that two live hosts use `subject`'s
+  /// key: usually only this host sees both, and every host must report it.
+  mutating func alertMembers(
+    subject: PeerID, kept: Endpoint, refused: Endpoint, now: MeshInstant,
+    out: inout some EngineOutput
+  ) {
+    let messages = gossiper.alert(
+      subject: subject, kept: kept, refused: refused, now: now, wall: clock.wallNanoseconds())
+    sendGossip(messages, now: now, out: &out)
   }
 
   /// Whether the kept endpoint still answers: when it falls silent the hold ends, so a host

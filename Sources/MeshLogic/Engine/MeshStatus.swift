@@ -103,6 +103,9 @@ public struct MeshStatus: Sendable, Equatable {
   public var subnet: IPv4Network?
   /// Every host's IPAM subnet after conflict resolution, ordered by subnet.
   public var claims: [(peer: PeerID, nickname: String, subnet: IPv4Network)] = []
+  /// Keys that two live hosts appear to use, this host's own included (see `KeyContests`),
+  /// ascending; empty normally.
+  public var contestedKeys: [PeerID] = []
   /// Whether the TAP is joined to the bridge (`attached`) or the bridge is gone (`missing`);
   /// nil when the engine alone answered (no data thread runs).
   public var bridgeState: String?
@@ -129,6 +132,7 @@ public struct MeshStatus: Sendable, Equatable {
       && a.routes == b.routes && a.members == b.members && a.subnet == b.subnet
       && a.claims.elementsEqual(b.claims) { $0 == $1 }
       && a.bridgeState == b.bridgeState && a.tapState == b.tapState
+      && a.contestedKeys == b.contestedKeys
   }
 }
 
@@ -163,6 +167,7 @@ extension MeshEngine {
       drops: drops, macTableSize: macTable.count)
     let topology = gossiper.topology
     status.members = topology.count
+    status.contestedKeys = gossiper.contests.contested(now: now)
     status.subnet = localSubnet
     status.claims = resolvedClaims.map {
       (peer: $0.key, nickname: topology[$0.key]?.nickname ?? "", subnet: $0.value)

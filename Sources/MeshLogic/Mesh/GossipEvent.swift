@@ -9,6 +9,10 @@ public enum GossipEvent: Sendable, Equatable {
   case endpointsChanged(PeerID, endpoints: [Endpoint])
   /// A host was released for good (tombstone): stop dialing it and drop its session.
   case departed(PeerID)
+  /// Two live hosts appear to use this key (this host's own, or a member's): its signed
+  /// record keeps being replaced by a rival one (see `KeyContests`), or a member sent a
+  /// signed `KeyAlert` about it. Rate-limited.
+  case keyContested(PeerID)
 }
 
 /// Counters of a `Gossiper`, for `/metrics` and the simulation.
@@ -39,6 +43,12 @@ public struct GossipStats: Sendable, Equatable {
   public var signaturesVerified = 0
   /// Events dropped because `MeshLimits.maxPendingEvents` were queued.
   public var eventsDropped = 0
+  /// Records that replaced a rival record of the same key (see `KeyContests`).
+  public var contestedRecords = 0
+  /// Key alerts dropped as too old or too far ahead of the wall clock.
+  public var staleAlerts = 0
+  /// Key alerts dropped because their reporter or subject is not a known member.
+  public var unknownAlerts = 0
 
   /// All zero.
   public init() {}

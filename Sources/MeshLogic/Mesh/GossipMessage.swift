@@ -8,7 +8,8 @@ import MeshTypes
 /// - records (1): count (1, 1...255) · that many `RecordSegment`s;
 /// - digest (2): a `DigestChunk` body: mode · lower · upper · count (≤ 73) · entries;
 /// - request (3): count (2, 1...`MeshLimits.maxRequestIDs`) · IDs (8 each);
-/// - summary (4): a `DigestSummary` body: mode · 64 × (count (2) · hash (8)).
+/// - summary (4): a `DigestSummary` body: mode · 64 × (count (2) · hash (8));
+/// - key alert (5): one `KeyAlert`.
 ///
 /// Every encoded message is at most `MeshLimits.maxMessage` (1200) bytes. Decoding is strict:
 /// an unknown version or kind, a count over its bound, a truncated field or trailing bytes is a
@@ -22,6 +23,8 @@ public enum GossipMessage: Equatable, Sendable {
   case request([PeerID])
   /// The sender's digest fingerprint; see `DigestSummary`.
   case summary(DigestSummary)
+  /// A member's signed warning that two live hosts use one key; see `KeyAlert`.
+  case keyAlert(KeyAlert)
 
   /// The format version in the leading byte's high nibble.
   public static let formatVersion: UInt8 = 1
@@ -33,6 +36,8 @@ public enum GossipMessage: Equatable, Sendable {
   static let kindRequest: UInt8 = 3
   /// Kind nibble of `.summary`.
   static let kindSummary: UInt8 = 4
+  /// Kind nibble of `.keyAlert`.
+  static let kindKeyAlert: UInt8 = 5
   /// Bytes before the segments of a `.records` message.
   static let recordsHeader = 2
   /// Bytes before the entries of a `.digest` message.
@@ -79,6 +84,10 @@ public enum GossipMessage: Equatable, Sendable {
     case .summary(let summary):
       out = [Self.leading(Self.kindSummary)]
       summary.encode(into: &out)
+    case .keyAlert(let alert):
+      guard alert.signature.count == KeyAlert.signatureLength else { throw .malformed }
+      out = [Self.leading(Self.kindKeyAlert)]
+      alert.encode(into: &out)
     }
     guard out.count <= MeshLimits.maxMessage else { throw .oversized }
     return out
@@ -113,6 +122,8 @@ public enum GossipMessage: Equatable, Sendable {
       message = .request(ids)
     case kindSummary:
       message = .summary(try DigestSummary.decode(&reader))
+    case kindKeyAlert:
+      message = .keyAlert(try KeyAlert.decode(&reader))
     default:
       throw .unknownType(lead)
     }

@@ -50,6 +50,8 @@ extension Gossiper {
       }
     case .digest(let chunk):
       answer(chunk, from: from, into: &out)
+    case .keyAlert(let alert):
+      accept(alert, from: from, now: now, wall: wall, into: &out)
     case .request(let ids):
       var seen = Set<PeerID>()
       let records = ids.compactMap { seen.insert($0).inserted ? topology[$0] : nil }
@@ -122,6 +124,7 @@ extension Gossiper {
       // A genuine record of our own ID that is newer or different: an older incarnation of
       // this host, or an operator's tombstone of it while it lives. It must lose: republish
       // above it.
+      noteContest(whole, over: local, now: now)
       var next = local
       next.version = max(whole.version, local.version) &+ 1
       publish(next, now: now)
@@ -166,6 +169,9 @@ extension Gossiper {
     let before = topology[record.id]
     guard topology.merge(record) else { return }
     stats.recordsMerged += 1
+    if let before, KeyContests.isRepublish(record, over: before) {
+      noteContest(record, over: before, now: now)
+    }
     relay[record.id] = from
     if relayDue == nil { relayDue = now.adding(seconds: configuration.relayDelay) }
     if let before {
@@ -177,6 +183,17 @@ extension Gossiper {
       raise(
         record.departed ? .departed(record.id) : .learned(record.id, endpoints: record.endpoints))
     }
+  }
+
+  /// Counts a record that replaced a rival one of its key and reports the key once it is
+  /// contested (see `KeyContests`). For this host's own key any owner-signed record with
+  /// other content counts: it was not published here.
+  mutating func noteContest(_ record: PeerRecord, over held: PeerRecord, now: MeshInstant) {
+    guard record.authority == .owner, !record.departed, !record.sameContent(as: held) else {
+      return
+    }
+    stats.contestedRecords += 1
+    if contests.note(record.id, now: now) { raise(.keyContested(record.id)) }
   }
 
   /// Queues an event within `MeshLimits.maxPendingEvents`.

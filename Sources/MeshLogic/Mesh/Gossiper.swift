@@ -110,6 +110,10 @@ public struct Gossiper: Sendable {
   var signer: RecordSigner
   /// Outcomes of signature checks, so none is repeated.
   var signatures = SignatureCache()
+  /// Keys whose records two live hosts keep replacing (a duplicated key).
+  public internal(set) var contests = KeyContests()
+  /// The newest key alert seen from each reporter about each key (issue time, wall ns).
+  var seenAlerts: [AlertOrigin: UInt64] = [:]
 
   /// A gossiper for the host described by `local`, which `signer` signs (now and on every
   /// change); throws when the record is invalid or `signer` holds another host's key.

@@ -31,14 +31,30 @@ public struct RecordSigner: Sendable {
   /// `record` (which must describe this host) signed with a fresh Z.
   public mutating func sign(_ record: PeerRecord) -> PeerRecord {
     precondition(record.publicKey == publicKey, "a host signs only its own record")
+    var z = nextZ()
+    defer { Sodium.memzero(&z) }
+    return record.signed(with: privateKey, random: z)
+  }
+
+  /// `alert` (which this host must report) signed with a fresh Z.
+  public mutating func sign(_ alert: KeyAlert) -> KeyAlert {
+    precondition(alert.reporter == publicKey.peerID, "a host signs only its own alerts")
+    var z = nextZ()
+    defer { Sodium.memzero(&z) }
+    var signed = alert
+    signed.signature = XEdDSA.sign(alert.signingBytes, with: privateKey, random: z)
+    return signed
+  }
+
+  /// The next XEdDSA Z: BLAKE2b keyed with the seed over the signature counter.
+  private mutating func nextZ() -> [UInt8] {
     counter += 1
     var z = [UInt8](repeating: 0, count: XEdDSA.randomLength)
-    defer { Sodium.memzero(&z) }
     seed.withUnsafeBytes { key in
       withUnsafeBytes(of: counter.littleEndian) { data in
         z.withUnsafeMutableBytes { Blake2b.mac(key: key, data: data, into: $0) }
       }
     }
-    return record.signed(with: privateKey, random: z)
+    return z
   }
 }

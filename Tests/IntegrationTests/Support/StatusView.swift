@@ -159,6 +159,10 @@ struct StatusView: Decodable, Sendable {
   var members: Int?
   /// Learned MAC addresses.
   var macTableSize: Int?
+  /// This host's subnet (IPAM claim or bridge network), when it has one.
+  var subnet: String?
+  /// Keys two live hosts appear to use (a cloned host), this host's own included.
+  var contestedKeys: [String]
 
   enum CodingKeys: String, CodingKey {
     case peerID = "peer_id"
@@ -174,6 +178,8 @@ struct StatusView: Decodable, Sendable {
     case routes
     case members
     case macTableSize = "mac_table_size"
+    case contestedKeys = "contested_keys"
+    case subnet
   }
 
   /// Decodes leniently: a field of an unexpected type reads as nil (or empty).
@@ -192,6 +198,8 @@ struct StatusView: Decodable, Sendable {
     routes = (try? c.decodeIfPresent([Route].self, forKey: .routes)) ?? []
     members = StatusView.integer(c, .members)
     macTableSize = StatusView.integer(c, .macTableSize)
+    subnet = try? c.decodeIfPresent(String.self, forKey: .subnet)
+    contestedKeys = (try? c.decodeIfPresent([String].self, forKey: .contestedKeys)) ?? []
   }
 
   /// Decodes a status document, with the raw text in the error if it is not JSON at all.
