@@ -3,10 +3,10 @@
 // The first input byte picks a scenario; the rest is the attacker's bytes. Scenarios that
 // need to get past mac1 are given a valid mac1 (as a member of the cluster would), so the
 // fuzzer reaches the Noise processing, the payload decoder and the session logic behind it.
-@testable import MeshCore
-@testable import MeshLogic
-@testable import MeshProtocol
-@testable import MeshTypes
+import MeshCore
+import MeshLogic
+import MeshProtocol
+import MeshTypes
 
 /// A clock that stands still unless the input moves it.
 final class FuzzClock: MeshClock, @unchecked Sendable {
@@ -85,7 +85,7 @@ struct Fixture {
     self.responder = responder
     self.initiator = initiator
     self.initiation = initiation
-    self.pendingIndex = initiator.initiations.keys.first!
+    self.pendingIndex = initiator.pendingInitiationIndexes.first!
     self.established = r
     self.sessionIndex = r.keypairs.keys.first!
   }

@@ -81,7 +81,7 @@ public final class UnixSocketListener: @unchecked Sendable {
   /// How long a socket that still answers is watched before it is taken for a live server:
   /// a predecessor killed a moment ago can hold its descriptors open for a while as it exits
   /// (closing a TAP waits for the kernel to unregister the device).
-  static let predecessorGrace: Duration = .seconds(3)
+  public static let predecessorGrace: Duration = .seconds(3)
 
   /// Removes a socket left at `path` by a process that is gone. Throws EADDRINUSE if a
   /// server still answers there after `predecessorGrace`, and EEXIST if the path is not a

@@ -53,7 +53,7 @@ struct StartupChecks {
     // A predecessor killed a moment ago may still hold the port while it exits (as with the
     // control socket): the port is tried for a few seconds before it counts as taken.
     let clock = ContinuousClock()
-    let deadline = clock.now + .seconds(3)
+    let deadline = clock.now + UnixSocketListener.predecessorGrace
     do {
       while true {
         do {

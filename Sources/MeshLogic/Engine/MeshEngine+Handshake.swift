@@ -288,7 +288,7 @@ extension MeshEngine {
 
   /// Writes mac1 into an encoded handshake message and returns it.
   @discardableResult
-  func writeMac1(_ message: inout [UInt8], key: SymmetricKey) -> [UInt8] {
+  package func writeMac1(_ message: inout [UInt8], key: SymmetricKey) -> [UInt8] {
     let end = message.count - 32
     var mac = [UInt8](repeating: 0, count: 16)
     message.withUnsafeBytes { m in

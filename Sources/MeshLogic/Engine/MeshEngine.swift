@@ -34,6 +34,8 @@ public struct MeshEngine {
   var peers: [PeerID: PeerState] = [:]
   var dials: [Endpoint: DialState] = [:]
   var initiations: [UInt32: PendingInitiation] = [:]
+  /// The local indexes of the initiations in flight (for the handshake fuzzer).
+  package var pendingInitiationIndexes: [UInt32] { Array(initiations.keys) }
   /// Initiations this host answered, by the answer's local index, whose initiators have not
   /// proved their keys yet.
   var pendingResponses: [UInt32: PendingResponse] = [:]
@@ -45,7 +47,7 @@ public struct MeshEngine {
   /// Gossip-learned endpoints given up after `maxGossipDialAttempts` unanswered attempts, and
   /// when; not dialled again from gossip for `unansweredEndpointMemory`.
   var unansweredEndpoints: [Endpoint: MeshInstant] = [:]
-  var keypairs: [UInt32: Keypair] = [:]
+  package var keypairs: [UInt32: Keypair] = [:]
   /// The switch's learning table.
   public internal(set) var macTable = MACTable()
   /// Drops not attributable to a known peer.

@@ -62,7 +62,7 @@ public struct MeshEngineConfiguration: Sendable {
 }
 
 /// The Noise protocol constants of meshd's handshake.
-enum MeshHandshake {
+package enum MeshHandshake {
   /// The handshake pattern.
   static let pattern = NoisePattern.IXpsk2
   /// Bound into every handshake hash, so meshd sessions cannot be confused with another
@@ -79,7 +79,7 @@ enum MeshHandshake {
   }
 
   /// The key of mac1 for a cluster secret: members can compute it, outsiders cannot.
-  static func mac1Key(_ secret: SymmetricKey) -> SymmetricKey {
+  package static func mac1Key(_ secret: SymmetricKey) -> SymmetricKey {
     labelledHash(mac1Label, secret)
   }
 
