@@ -1,33 +1,46 @@
 #!/usr/bin/env bash
-# bench/run.sh — meshd against bare veth, wireguard-go and tinc, in one run, as ratios.
+# bench/run.sh — meshd against bare veth, a plain socat TAP relay, wireguard-go and tinc, in
+# one run, as ratios; and meshd relaying through a third host against meshd direct.
 #
 # Two network namespaces (mshbna, mshbnb) joined by a veth pair are the two hosts. For each
-# round, and within it each system in turn (interleaved: round 1 veth, meshd, wggo, tinc;
-# round 2 the same …), the script brings the system's tunnel up, measures, and takes it down:
-#   - ping RTT (PINGS pings at 10 ms intervals, average);
+# round, and within it each system in turn (interleaved: round 1 veth, socat, meshd, relay,
+# wggo, tinc; round 2 the same …), the script brings the system's tunnel up, measures, and
+# takes it down:
+#   - idle ping RTT (PINGS pings at 10 ms intervals: average and median);
 #   - iperf3 TCP, one stream and four streams (-P 4), Mbit/s received;
+#   - ping RTT under load: a ping every 50 ms while the one-stream TCP test runs (median and
+#     90th percentile);
 #   - iperf3 UDP with 64-byte payloads, packets per second received (server side) and loss;
 #   - CPU seconds per GB of the tunnel daemons on both hosts during the one-stream TCP test
 #     (utime + stime from /proc/PID/stat);
 #   - handshake time: meshd from starting the second daemon, wireguard-go from `wg set` of the
 #     peer, to the first ping answered.
+# `socat` is two socat processes copying frames between a TAP and a UDP socket, no crypto:
+# the floor of a user-space TAP tunnel's idle round trip. `relay` is three more namespaces
+# (mshbnra, mshbnrm, mshbnrb): the two ends each have a veth to the middle one only, which does
+# no IP forwarding, so meshd on the middle host relays; it measures the idle and loaded pings
+# and one TCP stream (against `meshd`, the same pair direct, in the same round).
+# `meshd-base` and `relay-base` are the same with the binary MESHD_BASE (an older build), so
+# that a change is measured before and after in one run.
 # It then prints each system's median per metric and meshd's per-round ratios to each peer,
 # and writes the same as Markdown to bench/out/latest.md (raw samples beside it).
 #
-# Usage: bench/run.sh [--rounds N] [--seconds T] [--systems "veth meshd wggo tinc tinc-aes"]
+# Usage: bench/run.sh [--rounds N] [--seconds T]
+#                     [--systems "veth socat meshd relay wggo tinc tinc-aes meshd-base relay-base"]
 #                     [--udp-rate RATE] [--pings N]
-# Environment: MESHD=path to a meshd binary (otherwise built here, release); MESHD_ARGS=extra
-# flags for both `meshd up` (e.g. "--busy-poll-us 0" or "--no-offloads"), to see what each
-# setting is worth.
-# Needs root. Installs iperf3, iputils-ping, wireguard-go, wireguard-tools, tinc and python3
-# with apt when missing. Touches nothing outside the two namespaces it creates: addresses are
-# 192.0.2.0/24 (underlay) and 10.47.0.0/16 (overlays), all inside them.
+# Environment: MESHD=path to a meshd binary (otherwise built here, release); MESHD_BASE=path
+# to the binary of meshd-base and relay-base; MESHD_ARGS=extra flags for every `meshd up`
+# (e.g. "--busy-poll-us 0" or "--no-offloads"), to see what each setting is worth.
+# Needs root. Installs iperf3, iputils-ping, socat, wireguard-go, wireguard-tools, tinc and
+# python3 with apt when missing. Touches nothing outside the namespaces it creates: addresses
+# are 192.0.2.0/24, 198.51.100.0/24 and 203.0.113.0/24 (underlays) and 10.47.0.0/16
+# (overlays), all inside them.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROUNDS=3
 DURATION=5
-SYSTEMS="veth meshd wggo tinc"
+SYSTEMS="veth socat meshd relay wggo tinc"
 UDP_RATE=0
 PINGS=50
 OUT_DIR=$ROOT/bench/out
@@ -36,7 +49,17 @@ NS_A=mshbna
 NS_B=mshbnb
 UNDERLAY_A=192.0.2.1
 UNDERLAY_B=192.0.2.2
+# The relay's three hosts: end A and the middle on 198.51.100.0/24, the middle and end B on
+# 203.0.113.0/24; A and B have no route to each other's segment.
+NS_RA=mshbnra
+NS_RM=mshbnrm
+NS_RB=mshbnrb
+RELAY_A=198.51.100.1
+RELAY_MA=198.51.100.2
+RELAY_MB=203.0.113.2
+RELAY_B=203.0.113.1
 MESHD_PORT=6786
+SOCAT_PORT=6790
 WG_PORT=51820
 IPERF_PORT=5201
 
@@ -45,8 +68,11 @@ RESULTS=""
 KEEP_WORK=0
 # Every process this script started, by PID; cleanup stops these and nothing else.
 STARTED_PIDS=()
-# Set by each system's `up` function: where to ping, whose CPU to count, handshake time.
+# Set by each system's `up` function: where to ping, whose CPU to count, handshake time, and
+# the namespaces of the client (pings, iperf3 -c) and the server (iperf3 -s).
 DST=""
+SRC_NS=$NS_A
+DST_NS=$NS_B
 DAEMON_PIDS=()
 HANDSHAKE_MS=""
 
@@ -78,7 +104,11 @@ parse_args() {
   [[ $DURATION =~ ^[1-9][0-9]*$ ]] || die "--seconds must be a positive integer"
   local s
   for s in $SYSTEMS; do
-    case $s in veth|meshd|wggo|tinc|tinc-aes) ;; *) die "unknown system $s" ;; esac
+    case $s in
+      veth|socat|meshd|relay|wggo|tinc|tinc-aes) ;;
+      meshd-base|relay-base) [[ -x ${MESHD_BASE:-} ]] || die "$s needs MESHD_BASE=a meshd binary" ;;
+      *) die "unknown system $s" ;;
+    esac
   done
 }
 
@@ -101,7 +131,7 @@ record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"; }
 
 install_deps() {
   local -A pkg_of=([iperf3]=iperf3 [ping]=iputils-ping [wireguard-go]=wireguard-go
-    [wg]=wireguard-tools [tincd]=tinc [python3]=python3)
+    [wg]=wireguard-tools [tincd]=tinc [python3]=python3 [socat]=socat)
   local missing=() cmd
   for cmd in "${!pkg_of[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_of[$cmd]}")
@@ -129,8 +159,8 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   ((${#STARTED_PIDS[@]})) && stop_pid "${STARTED_PIDS[@]}"
-  ip netns del "$NS_A" 2>/dev/null || true
-  ip netns del "$NS_B" 2>/dev/null || true
+  local ns
+  for ns in "$NS_A" "$NS_B" "$NS_RA" "$NS_RM" "$NS_RB"; do ip netns del "$ns" 2>/dev/null || true; done
   rm -f /var/run/wireguard/mshbnwga.sock /var/run/wireguard/mshbnwgb.sock
   if [[ -n $WORK && -d $WORK ]]; then
     if ((rc != 0 || KEEP_WORK)); then
@@ -159,6 +189,31 @@ setup_underlay() {
   first_ping "$NS_A" "$UNDERLAY_B" 5 || die "the veth underlay does not answer pings"
 }
 
+# The relay's three hosts: A ── M ── B, two veth pairs, no forwarding on M (a fresh namespace
+# has ip_forward=0), and no route between A's and B's segments.
+setup_relay_underlay() {
+  local ns
+  for ns in "$NS_RA" "$NS_RM" "$NS_RB"; do
+    ip netns del "$ns" 2>/dev/null || true
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+  done
+  ip -n "$NS_RA" link add mshbnram type veth peer name mshbnrma netns "$NS_RM"
+  ip -n "$NS_RB" link add mshbnrbm type veth peer name mshbnrmb netns "$NS_RM"
+  ip -n "$NS_RA" addr add "$RELAY_A/24" dev mshbnram
+  ip -n "$NS_RM" addr add "$RELAY_MA/24" dev mshbnrma
+  ip -n "$NS_RM" addr add "$RELAY_MB/24" dev mshbnrmb
+  ip -n "$NS_RB" addr add "$RELAY_B/24" dev mshbnrbm
+  ip -n "$NS_RA" link set mshbnram up
+  ip -n "$NS_RM" link set mshbnrma up
+  ip -n "$NS_RM" link set mshbnrmb up
+  ip -n "$NS_RB" link set mshbnrbm up
+  [[ $(in_ns "$NS_RM" sysctl -n net.ipv4.ip_forward) == 0 ]] || die "the middle host forwards IP"
+  first_ping "$NS_RA" "$RELAY_MA" 5 || die "the relay's first segment does not answer pings"
+  first_ping "$NS_RB" "$RELAY_MB" 5 || die "the relay's second segment does not answer pings"
+  ! in_ns "$NS_RA" ping -q -n -c 1 -w 1 "$RELAY_B" >/dev/null 2>&1 || die "A reaches B's segment"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Systems. Each `up_X ROUND` sets DST, DAEMON_PIDS and HANDSHAKE_MS (or fails); `down_X` stops
 # what `up_X` started. Overlay subnets differ per system: 10.47.1/24 meshd, 10.47.2/24
@@ -167,47 +222,137 @@ setup_underlay() {
 up_veth() { DST=$UNDERLAY_B; DAEMON_PIDS=(); HANDSHAKE_MS=""; }
 down_veth() { :; }
 
+SOCAT_A=""
+SOCAT_B=""
+
+# A plain user-space TAP-to-UDP relay on each host, no crypto, no batching: each socat copies
+# one frame per read(2) from its TAP into one datagram to the other host, and back. The TAP's
+# MTU leaves room for the outer IP and UDP headers, so that no datagram is fragmented.
+up_socat() {
+  local dir=$WORK/socat-r$1 side ns own other n
+  mkdir -p "$dir"
+  for side in a b; do
+    if [[ $side == a ]]; then ns=$NS_A own=$UNDERLAY_A other=$UNDERLAY_B n=1
+    else ns=$NS_B own=$UNDERLAY_B other=$UNDERLAY_A n=2; fi
+    start_bg "SOCAT_${side^^}" "$dir/socat-$side.log" "$ns" socat -b 65536 \
+      "TUN:10.47.6.$n/24,tun-type=tap,tun-name=mshbnsoc$side,iff-no-pi,iff-up" \
+      "UDP-DATAGRAM:$other:$SOCAT_PORT,bind=$own:$SOCAT_PORT"
+  done
+  wait_for 10 in_ns "$NS_A" test -d /sys/class/net/mshbnsoca || return 1
+  wait_for 10 in_ns "$NS_B" test -d /sys/class/net/mshbnsocb || return 1
+  in_ns "$NS_A" ip link set mshbnsoca mtu 1400
+  in_ns "$NS_B" ip link set mshbnsocb mtu 1400
+  in_ns "$NS_A" ip neigh replace 10.47.6.2 lladdr "$(mac_of "$NS_B" mshbnsocb)" dev mshbnsoca
+  in_ns "$NS_B" ip neigh replace 10.47.6.1 lladdr "$(mac_of "$NS_A" mshbnsoca)" dev mshbnsocb
+  first_ping "$NS_A" 10.47.6.2 10 || return 1
+  DST=10.47.6.2
+  DAEMON_PIDS=("$SOCAT_A" "$SOCAT_B")
+  HANDSHAKE_MS=""
+}
+
+down_socat() { stop_pid "$SOCAT_A" "$SOCAT_B"; }
+
 MESHD_A=""
 MESHD_B=""
+MESHD_M=""
 
-up_meshd() {
-  local round=$1 dir=$WORK/meshd-r$1
+# meshd_up VAR LOG NS BIN DIR SIDE LISTEN [ARGS...]: starts one meshd host on bridge mshbnbr.
+meshd_up() {
+  local var=$1 logfile=$2 ns=$3 bin=$4 dir=$5 side=$6 listen=$7
+  shift 7
+  # shellcheck disable=SC2086 # MESHD_ARGS is a list of flags
+  start_bg "$var" "$logfile" "$ns" "$bin" up --bridge mshbnbr --tap mshbntap \
+    --secret-file "$WORK/meshd.secret" --listen "$listen" \
+    --state-dir "$dir/state-$side" --socket "$dir/$side.sock" --nickname "bench-$side" \
+    "$@" ${MESHD_ARGS:-}
+}
+
+# meshd_bridges BIN SUBNET NS_A NS_B [NS_M]: bridges with .1 (A), .2 (B), .3 (M), and static
+# neighbours between A and B, so that the handshake time and the RTT do not include ARP.
+meshd_bridges() {
+  local bin=$1 subnet=$2 a=$3 b=$4 m=${5:-}
+  in_ns "$a" "$bin" create-bridge --bridge mshbnbr --address "10.47.$subnet.1/24" >/dev/null
+  in_ns "$b" "$bin" create-bridge --bridge mshbnbr --address "10.47.$subnet.2/24" >/dev/null
+  [[ -z $m ]] || in_ns "$m" "$bin" create-bridge --bridge mshbnbr --address "10.47.$subnet.3/24" >/dev/null
+  in_ns "$a" ip neigh replace "10.47.$subnet.2" lladdr "$(mac_of "$b" mshbnbr)" dev mshbnbr
+  in_ns "$b" ip neigh replace "10.47.$subnet.1" lladdr "$(mac_of "$a" mshbnbr)" dev mshbnbr
+}
+
+# up_meshd_direct NAME BIN ROUND: meshd on the two-host pair, overlay 10.47.1.0/24.
+up_meshd_direct() {
+  local name=$1 bin=$2 dir=$WORK/$1-r$3
   mkdir -p "$dir"
-  [[ -f $WORK/meshd.secret ]] || (umask 077 && "$MESHD" gen-secret >"$WORK/meshd.secret")
-  in_ns "$NS_A" "$MESHD" create-bridge --bridge mshbnbr --address 10.47.1.1/24 >/dev/null
-  in_ns "$NS_B" "$MESHD" create-bridge --bridge mshbnbr --address 10.47.1.2/24 >/dev/null
-  # Static neighbours, so that the handshake time and the RTT do not include ARP.
-  in_ns "$NS_A" ip neigh replace 10.47.1.2 lladdr "$(mac_of "$NS_B" mshbnbr)" dev mshbnbr
-  in_ns "$NS_B" ip neigh replace 10.47.1.1 lladdr "$(mac_of "$NS_A" mshbnbr)" dev mshbnbr
-  start_bg MESHD_B "$dir/meshd-b.log" "$NS_B" "$MESHD" up --bridge mshbnbr --tap mshbntap \
-    --secret-file "$WORK/meshd.secret" --listen "$UNDERLAY_B:$MESHD_PORT" \
-    --state-dir "$dir/state-b" --socket "$dir/b.sock" --nickname bench-b ${MESHD_ARGS:-}
-  wait_for 20 "$MESHD" status --socket "$dir/b.sock" || { cat "$dir/meshd-b.log" >&2; return 1; }
+  [[ -f $WORK/meshd.secret ]] || (umask 077 && "$bin" gen-secret >"$WORK/meshd.secret")
+  meshd_bridges "$bin" 1 "$NS_A" "$NS_B"
+  meshd_up MESHD_B "$dir/meshd-b.log" "$NS_B" "$bin" "$dir" b "$UNDERLAY_B:$MESHD_PORT"
+  wait_for 20 "$bin" status --socket "$dir/b.sock" || { cat "$dir/meshd-b.log" >&2; return 1; }
   local t0
   t0=$(now_ms)
-  start_bg MESHD_A "$dir/meshd-a.log" "$NS_A" "$MESHD" up --bridge mshbnbr --tap mshbntap \
-    --secret-file "$WORK/meshd.secret" --listen "$UNDERLAY_A:$MESHD_PORT" \
-    --state-dir "$dir/state-a" --socket "$dir/a.sock" --nickname bench-a \
-    --peer "$UNDERLAY_B:$MESHD_PORT" ${MESHD_ARGS:-}
+  meshd_up MESHD_A "$dir/meshd-a.log" "$NS_A" "$bin" "$dir" a "$UNDERLAY_A:$MESHD_PORT" \
+    --peer "$UNDERLAY_B:$MESHD_PORT"
   first_ping "$NS_A" 10.47.1.2 20 || { cat "$dir/meshd-a.log" >&2; return 1; }
   HANDSHAKE_MS=$(($(now_ms) - t0))
-  wait_for 10 meshd_established "$dir/a.sock" || { log "meshd: status never established"; return 1; }
+  wait_for 10 meshd_established "$bin" "$dir/a.sock" || { log "meshd: status never established"; return 1; }
   DST=10.47.1.2
   DAEMON_PIDS=("$MESHD_A" "$MESHD_B")
 }
 
-# meshd_established SOCKET: the status lists a peer whose state is established.
-meshd_established() {
-  "$MESHD" status --json --socket "$1" | grep -q '"state" *: *"established"'
+# up_meshd_relay NAME BIN ROUND: meshd on the three relay hosts, overlay 10.47.5.0/24. The
+# ends listen on their own address and know only the middle host, which listens on every
+# address; A learns of B through the middle's gossip, cannot reach B's endpoint, and routes
+# to B through the middle. The handshake time is until the first ping relayed.
+up_meshd_relay() {
+  local name=$1 bin=$2 dir=$WORK/$1-r$3
+  mkdir -p "$dir"
+  [[ -f $WORK/meshd.secret ]] || (umask 077 && "$bin" gen-secret >"$WORK/meshd.secret")
+  meshd_bridges "$bin" 5 "$NS_RA" "$NS_RB" "$NS_RM"
+  meshd_up MESHD_M "$dir/meshd-m.log" "$NS_RM" "$bin" "$dir" m "0.0.0.0:$MESHD_PORT"
+  wait_for 20 "$bin" status --socket "$dir/m.sock" || { cat "$dir/meshd-m.log" >&2; return 1; }
+  local t0
+  t0=$(now_ms)
+  meshd_up MESHD_B "$dir/meshd-b.log" "$NS_RB" "$bin" "$dir" b "$RELAY_B:$MESHD_PORT" \
+    --peer "$RELAY_MB:$MESHD_PORT"
+  meshd_up MESHD_A "$dir/meshd-a.log" "$NS_RA" "$bin" "$dir" a "$RELAY_A:$MESHD_PORT" \
+    --peer "$RELAY_MA:$MESHD_PORT"
+  first_ping "$NS_RA" 10.47.5.2 40 || { cat "$dir/meshd-a.log" >&2; return 1; }
+  HANDSHAKE_MS=$(($(now_ms) - t0))
+  wait_for 10 meshd_relayed "$bin" "$dir/a.sock" || { log "$name: A's route to B is not relayed"; return 1; }
+  DST=10.47.5.2
+  SRC_NS=$NS_RA
+  DST_NS=$NS_RB
+  DAEMON_PIDS=("$MESHD_A" "$MESHD_M" "$MESHD_B")
 }
 
-down_meshd() {
-  local dir=$WORK/meshd-r$1
-  # Keep the final status (bytes, drops by reason) next to the logs.
-  "$MESHD" status --socket "$dir/a.sock" >"$dir/status-a.txt" 2>&1 || true
-  "$MESHD" status --socket "$dir/b.sock" >"$dir/status-b.txt" 2>&1 || true
-  stop_pid "$MESHD_A" "$MESHD_B"
+# meshd_established BIN SOCKET: the status lists a peer whose state is established.
+meshd_established() {
+  "$1" status --json --socket "$2" | grep -q '"state" *: *"established"'
 }
+
+# meshd_relayed BIN SOCKET: the status has a relayed route (A's to B through the middle).
+meshd_relayed() {
+  "$1" status --json --socket "$2" | grep -q '"connection" *: *"relayed"'
+}
+
+# down_meshd_hosts NAME ROUND BIN SIDES...: keeps each host's final status (bytes, drops by
+# reason) next to the logs, and stops the daemons.
+down_meshd_hosts() {
+  local dir=$WORK/$1-r$2 bin=$3 side
+  shift 3
+  for side in "$@"; do
+    "$bin" status --socket "$dir/$side.sock" >"$dir/status-$side.txt" 2>&1 || true
+  done
+  stop_pid "$MESHD_A" "$MESHD_B" ${MESHD_M:+"$MESHD_M"}
+  MESHD_M=""
+}
+
+up_meshd() { up_meshd_direct meshd "$MESHD" "$1"; }
+down_meshd() { down_meshd_hosts meshd "$1" "$MESHD" a b; }
+up_meshd-base() { up_meshd_direct meshd-base "$MESHD_BASE" "$1"; }
+down_meshd-base() { down_meshd_hosts meshd-base "$1" "$MESHD_BASE" a b; }
+up_relay() { up_meshd_relay relay "$MESHD" "$1"; }
+down_relay() { down_meshd_hosts relay "$1" "$MESHD" a m b; }
+up_relay-base() { up_meshd_relay relay-base "$MESHD_BASE" "$1"; }
+down_relay-base() { down_meshd_hosts relay-base "$1" "$MESHD_BASE" a m b; }
 
 WG_A=""
 WG_B=""
@@ -299,43 +444,64 @@ down_tinc-aes() { down_tinc; }
 # Measurements
 
 IPERF_SERVER=""
+PING_LOAD=""
 
-# iperf_client OUTFILE ARGS...: one bounded iperf3 run from A to DST, JSON into OUTFILE.
+# iperf_client OUTFILE ARGS...: one bounded iperf3 run from the client to DST, JSON into OUTFILE.
 iperf_client() {
   local outfile=$1; shift
-  timeout $((DURATION + 30)) ip netns exec "$NS_A" \
+  timeout $((DURATION + 30)) ip netns exec "$SRC_NS" \
     iperf3 -c "$DST" -p "$IPERF_PORT" -t "$DURATION" -J "$@" >"$outfile" 2>&1
 }
 
 # json_value FILE PYTHON-EXPRESSION: evaluates an expression over the parsed JSON `d`.
 json_value() {
-  python3 - "$1" "$2" <<'EOF'
+  python3 - "$1" "$2" <<'EOF2'
 import json, sys
 d = json.load(open(sys.argv[1]))
 if "error" in d:
     sys.exit("iperf3: " + d["error"])
 print(eval(sys.argv[2]))
-EOF
+EOF2
 }
 
-# measure ROUND SYSTEM: every metric for the system that is up now.
+# ping_stats FILE: "count median p90" of the round trips in ping's per-reply lines (`time=X ms`);
+# the 90th percentile is the nearest rank. Prints nothing when no reply came.
+ping_stats() {
+  python3 - "$1" <<'EOF2'
+import math, re, sys
+times = sorted(float(m.group(1)) for m in re.finditer(r"time=([0-9.]+) ms", open(sys.argv[1]).read()))
+if times:
+    n = len(times)
+    median = (times[(n - 1) // 2] + times[n // 2]) / 2
+    print(n, round(median, 4), times[max(0, math.ceil(0.9 * n) - 1)])
+EOF2
+}
+
+# measure ROUND SYSTEM: every metric for the system that is up now (the relay rows: the pings
+# and one TCP stream only).
 measure() {
-  local round=$1 sys=$2 dir=$WORK/$2-r$1 line
+  local round=$1 sys=$2 dir=$WORK/$2-r$1 line stats
   mkdir -p "$dir"
   [[ -n $HANDSHAKE_MS ]] && record "$round" "$sys" handshake_ms "$HANDSHAKE_MS"
 
-  line=$(in_ns "$NS_A" ping -q -n -c "$PINGS" -i 0.01 -w 20 "$DST" | grep -E '^(rtt|round-trip)') ||
+  in_ns "$SRC_NS" ping -n -c "$PINGS" -i 0.01 -w 20 "$DST" >"$dir/ping-idle.txt" ||
     { log "$sys: ping failed"; return 1; }
+  line=$(grep -E '^(rtt|round-trip)' "$dir/ping-idle.txt") || { log "$sys: ping failed"; return 1; }
   record "$round" "$sys" rtt_ms "$(echo "$line" | awk -F'/' '{print $5}')"
+  stats=$(ping_stats "$dir/ping-idle.txt")
+  [[ -n $stats ]] && record "$round" "$sys" rtt_p50_ms "$(echo "$stats" | cut -d' ' -f2)"
 
-  start_bg IPERF_SERVER "$dir/iperf-server.log" "$NS_B" iperf3 -s -p "$IPERF_PORT"
-  wait_for 5 in_ns "$NS_A" bash -c "exec 3<>/dev/tcp/$DST/$IPERF_PORT" || {
+  start_bg IPERF_SERVER "$dir/iperf-server.log" "$DST_NS" iperf3 -s -p "$IPERF_PORT"
+  wait_for 5 in_ns "$SRC_NS" bash -c "exec 3<>/dev/tcp/$DST/$IPERF_PORT" || {
     log "$sys: iperf3 server not reachable"; stop_pid "$IPERF_SERVER"; return 1; }
 
-  # One TCP stream, with the daemons' CPU time around it.
-  local ticks0 ticks1 bytes hz
+  # One TCP stream, with the daemons' CPU time around it, and a ping every 50 ms during it:
+  # from half a second in (the stream has ramped up) to half a second before its end.
+  local ticks0 ticks1 bytes hz load_pings=$(( (DURATION - 1) * 20 ))
   hz=$(getconf CLK_TCK)
   ticks0=$(cpu_ticks "${DAEMON_PIDS[@]}")
+  start_bg PING_LOAD "$dir/ping-load.txt" "$SRC_NS" \
+    bash -c "sleep 0.5; exec ping -n -c $load_pings -i 0.05 -w $((DURATION + 5)) $DST"
   if iperf_client "$dir/tcp1.json"; then
     ticks1=$(cpu_ticks "${DAEMON_PIDS[@]}")
     record "$round" "$sys" tcp1_mbps \
@@ -347,6 +513,20 @@ measure() {
     fi
   else
     log "$sys: TCP one stream failed: $(tail -c 300 "$dir/tcp1.json")"
+  fi
+  wait "$PING_LOAD" 2>/dev/null || true
+  stats=$(ping_stats "$dir/ping-load.txt")
+  if [[ -n $stats ]]; then
+    record "$round" "$sys" load_p50_ms "$(echo "$stats" | cut -d' ' -f2)"
+    record "$round" "$sys" load_p90_ms "$(echo "$stats" | cut -d' ' -f3)"
+    record "$round" "$sys" load_pings "$(echo "$stats" | cut -d' ' -f1)"
+  else
+    log "$sys: no ping answered during the TCP stream"
+  fi
+
+  if [[ $sys == relay* ]]; then
+    stop_pid "$IPERF_SERVER"
+    return 0
   fi
 
   if iperf_client "$dir/tcp4.json" -P 4; then
@@ -399,13 +579,16 @@ main() {
   trap cleanup EXIT
   trap 'exit 130' INT TERM
   install_deps
-  [[ " $SYSTEMS " == *" meshd "* ]] && build_meshd
+  [[ " $SYSTEMS " =~ " "(meshd|relay)" " ]] && build_meshd
   setup_underlay
+  [[ " $SYSTEMS " =~ " relay"(-base)?" " ]] && setup_relay_underlay
   local round sys stamp
   stamp=$(date +%Y%m%d-%H%M%S)
   for round in $(seq 1 "$ROUNDS"); do
     for sys in $SYSTEMS; do
       log "round $round/$ROUNDS: $sys"
+      SRC_NS=$NS_A
+      DST_NS=$NS_B
       if "up_$sys" "$round"; then
         measure "$round" "$sys" || log "$sys: measurement incomplete in round $round"
       else

@@ -4,7 +4,9 @@
 Input: a TSV of `round  system  metric  value` lines. Output: Markdown tables on stdout and,
 with --markdown FILE, the same in FILE. Ratios are taken within a round (meshd and its peer
 measured minutes apart on the same machine) and then the median over rounds is reported, so
-that the machine's load, which drifts between rounds, cancels out as far as it can.
+that the machine's load, which drifts between rounds, cancels out as far as it can. The relay
+rows (`relay`, `relay-base`) are compared with the same binary's direct row (`meshd`,
+`meshd-base`) instead of with meshd.
 """
 
 import argparse
@@ -18,6 +20,9 @@ METRICS = [
     ("udp64_pps", "UDP 64 B rx pkt/s", "{:,.0f}"),
     ("udp64_loss_pct", "UDP 64 B loss %", "{:.1f}"),
     ("rtt_ms", "ping RTT ms", "{:.3f}"),
+    ("rtt_p50_ms", "idle ping p50 ms", "{:.3f}"),
+    ("load_p50_ms", "ping p50 under TCP 1 ms", "{:.3f}"),
+    ("load_p90_ms", "ping p90 under TCP 1 ms", "{:.3f}"),
     ("cpu_s_per_gb", "daemon CPU s/GB (TCP 1)", "{:.2f}"),
     ("handshake_ms", "handshake ms", "{:.0f}"),
 ]
@@ -28,6 +33,10 @@ RATIO_METRICS = [
     ("udp64_pps", "UDP 64 B pkt/s"),
 ]
 SUBJECT = "meshd"
+# Relayed rows and the direct row each is compared with.
+RELAYS = {"relay": "meshd", "relay-base": "meshd-base"}
+# The plain user-space TAP relay: the floor of a user-space tunnel's idle round trip.
+FLOOR = "socat"
 
 
 def load(path):
@@ -83,6 +92,10 @@ def ratio(x, y):
     return x / y if y else None
 
 
+def difference(x, y):
+    return x - y
+
+
 def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -104,19 +117,20 @@ def render(samples, order, title, context):
     out += [table(["system"] + [m[1] for m in METRICS], rows), ""]
 
     if SUBJECT in samples:
-        peers = [s for s in order if s != SUBJECT]
+        peers = [s for s in order if s != SUBJECT and s not in RELAYS]
         out += [f"### {SUBJECT} against each peer (median of per-round ratios, min–max)", ""]
         rows = []
         for peer in peers:
             row = [peer]
             for key, _ in RATIO_METRICS:
                 row.append(spread(paired(samples, SUBJECT, peer, key, ratio), "{:.2f}×"))
-            row.append(
-                spread(paired(samples, SUBJECT, peer, "rtt_ms", lambda x, y: x - y), "{:+.3f}"))
+            for key in ("rtt_p50_ms", "load_p50_ms", "load_p90_ms"):
+                row.append(spread(paired(samples, SUBJECT, peer, key, difference), "{:+.3f}"))
             row.append(spread(paired(samples, SUBJECT, peer, "cpu_s_per_gb", ratio), "{:.2f}×"))
             rows.append(row)
         header = (["peer"] + [f"{name} ratio" for _, name in RATIO_METRICS]
-                  + ["added RTT ms", "CPU s/GB ratio"])
+                  + ["added idle p50 ms", "added load p50 ms", "added load p90 ms",
+                     "CPU s/GB ratio"])
         out += [table(header, rows), ""]
         cpu = list(samples[SUBJECT].get("cpu_s_per_gb", {}).values())
         hs = list(samples[SUBJECT].get("handshake_ms", {}).values())
@@ -127,7 +141,32 @@ def render(samples, order, title, context):
         if "wggo" in samples:
             wg = list(samples["wggo"].get("handshake_ms", {}).values())
             out += [f"- wireguard-go handshake, `wg set` to first ping: {spread(wg, '{:.0f}')} ms"]
+        if FLOOR in samples:
+            floor = paired(samples, SUBJECT, FLOOR, "rtt_p50_ms", difference)
+            out += [f"- {SUBJECT} idle ping median minus the {FLOOR} floor's: "
+                    f"{spread(floor, '{:+.3f}')} ms"]
+        load50 = list(samples[SUBJECT].get("load_p50_ms", {}).values())
+        load90 = list(samples[SUBJECT].get("load_p90_ms", {}).values())
+        out += [f"- {SUBJECT} ping under one TCP stream: p50 {spread(load50, '{:.3f}')} ms, "
+                f"p90 {spread(load90, '{:.3f}')} ms"]
         out += [""]
+
+    relays = [r for r in order if r in RELAYS and RELAYS[r] in samples]
+    if relays:
+        out += ["### Relayed against direct (median of per-round ratios, min–max)", ""]
+        rows = []
+        for relay in relays:
+            direct = RELAYS[relay]
+            rows.append([
+                f"{relay} / {direct}",
+                spread(paired(samples, relay, direct, "tcp1_mbps", ratio), "{:.2f}×"),
+                spread(paired(samples, relay, direct, "rtt_p50_ms", difference), "{:+.3f}"),
+                spread(paired(samples, relay, direct, "load_p50_ms", difference), "{:+.3f}"),
+                spread(paired(samples, relay, direct, "cpu_s_per_gb", ratio), "{:.2f}×"),
+            ])
+        header = ["rows", "TCP 1 stream ratio", "added idle p50 ms", "added load p50 ms",
+                  "CPU s/GB ratio (3 daemons / 2)"]
+        out += [table(header, rows), ""]
 
     out += ["### Every sample", ""]
     rounds = sorted({r for s in samples.values() for m in s.values() for r in m})
