@@ -1,0 +1,29 @@
+import MeshTypes
+
+/// The names this host publishes and the names the mesh serves.
+extension MeshEngine {
+  /// Sets the names this host publishes in its record (see `LocalNames.published()`); the
+  /// record is re-signed and pushed to the neighbours at the next tick when they changed.
+  /// `names` must be valid for a record (`PeerRecord.names`); their `host` is set here.
+  public mutating func setLocalNames(_ names: [NameEntry]) {
+    var own = NameEntry.canonical(names)
+    for index in own.indices { own[index].host = id }
+    guard own != localNames else { return }
+    localNames = own
+    localRecordDirty = true
+  }
+
+  /// A number that changes whenever the names the mesh serves may have changed (the
+  /// topology's generation: records, and the routes derived from them).
+  public var namesGeneration: UInt64 { gossiper.topology.generation }
+
+  /// Every name the mesh serves now (`NamePolicy.collect`): this host's and those of every
+  /// live member, departed, released and unreachable hosts left out; and how many names
+  /// the address rule refused.
+  public func meshNames() -> (entries: [NameEntry], refused: Int) {
+    NamePolicy.collect(
+      gossiper.topology.records.values, meshRange: configuration.ipam?.range,
+      released: configuration.ipam?.released ?? [],
+      isLive: { peer in peer == id || nextHop(to: peer) != nil })
+  }
+}
