@@ -23,8 +23,9 @@ public enum ContainerNames {
     var invalid: [String] = []
     for container in containers.sorted(by: { $0.id < $1.id }) {
       guard let address = container.addresses.first(where: onBridge) else { continue }
-      let ports = Array(Set(container.tcpPorts.filter { $0 != 0 }).sorted().prefix(
-        NameLimits.maxPortsPerName))
+      let ports = Array(
+        Set(container.tcpPorts.filter { $0 != 0 }).sorted().prefix(
+          NameLimits.maxPortsPerName))
       if let name = NameRules.normalized(container.name), NameRules.isLabel(name) {
         entries.append(
           NameEntry(name: name, kind: .container, address: address, ports: ports, host: host))

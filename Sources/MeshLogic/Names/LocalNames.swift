@@ -25,9 +25,7 @@ public struct LocalNames: Equatable, Sendable {
     var bytes = 1
     var leftOut = 0
     for entry in candidates {
-      if chosen.contains(where: { $0.name == entry.name && $0.kind == entry.kind && $0.address == entry.address }) {
-        continue
-      }
+      if chosen.contains(where: { !$0.precedes(entry) && !entry.precedes($0) }) { continue }
       guard chosen.count < NameLimits.maxNamesPerHost,
         bytes + entry.encodedSize <= NameLimits.maxNameBytes
       else {
