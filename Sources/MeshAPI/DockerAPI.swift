@@ -68,17 +68,41 @@ public enum DockerAPI {
       addresses: addresses, tcpPorts: ports)
   }
 
-  /// Whether an event line (one JSON object) is one that can change a name: a container's
-  /// start, die or rename, or a network's connect or disconnect. Lines that are not such an
-  /// object are not.
-  public static func isNamingEvent(_ line: [UInt8]) -> Bool {
+  /// One event of the stream, reduced to what naming needs.
+  public struct Event: Equatable, Sendable {
+    /// `container`, `network`, …
+    public var type: String
+    /// `start`, `die`, `connect`, …
+    public var action: String
+    /// The container the event is about (for network events, the one connected or
+    /// disconnected); empty when the event names none.
+    public var container: String
+
+    /// Whether the event can change a name: a container's start, die or rename, or a
+    /// network's connect or disconnect.
+    public var changesNames: Bool {
+      switch type {
+      case "container": return ["start", "die", "rename"].contains(action)
+      case "network": return ["connect", "disconnect"].contains(action)
+      default: return false
+      }
+    }
+  }
+
+  /// Decodes an event line (one JSON object); nil when it is not one.
+  public static func event(_ line: [UInt8]) -> Event? {
     guard let event = try? JSONValue.parse(line, maxInput: maxEventLine),
       let type = event["Type"]?.stringValue, let action = event["Action"]?.stringValue
-    else { return false }
-    switch type {
-    case "container": return ["start", "die", "rename"].contains(action)
-    case "network": return ["connect", "disconnect"].contains(action)
-    default: return false
-    }
+    else { return nil }
+    let actor = event["Actor"]
+    let container =
+      type == "network"
+      ? actor?["Attributes"]?["container"]?.stringValue : actor?["ID"]?.stringValue
+    return Event(type: type, action: action, container: container ?? "")
+  }
+
+  /// Whether an event line is one that can change a name (`Event.changesNames`).
+  public static func isNamingEvent(_ line: [UInt8]) -> Bool {
+    event(line)?.changesNames ?? false
   }
 }

@@ -17,7 +17,10 @@ final class DockerWatcher: @unchecked Sendable {
   /// How long a list request may take in all.
   static let listTimeoutSeconds = 10.0
   /// How often a blocked read of the event stream wakes to check for `stop()`.
-  static let pollSeconds = 1.0
+  static let pollSeconds = 0.5
+  /// How long after an event the list is taken once more, for changes Docker's list shows
+  /// later than its events.
+  static let settleSeconds = 1.0
 
   let socketPath: String
   let logger: Logger
@@ -86,31 +89,48 @@ final class DockerWatcher: @unchecked Sendable {
   }
 
   /// One round: subscribes to events, lists the containers (reporting them and calling
-  /// `connected` with their count), then re-lists after each naming event until the stream
-  /// ends or the watcher stops.
+  /// `connected` with their count), then lists again after each naming event, and once more
+  /// `settleSeconds` later (Docker's list lags its events), until the stream ends or the
+  /// watcher stops. A container that died is left out at once (`StoppedContainers`).
   func follow(connected: (Int) -> Void) throws {
     let events = try UnixStream.connect(path: socketPath, timeoutSeconds: 5)
     try events.writeAll(DockerAPI.request(DockerAPI.eventsPath))
     try events.setReceiveTimeout(seconds: DockerWatcher.pollSeconds)
+    var stopped = StoppedContainers()
     let containers = try list()
     changed(containers)
     connected(containers.count)
     var response = HTTPResponseStream()
     var lines = LineSplitter(maxLine: DockerAPI.maxEventLine)
+    var settleAt: DispatchTime?
     while !stopFlag.isSet {
-      let chunk: [UInt8]
+      var chunk: [UInt8]?
       do {
         chunk = try events.read(max: 16 * 1024)
       } catch let e as SystemError where e.isWouldBlock {
-        continue
+        chunk = nil
       }
+      if let due = settleAt, DispatchTime.now() >= due {
+        settleAt = nil
+        changed(stopped.running(try list()))
+      }
+      guard let chunk else { continue }
       guard !chunk.isEmpty else { return }
       let output = try response.feed(chunk)
       if let head = output.head, head.status != 200 {
         throw Failure(description: "events answered \(head.status)")
       }
-      let naming = try lines.feed(output.body).contains(where: DockerAPI.isNamingEvent)
-      if naming { changed(try list()) }
+      var naming = false
+      for line in try lines.feed(output.body) {
+        guard let event = DockerAPI.event(line), event.changesNames else { continue }
+        logger.debug("docker: \(event.type) \(event.action) \(event.container.prefix(12))")
+        stopped.note(type: event.type, action: event.action, id: event.container)
+        naming = true
+      }
+      if naming {
+        changed(stopped.running(try list()))
+        settleAt = .now() + DockerWatcher.settleSeconds
+      }
       if output.complete { return }
     }
   }

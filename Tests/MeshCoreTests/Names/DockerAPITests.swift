@@ -44,6 +44,37 @@ struct DockerAPITests {
     #expect(!DockerAPI.isNamingEvent(Array("not json".utf8)))
   }
 
+  @Test func eventsNameTheirContainer() {
+    let die = DockerAPI.event(
+      Array(
+        #"{"status":"die","id":"abc","Type":"container","Action":"die","Actor":{"ID":"abc","Attributes":{"exitCode":"137"}}}"#
+          .utf8))
+    #expect(die == DockerAPI.Event(type: "container", action: "die", container: "abc"))
+    let disconnect = DockerAPI.event(
+      Array(
+        #"{"Type":"network","Action":"disconnect","Actor":{"ID":"net1","Attributes":{"container":"abc","name":"bridge"}}}"#
+          .utf8))
+    #expect(disconnect?.container == "abc" && disconnect?.changesNames == true)
+  }
+
+  /// Docker's list lags its die events: a container that died is left out until it starts.
+  @Test func aDiedContainerIsLeftOutUntilItStartsAgain() {
+    let web = LocalContainer(id: "abc", name: "web", addresses: [1])
+    let db = LocalContainer(id: "def", name: "db", addresses: [2])
+    var stopped = StoppedContainers()
+    stopped.note(type: "container", action: "die", id: "abc")
+    stopped.note(type: "network", action: "disconnect", id: "def")
+    #expect(stopped.running([web, db]) == [db])
+    stopped.note(type: "container", action: "start", id: "abc")
+    #expect(stopped.running([web, db]) == [web, db])
+    for n in 0...StoppedContainers.maxRemembered {
+      stopped.note(type: "container", action: "die", id: "c\(n)")
+    }
+    // The oldest is forgotten past the bound.
+    #expect(stopped.running([LocalContainer(id: "c0", name: "x", addresses: [])]).count == 1)
+    #expect(stopped.running([LocalContainer(id: "c1", name: "x", addresses: [])]).isEmpty)
+  }
+
   @Test func theEventsRequestFiltersServerSide() {
     let request = String(decoding: DockerAPI.request(DockerAPI.eventsPath), as: UTF8.self)
     #expect(request.hasPrefix("GET /events?filters=%7B%22type%22"))
