@@ -243,7 +243,8 @@ enum DockerModel {
         outcome.body += output.body
         outcome.complete = output.complete
       } catch {
-        outcome.error = error
+        // What arrived before the error depends on the cuts; the error does not.
+        outcome = Outcome(error: error)
       }
     }
     return outcome

@@ -2,6 +2,10 @@ import ArgumentParser
 import MeshAPI
 import MeshCore
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// `meshd dns add|remove|list`: names added by hand (for what is not a container: the host
 /// itself, a VM), as `weave dns-add` did, and the list of every name the mesh serves.
 struct DNS: ParsableCommand {
@@ -48,6 +52,11 @@ struct DNSAdd: ParsableCommand {
       throw CLIError(DNSList.errorText(response))
     }
     print(response.status == 201 ? "added \(name) \(address)" : "\(name) \(address) already there")
+    if let body = try? JSONValue.parse(response.body), body["served"] == .bool(false) {
+      FileHandleStderr.write(
+        "warning: \(address) is outside this host's subnet and the mesh's IPAM range: "
+          + "the mesh will not serve \(name)\n")
+    }
   }
 }
 
@@ -109,4 +118,13 @@ struct DNSList: ParsableCommand {
   }
 
   private func errorText(_ response: HTTPResponse) -> String { DNSList.errorText(response) }
+}
+
+/// Writes warnings to standard error.
+enum FileHandleStderr {
+  /// Writes `text` to standard error.
+  static func write(_ text: String) {
+    var bytes = Array(text.utf8)
+    _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+  }
 }

@@ -18,7 +18,7 @@ extension ControlServer {
         return .json(
           [
             "name": .string(name), "address": .string(IPv4Network.format(address)),
-            "added": .bool(added),
+            "added": .bool(added), "served": .bool(servable(name, address)),
           ], status: added ? 201 : 200)
       } catch {
         return .json(["error": .string("cannot save the names: \(error)")], status: 500)
@@ -32,5 +32,17 @@ extension ControlServer {
         return .json(["error": .string("cannot save the names: \(error)")], status: 500)
       }
     }
+  }
+
+  /// Whether the mesh's hosts serve a manual name at `address` from this host's record
+  /// (`NamePolicy`: inside this host's subnet, or the IPAM range), so the operator can be
+  /// told when they will not.
+  func servable(_ name: String, _ address: UInt32) -> Bool {
+    let configuration = node.configuration
+    let record = PeerRecord(
+      publicKey: configuration.engine.privateKey.publicKey, nickname: "", version: 0,
+      subnet: node.statusBlocking().subnet)
+    let entry = NameEntry(name: name, kind: .manual, address: address, host: record.id)
+    return NamePolicy.servable(entry, in: record, meshRange: configuration.ipam?.range)
   }
 }
