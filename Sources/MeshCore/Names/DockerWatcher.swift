@@ -14,7 +14,7 @@ import MeshLogic
 /// list, so nothing is left stale either: a dockerd restart leaves the names of the
 /// containers that run after it.
 final class DockerWatcher: @unchecked Sendable {
-  /// How long a list request may take in all.
+  /// The longest wait for each read of a list answer.
   static let listTimeoutSeconds = 10.0
   /// How often a blocked read of the event stream wakes to check for `stop()`.
   static let pollSeconds = 0.5

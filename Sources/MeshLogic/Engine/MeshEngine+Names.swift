@@ -2,11 +2,15 @@ import MeshTypes
 
 /// The names this host publishes and the names the mesh serves.
 extension MeshEngine {
-  /// Sets the names this host publishes in its record (see `LocalNames.published()`); the
-  /// record is re-signed and pushed to the neighbours at the next tick when they changed.
-  /// `names` must be valid for a record (`PeerRecord.names`); their `host` is set here.
+  /// Sets the names this host publishes in its record; the record is re-signed and pushed
+  /// to the neighbours at the next tick when they changed. Their `host` is set here, and
+  /// names a record may not carry (malformed, or beyond its bounds) are left out as
+  /// `LocalNames.published()` does, so the record always stays valid.
   public mutating func setLocalNames(_ names: [NameEntry]) {
-    var own = NameEntry.canonical(names)
+    var local = LocalNames()
+    local.manual = names.filter { $0.kind == .manual }
+    local.discovered = names.filter { $0.kind != .manual }
+    var own = local.published().names
     for index in own.indices { own[index].host = id }
     guard own != localNames else { return }
     localNames = own

@@ -148,3 +148,26 @@ struct NameLogicTests {
     #expect(backoff.failed(random: 0) == ReconnectBackoff.initial)
   }
 }
+
+/// An embedder's names beyond a record's bounds never stop the record from being published.
+@Suite("Engine local names")
+struct EngineLocalNamesTests {
+  @Test func namesBeyondTheBoundsAreCutNotRefused() throws {
+    let network = Network()
+    var random = SeededRandom(seed: 5)
+    let config = MeshEngineConfiguration(
+      privateKey: PrivateKey.generate(using: &random), nickname: "h",
+      clusterSecrets: [try SymmetricKey(bytes: Array(repeating: 7, count: 32))])
+    var engine = MeshEngine(configuration: config, clock: network.clock, random: random)
+    let many = (0..<200).map {
+      NameEntry(name: "n\($0)", kind: .container, address: UInt32($0), host: PeerID(rawValue: 0))
+    }
+    engine.setLocalNames(
+      many + [NameEntry(name: "Bad_", kind: .manual, address: 1, host: engine.id)])
+    #expect(engine.localNames.count <= NameLimits.maxNamesPerHost)
+    #expect(engine.localNames.allSatisfy { $0.host == engine.id && $0.isWellFormed })
+    var out = Recorder()
+    engine.tick(now: network.clock.now(), out: &out)
+    #expect(engine.gossiper.topology[engine.id]?.names == engine.localNames)
+  }
+}
