@@ -69,8 +69,9 @@ check "discovery: meshd dns add gateway-a $BRIDGE_A on A is listed on B" \
   wait_for 5 listed B gateway-a manual "$BRIDGE_A"
 
 if ((RESOLUTION)); then
-  resolves() { # resolves HOST CONTAINER NAME ADDRESS: busybox nslookup in the container
-    dk "$1" exec "$2" timeout 5 nslookup "$3" 2>/dev/null | grep -q "Address.*$4"
+  DNS_DOMAIN=${MSHDK_DNS_DOMAIN:-mesh.internal}
+  resolves() { # resolves HOST CONTAINER NAME ADDRESS: busybox nslookup NAME.DOMAIN in the container
+    dk "$1" exec "$2" timeout 5 nslookup "$3.$DNS_DOMAIN" 2>/dev/null | grep -q "Address.*$4"
   }
   check "resolution: A client resolves api (instance on A)" resolves A client api "$IP_API_A"
   check "resolution: B client resolves gateway-a (on A)" resolves B client gateway-a "$BRIDGE_A"

@@ -7,6 +7,8 @@
 # on the two hosts talk to each other across the encrypted mesh.
 #
 # Usage (root): MESHD_BIN=.build/debug/meshd bash scripts/docker-e2e.sh
+# Debugging knobs: MSHDK_MESHD_LOG_LEVEL=debug (meshd's --log-level), MSHDK_KEEP=1 (keep the
+# work directory with every daemon's log).
 # Prints one PASS/FAIL line per check and exits non-zero when any check fails.
 # Requirements: scripts/install-deps-docker.sh (docker.io, busybox-static, iputils-ping).
 #
