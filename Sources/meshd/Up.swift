@@ -83,6 +83,8 @@ struct Up: AsyncParsableCommand {
   @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
   var logLevel: String = "info"
 
+  @OptionGroup(title: "Service discovery (names)") var names: NameOptions
+
   /// Debug flag for tests and soak runs, hidden from `--help`: rekey every N seconds instead
   /// of WireGuard's 120 s, so a short test sees many handshakes. Not for production.
   @Option(
@@ -186,6 +188,7 @@ struct Up: AsyncParsableCommand {
     config.logger = logger
     config.stateDirectory = state
     config.ipam = try ipamPlan()
+    config.names = try names.registry(host: key.publicKey.peerID, state: state)
 
     // Everything that can be refused is refused here, before the node changes anything: the
     // MTU, the TAP's name, the UDP port, and (binding it) the control socket.

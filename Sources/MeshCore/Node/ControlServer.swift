@@ -192,6 +192,8 @@ public final class ControlServer: @unchecked Sendable {
           "mesh_wide": .bool(outcome == .meshWide),
         ])
       }
+    case .names(let nameRoute):
+      return respondNames(nameRoute)
     case .forget(let text):
       guard let endpoint = Endpoint(text) else { return badEndpoint(text) }
       let found = node.forgetBlocking(endpoint)

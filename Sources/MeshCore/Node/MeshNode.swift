@@ -128,6 +128,7 @@ public final class MeshNode: @unchecked Sendable {
       tunnel: tap, socket: socket, peerSockets: UDPSocketFactory(receiveOffload: udpOffloads),
       clock: clock, mailbox: mailbox, logger: logger)
     setup.reports = reports()
+    prepareNames(&engine, &setup.reports)
     setup.busyPollNanoseconds = Int64(c.busyPollMicroseconds) * 1000
     setup.udpSegmentation = udpOffloads
     // A segment must fit the underlay's path MTU: the mesh MTU plus what a frame costs there.
@@ -153,6 +154,7 @@ public final class MeshNode: @unchecked Sendable {
       self.mailbox = nil
       throw error
     }
+    startNames(mailbox)
   }
 
   /// Where the data thread reports: events to `events`, claims and known peers to the state
@@ -217,6 +219,7 @@ public final class MeshNode: @unchecked Sendable {
   public func stop() {
     guard let t = thread, !stopped else { return }
     stopped = true
+    configuration.names?.stopWatching()
     post(.stop)
     t.join()
     thread = nil

@@ -37,6 +37,9 @@ public struct MeshNodeConfiguration: Sendable {
   /// The cluster's IPAM plan (range, subnet size, released hosts); nil runs without IPAM.
   /// The node does not act on it yet: claims travel in gossip once that is wired.
   public var ipam: IPAMPlan?
+  /// The name registry (service discovery): this host's names for its record, the Docker
+  /// watcher, and the directory of every name in the mesh; nil runs without names.
+  public var names: NameRegistry?
   /// Where log lines go.
   public var logger = Logger(label: "meshd")
 

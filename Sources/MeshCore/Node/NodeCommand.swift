@@ -10,6 +10,8 @@ enum NodeCommand: Sendable {
   case release(PeerID, OperatorKey?, @Sendable (MeshEngine.ReleaseOutcome) -> Void)
   case forget(Endpoint, @Sendable (Bool) -> Void)
   case status(@Sendable (MeshStatus) -> Void)
+  /// The names this host publishes in its record changed.
+  case setNames([NameEntry])
   case stop
 
   /// Answers a request that no data thread will see (the node is not running), so that no
@@ -19,7 +21,7 @@ enum NodeCommand: Sendable {
     case .status(let reply): reply(idle())
     case .forget(_, let reply): reply(false)
     case .release(_, _, let reply): reply(.unknown)
-    case .connect, .reload, .stop: break
+    case .connect, .reload, .setNames, .stop: break
     }
   }
 }

@@ -64,6 +64,8 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   private(set) var running = true
   /// The engine's endpoints version last reported as known peers.
   var savedEndpointsVersion: UInt64 = 0
+  /// The engine's names generation last reported (see `reportNamesIfChanged`).
+  var reportedNamesGeneration: UInt64?
   /// When the engine's timers run next.
   var nextTick: MeshInstant
   /// When the thread last had work (for busy polling).
@@ -180,6 +182,7 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
       watchDevices(now: after)
       nextTick = after.adding(seconds: MeshEngine.tickInterval)
       reportKnownPeersIfChanged()
+      reportNamesIfChanged()
       output.peersChanged = true
       refillStrangerBudget()
     }
@@ -225,6 +228,7 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
         s.bridgeState = watch.bridgeState
         s.tapState = watch.tapState
         reply(s)
+      case .setNames(let names): engine.setLocalNames(names)
       case .stop: running = false
       }
     }
@@ -234,5 +238,17 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
     // A forget or a new allow-list may have dropped peers.
     output.peersChanged = true
     reportKnownPeersIfChanged()
+    reportNamesIfChanged()
+  }
+
+  /// Reports the names the mesh serves when the topology changed since the last report (a
+  /// control-plane event, never per packet); the data thread only hands them over.
+  func reportNamesIfChanged() {
+    guard let report = reports.namesChanged,
+      engine.namesGeneration != reportedNamesGeneration
+    else { return }
+    reportedNamesGeneration = engine.namesGeneration
+    let (entries, refused) = engine.meshNames()
+    report(entries, refused)
   }
 }

@@ -14,6 +14,7 @@ extension MeshEngine {
       connections: Array(connections.prefix(MeshLimits.maxConnections)),
       subnet: localSubnet)
     record.subnetClaimedAt = localClaim?.claimedAt ?? 0
+    record.names = localNames
     return record
   }
 

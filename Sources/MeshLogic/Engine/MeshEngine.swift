@@ -71,6 +71,8 @@ public struct MeshEngine {
   var routesGeneration: UInt64?
   /// Set when this host's record must be republished (a session came up or went down).
   var localRecordDirty = true
+  /// The names this host publishes in its record (`setLocalNames`).
+  public internal(set) var localNames: [NameEntry] = []
   /// The subnet this host claims (IPAM), published in its record.
   public internal(set) var localSubnet: IPv4Network?
   /// The claim behind `localSubnet`.

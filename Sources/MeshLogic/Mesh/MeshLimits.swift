@@ -95,4 +95,7 @@ public enum GossipError: Error, Equatable, Hashable, Sendable {
   case unknownOperator
   /// A version more than `MeshLimits.maxFutureSkew` ahead of this host's wall clock.
   case futureVersion
+  /// Names out of bounds, malformed (DNS label rules), out of order, on a tombstone, or
+  /// claiming another host (see `PeerRecord.names`).
+  case badNames
 }
