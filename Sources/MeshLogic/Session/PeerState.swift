@@ -37,6 +37,10 @@ public struct PeerState: Sendable {
   var lastReceived: MeshInstant
   /// Whether the peer announced that it takes offloaded frames (kind 5 and 6).
   var acceptsOffload = false
+  /// What is known of the underlay path to the peer: the largest datagram sent whole.
+  public internal(set) var pathMTU = PathMTU.off
+  /// The ID of the next message sent to the peer in pieces.
+  var nextPieceMessage: UInt32 = 0
   /// The session last heard from `endpoint`, and the endpoint's last move: what tells a
   /// second host with this key from a peer that roams (see `MeshEngine.moveEndpoint`).
   var endpointSession: UInt32?
