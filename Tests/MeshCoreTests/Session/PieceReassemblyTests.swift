@@ -9,7 +9,8 @@ struct PieceReassemblyTests {
 
   /// The pieces of `message` cut at `pieceLength`.
   func pieces(_ message: [UInt8], id: UInt32, pieceLength: Int) -> [(PieceHeader, [UInt8])] {
-    let h = PieceHeader(messageID: id, totalLength: message.count, pieceLength: pieceLength, index: 0)
+    let h = PieceHeader(
+      messageID: id, totalLength: message.count, pieceLength: pieceLength, index: 0)
     return (0..<h.pieceCount).map { i in
       var p = h
       p.index = i
