@@ -236,7 +236,11 @@ extension MeshEngine {
     p.lastHandshake = now
     p.handshakesCompleted += 1
     let wasUp = p.phase.handshakeCompleted(now: now)
-    if !wasUp { localRecordDirty = true }
+    if !wasUp {
+      localRecordDirty = true
+      // Up again after going down: the path may be what failed, so measure it afresh.
+      if p.pathMTU.phase != .off { p.pathMTU = newPathMTU(towards: p.endpoint) }
+    }
     peers[peerID] = p
     out.event(
       wasUp ? .rekeyed(peerID) : .peerUp(peerID, nickname: p.nickname, endpoint: p.endpoint))

@@ -274,7 +274,7 @@ extension MeshEngine {
     toPeerAt p: Dictionary<PeerID, PeerState>.Index, frames: UInt64, inPlace: Bool = false,
     now: MeshInstant, out: inout some EngineOutput
   ) {
-    let limit = peers.values[p].pathMTU.datagramLimit
+    let limit = peers.values[p].datagramLimit()
     if TransportHeader.size + payloadLength + ChaChaPoly.tagLength > limit {
       let payload = UnsafeRawBufferPointer(
         rebasing: buffer[TransportHeader.size..<(TransportHeader.size + payloadLength)])

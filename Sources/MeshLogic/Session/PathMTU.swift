@@ -20,7 +20,8 @@ import MeshTypes
 /// - Until a size is confirmed the limit is `floor`, the size every path of the family must
 ///   carry. After `reprobeInterval` a round checks the limit again (and the largest size, in
 ///   case the path grew); if the confirmed size goes unanswered the path is treated as a black
-///   hole: the limit falls back to the floor and the search starts over.
+///   hole: the limit falls back to the floor and the search starts over. The engine also starts
+///   over when the peer's endpoint changes or the peer comes back up after going down.
 public struct PathMTU: Sendable, Equatable {
   /// How long a round waits for answers, in seconds.
   public static let probeTimeout = 1.0

@@ -75,6 +75,9 @@ public struct PeerState: Sendable {
   /// accessor, it reads the field in place instead of copying the whole record per packet.
   mutating func sendingSession() -> UInt32? { current }
 
+  /// The largest datagram that goes to the peer whole (in place, as `sendingSession`).
+  mutating func datagramLimit() -> Int { pathMTU.datagramLimit }
+
   /// Counts a sent message and returns where it goes (in place, as `sendingSession`).
   mutating func noteSent(now: MeshInstant, bytes: Int, frames: UInt64) -> Endpoint {
     lastSent = now

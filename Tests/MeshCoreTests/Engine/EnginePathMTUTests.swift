@@ -86,6 +86,21 @@ struct EnginePathMTUTests {
     #expect(net.wire.count == 1)
   }
 
+  @Test func aPeerBackUpAfterGoingDownIsMeasuredAfresh() {
+    var (net, a, b) = mismatchedPair()
+    let before = net.status(a).peers.first { $0.endpoint == b }?.pathMTU
+    #expect(before.map { $0 < 1400 } == true)
+    // B's link goes away, and comes back larger: well before the next check is due.
+    net.cut = [b]
+    net.advance(30)
+    #expect(!net.established(a, b))
+    net.cut = []
+    net.linkLimit = [:]
+    net.advance(30)
+    #expect(net.established(a, b))
+    #expect(net.status(a).peers.first { $0.endpoint == b }?.pathMTU == 1500)
+  }
+
   @Test func aForgedPieceIsCountedNotDelivered() {
     var (net, a, b) = mismatchedPair()
     // A message in two pieces whose first piece is replayed with another length.
