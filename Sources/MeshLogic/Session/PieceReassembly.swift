@@ -33,6 +33,7 @@ public struct PieceReassembly {
     case refused
   }
 
+  /// One message in progress (free when `peer` is nil).
   struct Slot {
     var peer: PeerID?
     var messageID: UInt32 = 0
