@@ -69,7 +69,8 @@ extension MeshStatus.Peer {
       rxFrames: try f.count("rx_frames"), txFrames: try f.count("tx_frames"),
       handshakesCompleted: try f.count("handshakes_completed"),
       drops: try MeshStatus.dropCounters(f.value("drops"), path: f.path("drops")),
-      duplicateKeyEndpoint: try MeshStatus.Peer.duplicateKeyEndpoint(f))
+      duplicateKeyEndpoint: try MeshStatus.Peer.duplicateKeyEndpoint(f),
+      pathMTU: f.contains("path_mtu") ? try f.int("path_mtu") : nil)
   }
 
   /// The refused endpoint of `duplicate_key`, absent or null when there is no duplicate.

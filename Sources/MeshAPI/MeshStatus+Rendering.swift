@@ -59,6 +59,7 @@ extension MeshStatus {
         ("handshakes_completed", MeshStatus.count(p.handshakesCompleted)),
         ("drops", MeshStatus.dropsJSON(p.drops)),
       ]
+      if let mtu = p.pathMTU { fields.append(("path_mtu", .int(mtu))) }
       if let other = p.duplicateKeyEndpoint {
         // Two live hosts use this key: `endpoint` keeps it, `refused` is held off.
         fields.append(

@@ -35,6 +35,7 @@ public enum MeshStatusText {
       out += "    rx \(p.rxBytes) B / \(p.rxFrames) frames"
       out += "  tx \(p.txBytes) B / \(p.txFrames) frames\n"
       out += "    dropped \(dropList(p.drops))\n"
+      if let mtu = p.pathMTU { out += "    path MTU \(mtu)\n" }
       if let other = p.duplicateKeyEndpoint {
         out += "    WARNING: duplicate key: another host at \(other) uses this key (refused);"
         out += " give one of them a new key (meshd genkey)\n"

@@ -99,6 +99,7 @@ public final class MeshNode: @unchecked Sendable {
 
     var engineConfig = c.engine
     engineConfig.acceptsOffloadedFrames = tap.hasVirtioHeader
+    engineConfig.underlayMTU = UnderlayMTU.detect(listen: c.listen, exclude: [c.bridge, c.tapName])
     engineConfig.ipam = c.ipam
     engineConfig.ipamClaim = try c.stateDirectory?.loadClaim()
     if let claim = engineConfig.ipamClaim, let plan = c.ipam {

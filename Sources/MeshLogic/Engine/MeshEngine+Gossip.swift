@@ -97,6 +97,8 @@ extension MeshEngine {
     case .gossip(let range):
       receiveGossip(
         UnsafeRawBufferPointer(rebasing: plaintext[range]), from: peer, now: now, out: &out)
+    case .pathProbe(let probe):
+      receiveProbe(probe, from: peer, now: now, out: &out)
     default:
       break
     }

@@ -32,7 +32,7 @@ extension MeshEngine {
         psk: configuration.clusterSecrets[0])
     else { return }
     let payload = HandshakePayload(
-      flags: configuration.acceptsOffloadedFrames ? MeshHandshake.flagAcceptsOffload : 0,
+      flags: handshakeFlags,
       timestamp: nextTimestamp(), nickname: configuration.nickname,
       endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)))
     guard let body = try? payload.encode(),
@@ -87,7 +87,7 @@ extension MeshEngine {
       return drops.count(.replayedInitiation)
     }
     let reply = HandshakePayload(
-      flags: configuration.acceptsOffloadedFrames ? MeshHandshake.flagAcceptsOffload : 0,
+      flags: handshakeFlags,
       timestamp: nextTimestamp(), nickname: configuration.nickname,
       endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)))
     guard let body = try? reply.encode(),
@@ -236,10 +236,20 @@ extension MeshEngine {
     p.lastHandshake = now
     p.handshakesCompleted += 1
     let wasUp = p.phase.handshakeCompleted(now: now)
-    if !wasUp { localRecordDirty = true }
+    if !wasUp {
+      localRecordDirty = true
+      // Up again after going down: the path may be what failed, so measure it afresh.
+      if p.pathMTU.phase != .off { p.pathMTU = newPathMTU(towards: p.endpoint) }
+    }
     peers[peerID] = p
     out.event(
       wasUp ? .rekeyed(peerID) : .peerUp(peerID, nickname: p.nickname, endpoint: p.endpoint))
+  }
+
+  /// The flags this host announces in its handshake payloads.
+  var handshakeFlags: UInt8 {
+    (configuration.acceptsOffloadedFrames ? MeshHandshake.flagAcceptsOffload : 0)
+      | MeshHandshake.flagPathMTU
   }
 
   /// Creates or refreshes the record of a peer that just proved its identity on `session`
@@ -265,6 +275,12 @@ extension MeshEngine {
     peers[peerID]?.nickname = payload.nickname
     peers[peerID]?.announcedEndpoints = payload.endpoints
     peers[peerID]?.acceptsOffload = payload.flags & MeshHandshake.flagAcceptsOffload != 0
+    if payload.flags & MeshHandshake.flagPathMTU == 0 {
+      peers[peerID]?.pathMTU = .off
+    } else if peers[peerID]?.pathMTU.phase == .off {
+      let fresh = newPathMTU(towards: source)
+      peers[peerID]?.pathMTU = fresh
+    }
     peers[peerID]?.lastReceived = now
     // A dial to where this peer now is has served its purpose; an initiation it has in
     // flight now belongs to the peer (both ends may have dialled at once).

@@ -101,6 +101,7 @@ extension MeshEngine {
       attemptHandshakeIfDue(with: id, now: now, timers: timers, out: &out)
     }
     sendKeepaliveIfIdle(to: id, now: now, timers: timers, out: &out)
+    tickPathMTU(of: id, now: now, out: &out)
   }
 
   /// Drops the peer's sessions that are past their reject time, and all of its key material

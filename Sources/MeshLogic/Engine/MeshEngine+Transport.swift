@@ -71,6 +71,15 @@ extension MeshEngine {
       return drops.count(.malformedInner)
     }
     let room = UnsafeMutableRawBufferPointer(rebasing: sealed[0..<plaintextLength])
+    dispatchInner(inner, room, from: p, now: now, out: &out)
+  }
+
+  /// Acts on one inner message from neighbour `p`, held in `room` (a decrypted datagram, or a
+  /// message put back together from pieces).
+  mutating func dispatchInner(
+    _ inner: InnerMessage, _ room: UnsafeMutableRawBufferPointer,
+    from p: Dictionary<PeerID, PeerState>.Index, now: MeshInstant, out: inout some EngineOutput
+  ) {
     switch inner {
     case .keepalive: break
     case .frame(let range):
@@ -81,9 +90,13 @@ extension MeshEngine {
       receiveFrame(room, range, offload: nil, relay: r, from: p, now: now, out: &out)
     case .relayedOffloadedFrame(let r, let v, let range):
       receiveFrame(room, range, offload: v, relay: r, from: p, now: now, out: &out)
+    case .piece(let header, let range):
+      receivePiece(
+        header, UnsafeRawBufferPointer(rebasing: room[range]), from: p, now: now, out: &out)
     case .gossip, .pathProbe:
       // The mesh control plane's messages.
-      receiveControl(inner, plaintext, from: peerID, now: now, out: &out)
+      receiveControl(
+        inner, UnsafeRawBufferPointer(room), from: peers.keys[p], now: now, out: &out)
     }
   }
 
@@ -255,7 +268,26 @@ extension MeshEngine {
   /// `sealAndSend` for a peer given by its position in the table, so that loops over the table
   /// can send without copying it. `inPlace` says that `buffer` is the caller's own (a frame
   /// handed to `sendFrame`), which the output may keep until its batch leaves.
+  /// A message whose datagram would exceed the peer's path limit goes in pieces instead.
   mutating func sealAndSend(
+    _ buffer: UnsafeMutableRawBufferPointer, payloadLength: Int,
+    toPeerAt p: Dictionary<PeerID, PeerState>.Index, frames: UInt64, inPlace: Bool = false,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    let limit = peers.values[p].datagramLimit()
+    if TransportHeader.size + payloadLength + ChaChaPoly.tagLength > limit {
+      let payload = UnsafeRawBufferPointer(
+        rebasing: buffer[TransportHeader.size..<(TransportHeader.size + payloadLength)])
+      return sendInPieces(
+        payload, limit: limit, toPeerAt: p, frames: frames, now: now, out: &out)
+    }
+    sealAndSendWhole(
+      buffer, payloadLength: payloadLength, toPeerAt: p, frames: frames, inPlace: inPlace,
+      now: now, out: &out)
+  }
+
+  /// `sealAndSend` without the path limit: probes, pieces, and messages that fit.
+  mutating func sealAndSendWhole(
     _ buffer: UnsafeMutableRawBufferPointer, payloadLength: Int,
     toPeerAt p: Dictionary<PeerID, PeerState>.Index, frames: UInt64, inPlace: Bool = false,
     now: MeshInstant, out: inout some EngineOutput

@@ -89,6 +89,11 @@ public struct MeshEngine {
   /// event was last reported (the report is rate-limited).
   var macConflictsUnreported: UInt64 = 0
   var lastMACConflictReport: MeshInstant?
+  /// Messages from peers arriving in pieces (inner kind 7), being put back together.
+  var reassembly = PieceReassembly()
+  /// Where pieces are built and sealed, one at a time, apart from `scratch` (which may hold
+  /// the message being cut).
+  let pieceScratch = ScratchBuffer(count: WireLimits.maxDatagram)
   /// Scratch space for flooding (each copy is encrypted separately) and control messages.
   let scratch = ScratchBuffer(count: MeshEngine.bufferSize)
 
@@ -215,6 +220,7 @@ public struct MeshEngine {
     if let i = p.pendingInitiation { initiations[i] = nil }
     for (i, held) in pendingResponses where held.peer == id { dropPendingResponse(i) }
     macTable.forget(peer: id)
+    reassembly.forget(id)
   }
 
   // MARK: Indices and timestamps

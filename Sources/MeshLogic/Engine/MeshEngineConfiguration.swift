@@ -23,6 +23,10 @@ public struct MeshEngineConfiguration: Sendable {
   /// Whether this host's TAP takes offloaded frames (large TCP segments, partial
   /// checksums); announced to peers in the handshake.
   public var acceptsOffloadedFrames = false
+  /// The MTU of this host's underlay interface: the largest packet it sends unfragmented,
+  /// the top of every path-MTU search (see `PathMTU`). Too high is harmless (the probes above
+  /// the real one are fragmented like data); too low only makes the search stop short.
+  public var underlayMTU = 1500
   /// The operator keys whose signed tombstones (`meshd release`) this host accepts; empty:
   /// only a host itself can retire its record mesh-wide.
   public var operatorKeys: Set<OperatorPublicKey> = []
@@ -70,6 +74,9 @@ package enum MeshHandshake {
   static let prologue: [UInt8] = Array("meshd handshake v1".utf8)
   /// Handshake payload flag: the sender takes offloaded frames.
   static let flagAcceptsOffload: UInt8 = 1
+  /// Handshake payload flag: the sender answers path probes and takes pieces (kind 7), so
+  /// the path to it is measured and messages too large for that path are cut.
+  static let flagPathMTU: UInt8 = 2
   /// Prefix of the mac1 key derivation.
   static let mac1Label: [UInt8] = Array("meshd mac1 v1---".utf8)
 

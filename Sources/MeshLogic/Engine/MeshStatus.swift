@@ -33,15 +33,19 @@ public struct MeshStatus: Sendable, Equatable {
     /// When a second live host uses this peer's key: its endpoint, refused while `endpoint`
     /// (the host that held the key first) keeps the session. Nil normally.
     public var duplicateKeyEndpoint: Endpoint?
+    /// The largest underlay packet the path to the peer carries whole, as measured with
+    /// probes (see `PathMTU`); nil while not measured (the peer takes no probes).
+    public var pathMTU: Int?
 
     /// A peer row from its fields (the engine builds these; the CLI decodes them).
     public init(
       id: PeerID?, nickname: String, publicKey: String?, endpoint: Endpoint, state: String,
       sessionAge: Double?, lastHandshakeAgo: Double?, rxBytes: UInt64, txBytes: UInt64,
       rxFrames: UInt64, txFrames: UInt64, handshakesCompleted: UInt64, drops: DropCounters,
-      duplicateKeyEndpoint: Endpoint? = nil
+      duplicateKeyEndpoint: Endpoint? = nil, pathMTU: Int? = nil
     ) {
       self.duplicateKeyEndpoint = duplicateKeyEndpoint
+      self.pathMTU = pathMTU
       self.id = id
       self.nickname = nickname
       self.publicKey = publicKey
@@ -151,8 +155,8 @@ extension MeshEngine {
           lastHandshakeAgo: p.lastHandshake.map { now.seconds(since: $0) },
           rxBytes: p.rxBytes, txBytes: p.txBytes, rxFrames: p.rxFrames, txFrames: p.txFrames,
           handshakesCompleted: p.handshakesCompleted, drops: p.drops,
-          duplicateKeyEndpoint: p.duplicateKey.flatMap { $0.isHolding(now) ? $0.refused : nil }
-        ))
+          duplicateKeyEndpoint: p.duplicateKey.flatMap { $0.isHolding(now) ? $0.refused : nil },
+          pathMTU: p.pathMTU.pathMTU(ipv6: p.endpoint.isIPv6)))
     }
     for d in dials.values {
       list.append(

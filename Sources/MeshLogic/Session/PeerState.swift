@@ -37,6 +37,10 @@ public struct PeerState: Sendable {
   var lastReceived: MeshInstant
   /// Whether the peer announced that it takes offloaded frames (kind 5 and 6).
   var acceptsOffload = false
+  /// What is known of the underlay path to the peer: the largest datagram sent whole.
+  public internal(set) var pathMTU = PathMTU.off
+  /// The ID of the next message sent to the peer in pieces.
+  var nextPieceMessage: UInt32 = 0
   /// The session last heard from `endpoint`, and the endpoint's last move: what tells a
   /// second host with this key from a peer that roams (see `MeshEngine.moveEndpoint`).
   var endpointSession: UInt32?
@@ -70,6 +74,9 @@ public struct PeerState: Sendable {
   /// The session to send with. Mutating on purpose: called through the peer table's modify
   /// accessor, it reads the field in place instead of copying the whole record per packet.
   mutating func sendingSession() -> UInt32? { current }
+
+  /// The largest datagram that goes to the peer whole (in place, as `sendingSession`).
+  mutating func datagramLimit() -> Int { pathMTU.datagramLimit }
 
   /// Counts a sent message and returns where it goes (in place, as `sendingSession`).
   mutating func noteSent(now: MeshInstant, bytes: Int, frames: UInt64) -> Endpoint {

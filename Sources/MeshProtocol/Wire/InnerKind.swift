@@ -17,6 +17,9 @@ public enum InnerKind: UInt8, Sendable, CaseIterable {
   case offloadedFrame = 5
   /// An offloaded frame forwarded on behalf of another host.
   case relayedOffloadedFrame = 6
+  /// One piece of a message too large for the path to the peer (see `PieceHeader`); only to
+  /// peers that announced path-MTU support in their handshake flags.
+  case piece = 7
 
   /// The bytes of this kind's header, kind byte included: where its payload starts.
   public var headerLength: Int {
@@ -26,6 +29,7 @@ public enum InnerKind: UInt8, Sendable, CaseIterable {
     case .pathProbe: return PathProbe.headerSize
     case .offloadedFrame: return 1 + VirtioNetHeader.size
     case .relayedOffloadedFrame: return RelayHeader.size + VirtioNetHeader.size
+    case .piece: return PieceHeader.size
     }
   }
 }

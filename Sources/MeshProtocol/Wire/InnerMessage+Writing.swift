@@ -96,6 +96,24 @@ extension InnerMessage {
     return total
   }
 
+  /// Writes a piece: kind byte, `header` and `bytes`, which must be exactly the piece's
+  /// length (`header.length`). `.malformed` for a header that describes no valid cut.
+  @discardableResult
+  public static func writePiece(
+    _ header: PieceHeader, bytes: UnsafeRawBufferPointer,
+    into buffer: UnsafeMutableRawBufferPointer
+  ) throws(WireError) -> Int {
+    guard header.isValid, bytes.count == header.length else { throw .malformed }
+    guard buffer.count >= PieceHeader.size + bytes.count else { throw .truncated }
+    buffer[0] = InnerKind.piece.rawValue
+    buffer.storeLE32(header.messageID, at: 1)
+    buffer.storeLE16(UInt16(header.totalLength), at: 5)
+    buffer.storeLE16(UInt16(header.pieceLength), at: 7)
+    buffer[9] = UInt8(header.index)
+    buffer.copy(bytes, to: PieceHeader.size)
+    return PieceHeader.size + bytes.count
+  }
+
   private static func checkFrame(_ frame: UnsafeRawBufferPointer) throws(WireError) {
     guard frame.count >= WireLimits.ethernetHeader else { throw .truncated }
     guard frame.count <= WireLimits.maxFrame else { throw .oversized }

@@ -19,6 +19,8 @@ public enum InnerMessage: Equatable, Sendable {
   case offloadedFrame(VirtioNetHeader, frame: Range<Int>)
   /// A relayed Ethernet frame with its relay and offload headers.
   case relayedOffloadedFrame(RelayHeader, VirtioNetHeader, frame: Range<Int>)
+  /// One piece of a larger message; its bytes occupy the range.
+  case piece(PieceHeader, bytes: Range<Int>)
 
   /// The kind byte of this message.
   public var kind: InnerKind {
@@ -30,13 +32,15 @@ public enum InnerMessage: Equatable, Sendable {
     case .pathProbe: return .pathProbe
     case .offloadedFrame: return .offloadedFrame
     case .relayedOffloadedFrame: return .relayedOffloadedFrame
+    case .piece: return .piece
     }
   }
 
   /// Parses a decrypted plaintext. Throws `.truncated` for an empty input or a short kind
   /// header, `.unknownType` for an unknown kind, `.oversized` past a kind's bound and
   /// `.malformed` for a bad field (trailing bytes on a keepalive, zero hop limit, isReply
-  /// other than 0 or 1).
+  /// other than 0 or 1, a piece whose fields describe no valid cut or whose length is not the
+  /// one they imply).
   public static func parse(_ plaintext: UnsafeRawBufferPointer) throws(WireError) -> Self {
     guard let first = plaintext.first else { throw .truncated }
     guard let kind = InnerKind(rawValue: first) else { throw .unknownType(first) }
@@ -89,6 +93,13 @@ public enum InnerMessage: Equatable, Sendable {
       guard reply <= 1 else { throw .malformed }
       return .pathProbe(
         PathProbe(probeID: plaintext.le32(at: 1), isReply: reply == 1, paddingLength: padding))
+    case .piece:
+      guard count > PieceHeader.size else { throw .truncated }
+      let header = PieceHeader(
+        messageID: plaintext.le32(at: 1), totalLength: Int(plaintext.le16(at: 5)),
+        pieceLength: Int(plaintext.le16(at: 7)), index: Int(plaintext[9]))
+      guard header.isValid, count - PieceHeader.size == header.length else { throw .malformed }
+      return .piece(header, bytes: PieceHeader.size..<count)
     }
   }
 

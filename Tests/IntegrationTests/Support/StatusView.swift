@@ -40,6 +40,8 @@ struct StatusView: Decodable, Sendable {
     var drops: [String: Int]
     /// `kept` and `refused` endpoints when two live hosts use this peer's key; nil normally.
     var duplicateKey: [String: String]?
+    /// The path MTU measured towards this peer; nil while not measured.
+    var pathMTU: Int?
 
     enum CodingKeys: String, CodingKey {
       case peerID = "peer_id"
@@ -56,6 +58,7 @@ struct StatusView: Decodable, Sendable {
       case handshakesCompleted = "handshakes_completed"
       case drops
       case duplicateKey = "duplicate_key"
+      case pathMTU = "path_mtu"
     }
 
     /// Decodes leniently: a field of an unexpected type reads as nil.
@@ -76,6 +79,7 @@ struct StatusView: Decodable, Sendable {
       handshakesCompleted = StatusView.integer(c, .handshakesCompleted)
       drops = StatusView.counters(c, .drops)
       duplicateKey = try? c.decodeIfPresent([String: String].self, forKey: .duplicateKey)
+      pathMTU = StatusView.integer(c, .pathMTU)
     }
 
     /// Whether the peer has a working session.

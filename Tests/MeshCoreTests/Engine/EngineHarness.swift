@@ -41,6 +41,9 @@ struct Network {
   var cut: Set<Endpoint> = []
   /// Pairs of hosts that cannot reach each other directly (a firewall between them).
   var blocked: Set<Set<Endpoint>> = []
+  /// The largest datagram each host's link takes; larger ones vanish on the way to it, as
+  /// the kernel's fragments do on a link with a smaller MTU than the sender's.
+  var linkLimit: [Endpoint: Int] = [:]
   /// Everything that crossed the underlay, in order.
   var wire: [(bytes: [UInt8], from: Endpoint, to: Endpoint)] = []
 
@@ -80,7 +83,7 @@ struct Network {
           moved = true
           wire.append((bytes, from, to))
           guard !cut.contains(from), !cut.contains(to), hosts[to] != nil,
-            !blocked.contains([from, to])
+            !blocked.contains([from, to]), bytes.count <= linkLimit[to] ?? Int.max
           else { continue }
           var copy = bytes
           copy.withUnsafeMutableBytes { buf in
