@@ -81,7 +81,11 @@ func checkInner(_ plaintext: UnsafeRawBufferPointer) {
     _ = try? EthernetHeader.parse(plaintext, range: r)
   case .gossip(let r):
     precondition(r.upperBound == plaintext.count, "gossip range")
-  case .keepalive, .pathProbe:
+  case .observedEndpoint(let e):
+    var buffer = [UInt8](repeating: 0, count: 20)
+    let n = buffer.withUnsafeMutableBytes { try? InnerMessage.writeObservedEndpoint(e, into: $0) }
+    precondition(n == plaintext.count, "observed endpoint round trip")
+  case .keepalive, .pathProbe, .endpointProbe:
     break
   }
 }

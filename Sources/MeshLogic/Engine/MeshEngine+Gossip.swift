@@ -9,7 +9,7 @@ extension MeshEngine {
     let connections = peers.values.filter(\.isUp).map(\.id)
     var record = PeerRecord(
       publicKey: publicKey, nickname: configuration.nickname,
-      endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)),
+      endpoints: announcedEndpoints(),
       version: clock.wallNanoseconds(),
       connections: Array(connections.prefix(MeshLimits.maxConnections)),
       subnet: localSubnet)
@@ -38,13 +38,24 @@ extension MeshEngine {
     refreshRoutes()
   }
 
-  /// Starts connecting to a host learned through gossip, unless it is this host, already has
-  /// a session, or is already being dialled.
+  /// Starts connecting to a host learned through gossip at every endpoint its record
+  /// announces (its own addresses and where others observed it), unless it is this host,
+  /// already has a session, or is already being dialled there. The first endpoint to answer
+  /// wins; the other dials stop then (see `upsertPeer`). Two hosts behind NAT that learn of
+  /// each other from a common member dial each other's observed endpoint at once, which opens
+  /// both NATs' mappings: hole punching.
   mutating func dialIfUnconnected(_ peer: PeerID, endpoints: [Endpoint], now: MeshInstant) {
-    guard peer != id, let endpoint = endpoints.first(where: { !$0.isUnspecified }) else { return }
+    guard peer != id else { return }
     if let p = peers[peer], p.current != nil || p.pendingInitiation != nil { return }
+    for endpoint in endpoints.prefix(WireLimits.maxEndpoints) where !endpoint.isUnspecified {
+      dialGossipEndpoint(endpoint, of: peer, now: now)
+    }
+  }
+
+  /// One endpoint of `dialIfUnconnected`.
+  mutating func dialGossipEndpoint(_ endpoint: Endpoint, of peer: PeerID, now: MeshInstant) {
     if let p = peers[peer], p.endpoint == endpoint { return }  // its own retries cover it
-    guard dials[endpoint] == nil else { return }
+    guard dials[endpoint] == nil, !selfEndpoints.contains(endpoint) else { return }
     if let given = unansweredEndpoints[endpoint],
       now.seconds(since: given) < MeshLimits.unansweredEndpointMemory
     {
@@ -93,6 +104,8 @@ extension MeshEngine {
     case .gossip(let range):
       receiveGossip(
         UnsafeRawBufferPointer(rebasing: plaintext[range]), from: peer, now: now, out: &out)
+    case .observedEndpoint(let endpoint):
+      receiveObserved(endpoint, from: peer)
     default:
       break
     }

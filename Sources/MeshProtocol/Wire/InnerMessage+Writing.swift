@@ -1,3 +1,5 @@
+import MeshTypes
+
 /// Writers for every inner kind into a caller buffer, without allocation.
 ///
 /// Each returns the number of plaintext bytes written, which the caller then seals. Frames
@@ -94,6 +96,42 @@ extension InnerMessage {
         .initializeMemory(as: UInt8.self, repeating: 0)
     }
     return total
+  }
+
+  /// Writes an observed endpoint (8 bytes for IPv4, 20 for IPv6).
+  @discardableResult
+  public static func writeObservedEndpoint(
+    _ endpoint: Endpoint, into buffer: UnsafeMutableRawBufferPointer
+  ) throws(WireError) -> Int {
+    let total = endpoint.isIPv6 ? 20 : 8
+    guard buffer.count >= total else { throw .truncated }
+    buffer[0] = InnerKind.observedEndpoint.rawValue
+    switch endpoint.address {
+    case .v4(let a):
+      buffer[1] = HandshakePayload.familyV4
+      for i in 0..<4 { buffer[2 + i] = UInt8(truncatingIfNeeded: a >> (24 - 8 * i)) }
+    case .v6(let hi, let lo):
+      buffer[1] = HandshakePayload.familyV6
+      for i in 0..<8 {
+        buffer[2 + i] = UInt8(truncatingIfNeeded: hi >> (56 - 8 * i))
+        buffer[10 + i] = UInt8(truncatingIfNeeded: lo >> (56 - 8 * i))
+      }
+    }
+    buffer[total - 2] = UInt8(truncatingIfNeeded: endpoint.port)
+    buffer[total - 1] = UInt8(truncatingIfNeeded: endpoint.port >> 8)
+    return total
+  }
+
+  /// Writes an endpoint probe or its reply (6 bytes).
+  @discardableResult
+  public static func writeEndpointProbe(
+    _ probe: EndpointProbe, into buffer: UnsafeMutableRawBufferPointer
+  ) throws(WireError) -> Int {
+    guard buffer.count >= EndpointProbe.size else { throw .truncated }
+    buffer[0] = InnerKind.endpointProbe.rawValue
+    buffer.storeLE32(probe.probeID, at: 1)
+    buffer[5] = probe.isReply ? 1 : 0
+    return EndpointProbe.size
   }
 
   private static func checkFrame(_ frame: UnsafeRawBufferPointer) throws(WireError) {

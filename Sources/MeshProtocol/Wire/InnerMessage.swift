@@ -19,6 +19,10 @@ public enum InnerMessage: Equatable, Sendable {
   case offloadedFrame(VirtioNetHeader, frame: Range<Int>)
   /// A relayed Ethernet frame with its relay and offload headers.
   case relayedOffloadedFrame(RelayHeader, VirtioNetHeader, frame: Range<Int>)
+  /// Where the sender sees the receiver at.
+  case observedEndpoint(Endpoint)
+  /// A probe of another endpoint, or its reply.
+  case endpointProbe(EndpointProbe)
 
   /// The kind byte of this message.
   public var kind: InnerKind {
@@ -30,6 +34,8 @@ public enum InnerMessage: Equatable, Sendable {
     case .pathProbe: return .pathProbe
     case .offloadedFrame: return .offloadedFrame
     case .relayedOffloadedFrame: return .relayedOffloadedFrame
+    case .observedEndpoint: return .observedEndpoint
+    case .endpointProbe: return .endpointProbe
     }
   }
 
@@ -89,12 +95,40 @@ public enum InnerMessage: Equatable, Sendable {
       guard reply <= 1 else { throw .malformed }
       return .pathProbe(
         PathProbe(probeID: plaintext.le32(at: 1), isReply: reply == 1, paddingLength: padding))
+    case .observedEndpoint:
+      return .observedEndpoint(try observedEndpoint(plaintext))
+    case .endpointProbe:
+      guard count >= EndpointProbe.size else { throw .truncated }
+      guard count == EndpointProbe.size, plaintext[5] <= 1 else { throw .malformed }
+      return .endpointProbe(
+        EndpointProbe(probeID: plaintext.le32(at: 1), isReply: plaintext[5] == 1))
     }
   }
 
   /// `parse` for a byte array.
   public static func parse(_ plaintext: [UInt8]) throws(WireError) -> Self {
     try HandshakeCodec.withBytes(plaintext) { raw throws(WireError) in try parse(raw) }
+  }
+
+  /// Decodes kind 10: family (1: 4 or 6) · address (4 or 16, network byte order) · port
+  /// (u16), with nothing after it.
+  private static func observedEndpoint(_ plaintext: UnsafeRawBufferPointer) throws(WireError)
+    -> Endpoint
+  {
+    guard plaintext.count >= 2 else { throw .truncated }
+    switch plaintext[1] {
+    case HandshakePayload.familyV4:
+      guard plaintext.count >= 8 else { throw .truncated }
+      guard plaintext.count == 8 else { throw .malformed }
+      return Endpoint(address: .v4(plaintext.be32(at: 2)), port: plaintext.le16(at: 6))
+    case HandshakePayload.familyV6:
+      guard plaintext.count >= 20 else { throw .truncated }
+      guard plaintext.count == 20 else { throw .malformed }
+      return Endpoint(
+        address: .v6(plaintext.be64(at: 2), plaintext.be64(at: 10)), port: plaintext.le16(at: 18))
+    default:
+      throw .malformed
+    }
   }
 
   /// The Ethernet frame from `offset` to the end, with its length bounds checked.

@@ -43,6 +43,17 @@ struct Network {
   var blocked: Set<Set<Endpoint>> = []
   /// Everything that crossed the underlay, in order.
   var wire: [(bytes: [UInt8], from: Endpoint, to: Endpoint)] = []
+  /// Other addresses of hosts (a NAT's mapped address, a second interface): datagrams to an
+  /// alias reach the host.
+  var aliases: [Endpoint: Endpoint] = [:]
+  /// The source address a datagram from a host to a destination shows (a NAT's mapping, the
+  /// interface that faces the destination); nil keeps the host's own endpoint.
+  var source: (_ host: Endpoint, _ to: Endpoint) -> Endpoint? = { _, _ in nil }
+  /// Hosts behind a NAT that filters: a datagram reaches one only from an address it has
+  /// sent to before (port-restricted cone NAT).
+  var filtered: Set<Endpoint> = []
+  /// The (host, destination) pairs a filtered host has sent to.
+  var opened: Set<[Endpoint]> = []
 
   static func endpoint(_ n: Int) -> Endpoint { Endpoint("192.0.2.\(n):6786")! }
 
@@ -76,15 +87,19 @@ struct Network {
       for from in Array(outputs.keys) {
         let queued = outputs[from]!.sent
         outputs[from]!.sent = []
-        for (bytes, to) in queued {
+        for (bytes, dest) in queued {
           moved = true
-          wire.append((bytes, from, to))
+          let to = aliases[dest] ?? dest
+          let shown = source(from, dest) ?? from
+          if filtered.contains(from) { opened.insert([from, dest]) }
+          wire.append((bytes, from, dest))
           guard !cut.contains(from), !cut.contains(to), hosts[to] != nil,
             !blocked.contains([from, to])
           else { continue }
+          if filtered.contains(to), !opened.contains([to, shown]) { continue }
           var copy = bytes
           copy.withUnsafeMutableBytes { buf in
-            hosts[to]!.receive(buf, from: from, now: clock.now(), out: &outputs[to]!)
+            hosts[to]!.receive(buf, from: shown, now: clock.now(), out: &outputs[to]!)
           }
           hosts[to]!.processHandshakes(now: clock.now(), out: &outputs[to]!)
         }
