@@ -85,7 +85,7 @@ func checkInner(_ plaintext: UnsafeRawBufferPointer) {
     var buffer = [UInt8](repeating: 0, count: 20)
     let n = buffer.withUnsafeMutableBytes { try? InnerMessage.writeObservedEndpoint(e, into: $0) }
     precondition(n == plaintext.count, "observed endpoint round trip")
-  case .keepalive, .pathProbe, .endpointProbe:
+  case .keepalive, .pathProbe, .endpointProbe, .punchRequest:
     break
   }
 }

@@ -20,9 +20,20 @@ public protocol EngineOutput {
   mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?)
   /// Reports something an embedder may want to know.
   mutating func event(_ event: MeshEvent)
+  /// Sends one datagram that crosses at most `hopLimit` routers: a hole-punching opener,
+  /// which opens this host's NAT towards `endpoint` but dies before the peer's NAT (where it
+  /// would leave a conntrack entry that makes the peer's NAT remap its answer). Defaults to
+  /// doing nothing.
+  mutating func sendLimited(
+    _ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint, hopLimit: UInt8)
 }
 
 extension EngineOutput {
+  /// Sends nothing: an output without a real socket has no NAT to open.
+  public mutating func sendLimited(
+    _ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint, hopLimit: UInt8
+  ) {}
+
   /// Sends at once: an output that does not batch treats both kinds of send alike.
   public mutating func sendInPlace(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
     send(datagram, to: endpoint)

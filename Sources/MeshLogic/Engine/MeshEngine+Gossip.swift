@@ -66,8 +66,11 @@ extension MeshEngine {
     // spread the first attempts over a moment so the handshakes (and the underlay's ARP) do not
     // arrive as one burst.
     let spread = min(2.0, 0.05 * Double(dials.count))
+    // A member with a neighbour in common is punched to first (see `tickPunch`): a direct
+    // datagram arriving at its NAT before it dialled here would make that NAT remap it.
+    let punchFirst = gossiper.topology[peer]?.connections.contains { peers[$0]?.isUp == true }
     dials[endpoint]?.retry.nextAttempt = now.adding(
-      seconds: spread * Double(random.uniform(1000)) / 1000)
+      seconds: (punchFirst == true ? 1 : 0) + spread * Double(random.uniform(1000)) / 1000)
     dials[endpoint]?.learnedFrom = peer
   }
 
@@ -106,6 +109,8 @@ extension MeshEngine {
         UnsafeRawBufferPointer(rebasing: plaintext[range]), from: peer, now: now, out: &out)
     case .observedEndpoint(let endpoint):
       receiveObserved(endpoint, from: peer)
+    case .punchRequest(let about, let endpoint):
+      receivePunchRequest(about: about, endpoint: endpoint, from: peer, now: now, out: &out)
     default:
       break
     }

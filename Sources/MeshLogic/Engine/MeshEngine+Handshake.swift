@@ -273,6 +273,9 @@ extension MeshEngine {
       }
     }
     retireGhosts(at: source, answeredBy: peerID, out: &out)
+    if peers[peerID]?.isUp != true, punchAttempts[peerID] != nil {
+      peers[peerID]?.punched = true
+    }
     peers[peerID]?.nickname = payload.nickname
     peers[peerID]?.announcedEndpoints = payload.endpoints
     peers[peerID]?.acceptsOffload = payload.flags & MeshHandshake.flagAcceptsOffload != 0

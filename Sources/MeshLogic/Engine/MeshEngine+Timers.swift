@@ -14,6 +14,7 @@ extension MeshEngine {
     for id in Array(peers.keys) { tickPeer(id, now: now, timers: timers, out: &out) }
     tickIPAM(now: now, out: &out)
     tickNames(now: now, out: &out)
+    tickPunch(now: now, out: &out)
     tickGossip(now: now, out: &out)
     if lastHousekeeping.map({ now.seconds(since: $0) >= 10 }) ?? true {
       lastHousekeeping = now

@@ -97,7 +97,7 @@ extension MeshEngine {
       receiveFrame(room, range, offload: nil, relay: r, from: p, now: now, out: &out)
     case .relayedOffloadedFrame(let r, let v, let range):
       receiveFrame(room, range, offload: v, relay: r, from: p, now: now, out: &out)
-    case .gossip, .pathProbe, .observedEndpoint:
+    case .gossip, .pathProbe, .observedEndpoint, .punchRequest:
       // The mesh control plane's messages.
       receiveControl(inner, plaintext, from: peerID, now: now, out: &out)
     case .endpointProbe(let probe):

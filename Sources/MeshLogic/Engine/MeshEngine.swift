@@ -52,6 +52,9 @@ public struct MeshEngine {
   var selfEndpoints: Set<Endpoint> = []
   /// Where each peer with a session says it sees this host (its observed endpoint).
   var observedEndpoints: [PeerID: Endpoint] = [:]
+  /// When this host last tried to punch through to each member (or was asked to).
+  var punchAttempts: [PeerID: MeshInstant] = [:]
+  var lastPunchScan: MeshInstant?
   /// The switch's learning table.
   public internal(set) var macTable = MACTable()
   /// Drops not attributable to a known peer.

@@ -123,6 +123,8 @@ struct DialState: Sendable {
   var learnedFrom: PeerID?
   /// Initiations sent to this endpoint so far.
   var attempts = 0
+  /// Whether a punch request made this dial (a member asked for it through a neighbour).
+  var punch = false
   /// When the dial started, for expiring an operator's endpoint that never answers.
   var started: MeshInstant
   /// Set once an operator-asked endpoint has gone unanswered for

@@ -23,12 +23,17 @@ public enum InnerKind: UInt8, Sendable, CaseIterable {
   /// A probe of another endpoint of the receiver, or its reply, sent inside the session to
   /// measure whether and how fast that endpoint answers (path choice).
   case endpointProbe = 11
+  /// Hole punching through a common member: from a host to the member, "tell `peer` to dial
+  /// me" (no endpoint); from the member to `peer`, "dial the sender at `endpoint`" (where the
+  /// member sees it).
+  case punchRequest = 12
 
   /// The bytes of this kind's header, kind byte included: where its payload starts.
   public var headerLength: Int {
     switch self {
     case .keepalive, .frame, .gossip, .observedEndpoint: return 1
     case .endpointProbe: return EndpointProbe.size
+    case .punchRequest: return 1 + 8
     case .relayedFrame: return RelayHeader.size
     case .pathProbe: return PathProbe.headerSize
     case .offloadedFrame: return 1 + VirtioNetHeader.size

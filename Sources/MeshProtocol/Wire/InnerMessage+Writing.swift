@@ -122,6 +122,26 @@ extension InnerMessage {
     return total
   }
 
+  /// Writes a punch request: kind, peer (u64), and the endpoint as in kind 10 when given
+  /// (9, 16 or 28 bytes).
+  @discardableResult
+  public static func writePunchRequest(
+    peer: PeerID, endpoint: Endpoint?, into buffer: UnsafeMutableRawBufferPointer
+  ) throws(WireError) -> Int {
+    guard buffer.count >= 9 else { throw .truncated }
+    var n = 9
+    if let endpoint {
+      // Kind 10's layout from offset 8; its kind byte is overwritten by the ID's last byte.
+      n =
+        8
+        + (try writeObservedEndpoint(
+          endpoint, into: UnsafeMutableRawBufferPointer(rebasing: buffer[8...])))
+    }
+    buffer[0] = InnerKind.punchRequest.rawValue
+    buffer.storeLE64(peer.rawValue, at: 1)
+    return n
+  }
+
   /// Writes an endpoint probe or its reply (6 bytes).
   @discardableResult
   public static func writeEndpointProbe(

@@ -23,6 +23,8 @@ public enum InnerMessage: Equatable, Sendable {
   case observedEndpoint(Endpoint)
   /// A probe of another endpoint, or its reply.
   case endpointProbe(EndpointProbe)
+  /// A hole-punching request about `peer`, with the endpoint to dial when relayed.
+  case punchRequest(PeerID, Endpoint?)
 
   /// The kind byte of this message.
   public var kind: InnerKind {
@@ -36,6 +38,7 @@ public enum InnerMessage: Equatable, Sendable {
     case .relayedOffloadedFrame: return .relayedOffloadedFrame
     case .observedEndpoint: return .observedEndpoint
     case .endpointProbe: return .endpointProbe
+    case .punchRequest: return .punchRequest
     }
   }
 
@@ -97,6 +100,13 @@ public enum InnerMessage: Equatable, Sendable {
         PathProbe(probeID: plaintext.le32(at: 1), isReply: reply == 1, paddingLength: padding))
     case .observedEndpoint:
       return .observedEndpoint(try observedEndpoint(plaintext))
+    case .punchRequest:
+      guard count >= 9 else { throw .truncated }
+      let peer = PeerID(rawValue: plaintext.le64(at: 1))
+      if count == 9 { return .punchRequest(peer, nil) }
+      // The endpoint as in kind 10, after the peer ID.
+      let endpoint = try observedEndpoint(UnsafeRawBufferPointer(rebasing: plaintext[8...]))
+      return .punchRequest(peer, endpoint)
     case .endpointProbe:
       guard count >= EndpointProbe.size else { throw .truncated }
       guard count == EndpointProbe.size, plaintext[5] <= 1 else { throw .malformed }
