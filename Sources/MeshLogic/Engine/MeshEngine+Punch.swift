@@ -17,6 +17,7 @@ extension MeshEngine {
   mutating func tickPunch(now: MeshInstant, out: inout some EngineOutput) {
     if let last = lastPunchScan, now.seconds(since: last) < 1 { return }
     lastPunchScan = now
+    notePathChanges(now: now, out: &out)
     for record in gossiper.topology.records.values
     where record.id != id && !record.departed && peers[record.id]?.isUp != true {
       if let last = punchAttempts[record.id],
@@ -97,5 +98,31 @@ extension MeshEngine {
     dial.retry.scheduleAfterDialAttempt(
       now: now, timers: configuration.timers, cap: cap, jitterDraw: draw)
     dials[endpoint] = dial
+  }
+}
+
+extension MeshEngine {
+  /// Notes when each member's path turned direct or relayed (for status), reporting each
+  /// change as a `pathChanged` event.
+  mutating func notePathChanges(now: MeshInstant, out: inout some EngineOutput) {
+    var seen: Set<PeerID> = []
+    for record in gossiper.topology.records.values where record.id != id && !record.departed {
+      seen.insert(record.id)
+      guard let hop = nextHop(to: record.id) else { continue }
+      let direct = hop == record.id
+      if let old = pathSince[record.id], old.direct == direct { continue }
+      let known = pathSince[record.id] != nil
+      pathSince[record.id] = (direct, now)
+      guard known || direct else { continue }
+      let path: String
+      if direct, let p = peers[record.id] {
+        path = "\(p.punched ? "punched" : "direct") at \(p.endpoint)"
+      } else {
+        let via = gossiper.topology[hop]?.nickname ?? ""
+        path = "relayed via \(DisplayText.escaped(via)) (\(hop))"
+      }
+      out.event(.pathChanged(record.id, nickname: record.nickname, path: path))
+    }
+    for id in pathSince.keys where !seen.contains(id) { pathSince[id] = nil }
   }
 }

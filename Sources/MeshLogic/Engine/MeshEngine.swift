@@ -55,6 +55,8 @@ public struct MeshEngine {
   /// When this host last tried to punch through to each member (or was asked to).
   var punchAttempts: [PeerID: MeshInstant] = [:]
   var lastPunchScan: MeshInstant?
+  /// Whether each member was reached directly at the last scan, and since when.
+  var pathSince: [PeerID: (direct: Bool, at: MeshInstant)] = [:]
   /// The switch's learning table.
   public internal(set) var macTable = MACTable()
   /// Drops not attributable to a known peer.

@@ -56,8 +56,6 @@ public struct PeerState: Sendable {
   var nextProbeRound: MeshInstant?
   /// The endpoint path choice moved the peer to, while it is the current one.
   var chosenEndpoint: Endpoint?
-  /// The last failure on the way to this peer, for status: what went wrong and when.
-  public internal(set) var lastError: String?
 
   /// Bytes of decrypted payload received from the peer.
   public internal(set) var rxBytes: UInt64 = 0

@@ -1,6 +1,7 @@
 import MeshCore
 import Testing
 
+@testable import MeshAPI
 @testable import MeshLogic
 @testable import MeshProtocol
 
@@ -175,5 +176,33 @@ struct NATTraversalTests {
     }
     #expect(try InnerMessage.parse(Array(buffer[0..<n])) == .endpointProbe(probe))
     #expect(throws: WireError.self) { try InnerMessage.parse([11, 1, 2, 3, 4, 2]) }
+  }
+
+  @Test func statusSaysHowEachMemberIsReachedAndWhyNotDirect() throws {
+    var net = Network()
+    let p = net.add(1, secret: secret)
+    let a = net.add(2, secret: secret)
+    let b = net.add(3, secret: secret)
+    net.blocked = [[a, b]]
+    net.hosts[a]!.connect(p, now: net.clock.now())
+    net.hosts[b]!.connect(p, now: net.clock.now())
+    net.advance(40)
+    let status = net.status(a)
+    let idB = net.hosts[b]!.id
+    let toB = try #require(status.routes.first { $0.destination == idB })
+    #expect(!toB.isDirect)
+    #expect(toB.viaNickname == "host1")
+    #expect(toB.lastError?.contains("hole punching unanswered") == true)
+    #expect((toB.inStateFor ?? 0) > 30)
+    let toP = try #require(status.routes.first { $0.destination == net.hosts[p]!.id })
+    #expect(toP.isDirect && toP.endpoint == p)
+    // The document carries it, and the text says it.
+    let host = MeshStatus.HostFacts(listen: "x", bridge: "br0", tap: "t", mtu: 1)
+    let json = status.json(host: host)
+    let back = try MeshStatus(json: try JSONValue.parse(json.serializedBytes()))
+    #expect(back.routes == status.routes)
+    let text = MeshStatusText.render(status, host: host)
+    #expect(text.contains("relayed via host1"))
+    #expect(text.contains("why: hole punching unanswered"))
   }
 }
