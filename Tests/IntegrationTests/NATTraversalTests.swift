@@ -20,11 +20,9 @@ extension MeshIntegration {
       return ok ? Date().timeIntervalSince(start) : nil
     }
 
-    /// The internet is two segments (1 and 3) joined by a core router (host 2); host 1 is
-    /// public on segment 1; host 3 masquerades segment 2 onto segment 1, host 4 segment 4 onto
-    /// segment 3; hosts 5 and 6 sit behind them. The core router is one hop between the NATs,
-    /// as the internet always has some: the openers die there.
-    @Test func twoNATedHostsMeetDirectlyAndStayDirect() async throws {
+    /// The topology of `twoNATedHostsMeetDirectlyAndStayDirect`, started: returns the network
+    /// and hosts (public, router 1, router 2, NATed 1, NATed 2).
+    func natPair(randomFully: Bool) throws -> (TestNetwork, [NetnsHost]) {
       let net = try TestNetwork(hostCount: 6) {
         [[1], [1, 3], [1, 2], [3, 4], [2], [4]][$0 - 1]
       }
@@ -34,12 +32,44 @@ extension MeshIntegration {
         core,
         routes: [(p, "203.0.113.0/24", 1), (r1, "203.0.113.0/24", 1), (r2, "192.0.2.0/24", 3)])
       try NATRig.makeRouter(r1, wanSegment: 1, lanSegment: 2, behind: [n1])
-      try NATRig.makeRouter(r2, wanSegment: 3, lanSegment: 4, behind: [n2])
+      try NATRig.makeRouter(
+        r2, wanSegment: 3, lanSegment: 4, behind: [n2], randomFully: randomFully)
       let secret = try net.makeSecretFile()
-      try net.startMeshd(on: p, secret: secret)
-      let peer = ["--peer", p.meshEndpoint, "--log-level", "debug"]
-      try net.startMeshd(on: n1, secret: secret, extraArguments: peer)
-      try net.startMeshd(on: n2, secret: secret, extraArguments: peer)
+      try net.startMeshd(on: p, secret: secret, extraArguments: ["--nickname", "public"])
+      for (n, name) in [(n1, "nated1"), (n2, "nated2")] {
+        try net.startMeshd(
+          on: n, secret: secret,
+          extraArguments: ["--peer", p.meshEndpoint, "--nickname", name, "--log-level", "debug"])
+      }
+      return (net, [p, r1, r2, n1, n2])
+    }
+
+    /// One NAT maps every flow to a random port (`--random-fully`, as a symmetric NAT does):
+    /// the pair stays relayed through the public host, and status says why.
+    @Test func aSymmetricNATStaysRelayedAndStatusSaysWhy() async throws {
+      let (net, hosts) = try natPair(randomFully: true)
+      let (n1, n2) = (hosts[3], hosts[4])
+      let explained = await waitUntil(timeout: 40, interval: 0.5) {
+        guard let view = try? net.status(n1), let other = try? net.status(n2),
+          let route = view.routes.first(where: { $0.peerID == other.peerID })
+        else { return false }
+        return route.isRelayed && route.via == "public"
+          && route.lastError?.contains("hole punching unanswered") == true
+      }
+      #expect(explained, "relayed via the public host with a reason\n\(net.diagnostics())")
+      try await net.requirePing(from: n1, to: n2.overlayIP, timeout: 10)
+      let text = try net.meshd(on: n1)!.control(["status"])
+      #expect(text.stdout.contains("relayed via public"), "\(text)")
+      #expect(text.stdout.contains("why: hole punching unanswered"), "\(text)")
+    }
+
+    /// The internet is two segments (1 and 3) joined by a core router (host 2); host 1 is
+    /// public on segment 1; host 3 masquerades segment 2 onto segment 1, host 4 segment 4 onto
+    /// segment 3; hosts 5 and 6 sit behind them. The core router is one hop between the NATs,
+    /// as the internet always has some: the openers die there.
+    @Test func twoNATedHostsMeetDirectlyAndStayDirect() async throws {
+      let (net, hosts) = try natPair(randomFully: false)
+      let (p, r1, r2, n1, n2) = (hosts[0], hosts[1], hosts[2], hosts[3], hosts[4])
       guard let seconds = await secondsUntilDirect(net, n1, n2, timeout: 30) else {
         Issue.record("the NATed pair did not meet directly within 30 s\n\(net.diagnostics())")
         return
@@ -49,6 +79,8 @@ extension MeshIntegration {
       let other = try net.status(n2)
       // n1 reaches n2 at r2's internet address: the mapping n2's NAT made, not n2's own.
       #expect(view.peer(id: other.peerID)?.endpointHost == r2.underlayIP(segment: 3))
+      let route = view.routes.first { $0.peerID == other.peerID }
+      #expect(route?.path == "punched" || route?.path == "direct", "\(String(describing: route))")
       // It stays direct on keepalives alone, through several conntrack timeouts.
       var stayed = true
       for _ in 0..<15 {

@@ -207,7 +207,9 @@ extension MeshEngine {
     route.viaNickname = gossiper.topology[route.nextHop]?.nickname
     let endpoints = gossiper.topology[destination]?.endpoints ?? []
     let silent = endpoints.filter { unansweredEndpoints[$0] != nil }
-    if punchAttempts[destination] != nil {
+    if let tried = punchAttempts[destination], now.seconds(since: tried) < 5 {
+      route.lastError = "hole punching in progress; relayed meanwhile"
+    } else if punchAttempts[destination] != nil {
       route.lastError =
         "hole punching unanswered at \(endpoints.map(\.description).joined(separator: ", ")): "
         + "a NAT on the way maps each destination to a new port (symmetric NAT) or a firewall "
