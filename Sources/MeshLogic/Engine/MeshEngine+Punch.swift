@@ -18,25 +18,31 @@ extension MeshEngine {
     if let last = lastPunchScan, now.seconds(since: last) < 1 { return }
     lastPunchScan = now
     notePathChanges(now: now, out: &out)
-    for record in gossiper.topology.records.values
-    where record.id != id && !record.departed && peers[record.id]?.isUp != true {
-      if let last = punchAttempts[record.id],
-        now.seconds(since: last) < MeshEngine.punchInterval
-      {
-        continue
-      }
-      guard
-        let via = record.connections.first(where: {
-          $0 != id && peers[$0]?.isUp == true && peers[$0]?.current != nil
-        })
-      else { continue }
-      punch(record.id, endpoints: record.endpoints, via: via, now: now, out: &out)
+    for record in gossiper.topology.records.values {
+      punchIfDue(record.id, now: now, out: &out)
     }
     if punchAttempts.count > MeshLimits.maxPeers {
       punchAttempts = punchAttempts.filter {
         now.seconds(since: $0.value) < MeshEngine.punchInterval
       }
     }
+  }
+
+  /// Punches towards `member` when it has no session with this host, one with a neighbour of
+  /// this host, and no punch was tried in the last `punchInterval`.
+  mutating func punchIfDue(_ member: PeerID, now: MeshInstant, out: inout some EngineOutput) {
+    guard member != id, let record = gossiper.topology[member], !record.departed,
+      peers[member]?.isUp != true
+    else { return }
+    if let last = punchAttempts[member], now.seconds(since: last) < MeshEngine.punchInterval {
+      return
+    }
+    guard
+      let via = record.connections.first(where: {
+        $0 != id && peers[$0]?.isUp == true && peers[$0]?.current != nil
+      })
+    else { return }
+    punch(member, endpoints: record.endpoints, via: via, now: now, out: &out)
   }
 
   /// Opens this host's NAT towards `peer`'s endpoints and asks `via` to have it dial here.
