@@ -189,5 +189,33 @@ extension MeshIntegration {
       #expect(status.peers.isEmpty, "no connecting row is left")
       #expect(daemon.knownPeers().isEmpty)
     }
+
+    /// Dual stack: hosts 1 and 2 listen on `[::]` with IPv6 addresses beside their IPv4 ones;
+    /// host 2 dials host 1 over IPv6, host 3 (IPv4 only) dials host 1 over IPv4, and all three
+    /// meet (hosts 2 and 3 at host 2's IPv4 address, which it announces).
+    @Test func ipv6UnderlaysWorkAlongsideIPv4() async throws {
+      let net = try TestNetwork(hostCount: 3)
+      let (a, b, c) = (net.host(1), net.host(2), net.host(3))
+      for host in [a, b] {
+        try host.run([
+          "ip", "-6", "addr", "add", "2001:db8::\(host.index)/64", "dev",
+          NetnsHost.underlayDevice, "nodad",
+        ]).check()
+      }
+      let secret = try net.makeSecretFile()
+      let wildcard = ["--listen", "[::]:\(NetnsHost.meshPort)"]
+      try net.startMeshd(on: a, secret: secret, extraArguments: wildcard)
+      try net.startMeshd(
+        on: b, secret: secret,
+        extraArguments: wildcard + ["--peer", "[2001:db8::1]:\(NetnsHost.meshPort)"])
+      try net.startMeshd(on: c, secret: secret, extraArguments: ["--peer", a.meshEndpoint])
+      let seconds = try await net.requireFullMesh([a, b, c], timeout: 30)
+      print("NAT: dual-stack mesh of three after \(String(format: "%.1f", seconds)) s")
+      let view = try net.status(a)
+      let other = try net.status(b)
+      let endpoint = view.peer(id: other.peerID)?.endpoint ?? ""
+      #expect(endpoint.hasPrefix("[2001:db8:") && endpoint.contains(":2]"), "\(endpoint)")
+      try await net.requirePingMatrix([a, b, c])
+    }
   }
 }
