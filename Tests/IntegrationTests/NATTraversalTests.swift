@@ -169,6 +169,10 @@ extension MeshIntegration {
       print("NAT: name followed to its new address after \(String(format: "%.1f", seconds + 3)) s")
       let connect = try net.meshd(on: b)!.control(["connect", "localhost:9"])
       #expect(connect.succeeded, "meshd connect takes a host name: \(connect)")
+      let forget = try net.meshd(on: a)!.control(["forget", "meshpeer-b"])
+      #expect(forget.succeeded, "meshd forget takes a host name: \(forget)")
+      let unknown = try net.meshd(on: a)!.control(["connect", "no-such-host.invalid"])
+      #expect(!unknown.succeeded && unknown.stderr.contains("no-such-host.invalid"), "\(unknown)")
     }
 
     /// A host given its own address stops dialling it with one log line.

@@ -65,6 +65,14 @@ extension MeshEngine {
       peers[peer]?.nextProbeRound = now.adding(seconds: EndpointCandidate.firstProbeDelay)
       return
     }
+    // A chosen path whose probes stopped answering is held no longer: the peer's traffic
+    // from its other endpoints moves it again.
+    if let p = peers[peer], let chosen = p.chosenEndpoint,
+      let answered = p.candidates.first(where: { $0.endpoint == chosen })?.lastAnswer,
+      now.seconds(since: answered) >= EndpointCandidate.freshness
+    {
+      peers[peer]?.chosenEndpoint = nil
+    }
     choosePath(of: peer, now: now, out: &out)
     let endpoints = candidateEndpoints(of: peer)
     var candidates = peers[peer]?.candidates.filter { endpoints.contains($0.endpoint) } ?? []
