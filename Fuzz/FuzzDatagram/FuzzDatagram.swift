@@ -85,7 +85,11 @@ func checkInner(_ plaintext: UnsafeRawBufferPointer) {
     precondition(r.upperBound == plaintext.count && r.count == h.length, "piece range")
     precondition(h.isValid && h.offset + h.length <= h.totalLength, "piece cut")
     checkReassembly(h, UnsafeRawBufferPointer(rebasing: plaintext[r]))
-  case .keepalive, .pathProbe:
+  case .observedEndpoint(let e):
+    var buffer = [UInt8](repeating: 0, count: 20)
+    let n = buffer.withUnsafeMutableBytes { try? InnerMessage.writeObservedEndpoint(e, into: $0) }
+    precondition(n == plaintext.count, "observed endpoint round trip")
+  case .keepalive, .pathProbe, .endpointProbe, .punchRequest:
     break
   }
 }

@@ -97,6 +97,11 @@ extension MeshStatus.Route {
       destination: try f.parsed("peer_id") { PeerID($0) }, nickname: try f.string("nickname"),
       nextHop: try f.parsed("next_hop") { PeerID($0) }, hops: try f.int("hops"),
       isDirect: isDirect)
+    isPunched = try f.optionalString("path") == "punched"
+    endpoint = try f.optionalParsed("endpoint") { Endpoint($0) }
+    viaNickname = try f.optionalString("via")
+    inStateFor = try f.optionalDouble("in_state_seconds")
+    lastError = try f.optionalString("last_error")
   }
 }
 

@@ -107,6 +107,11 @@ extension MeshStatus {
               ("next_hop", .string(r.nextHop.description)),
               ("hops", .int(r.hops)),
               ("connection", .string(r.isDirect ? "direct" : "relayed")),
+              ("path", .string(r.isDirect ? (r.isPunched ? "punched" : "direct") : "relayed")),
+              ("endpoint", r.endpoint.map { .string($0.description) } ?? .null),
+              ("via", r.viaNickname.map { .string($0) } ?? .null),
+              ("in_state_seconds", r.inStateFor.map { .double($0) } ?? .null),
+              ("last_error", r.lastError.map { .string($0) } ?? .null),
             ])
           })
       ),

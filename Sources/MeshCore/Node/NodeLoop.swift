@@ -220,6 +220,11 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
         engine.setClusterSecrets(secrets)
         engine.setAllowedKeys(allowed)
       case .forget(let ep, let reply): reply(engine.forget(ep))
+      case .connectHost(let host, let endpoints):
+        engine.connect(host, resolvedTo: endpoints, now: now)
+      case .resolved(let host, let endpoints): engine.resolved(host, to: endpoints, now: now)
+      case .forgetHost(let host, let endpoints, let reply):
+        reply(engine.forget(host, resolvedTo: endpoints))
       case .release(let peer, let key, let reply):
         reply(engine.release(peer, now: now, operatorKey: key))
       case .status(let reply):

@@ -54,13 +54,29 @@ extension MeshEngine {
     // Per-packet bookkeeping goes through the table position: no key lookups, no copies.
     guard var p = peers.index(forKey: peerID) else { return drops.count(.unknownIndex) }
     if peers.values[p].endpoint != source {
-      // Rare (roaming, or a second host with this key): the slow path.
-      guard
-        moveEndpoint(
-          of: peerID, to: source, session: header.receiverIndex, now: now, out: &out),
-        let moved = peers.index(forKey: peerID)
-      else { return }
-      p = moved
+      // Rare (roaming, or a second host with this key): the slow path. A probe of another
+      // endpoint (path choice) does not move the peer: it is answered where it came from.
+      if plaintextLength == EndpointProbe.size, sealed[0] == InnerKind.endpointProbe.rawValue,
+        case .endpointProbe(let probe)? = try? InnerMessage.parse(
+          UnsafeRawBufferPointer(rebasing: sealed[0..<plaintextLength]))
+      {
+        peers.values[p].lastReceived = now
+        return receiveEndpointProbe(probe, from: peerID, source: source, now: now, out: &out)
+      }
+      // On a path this host chose (path choice), traffic the peer still sends from another
+      // of its known endpoints is taken without moving: it follows once it hears from us.
+      if !peers.values[p].keepsChosenPath(against: source) {
+        guard
+          moveEndpoint(
+            of: peerID, to: source, session: header.receiverIndex, now: now, out: &out),
+          peers[peerID]?.endpoint == source
+        else { return }
+        peers[peerID]?.chosenEndpoint = nil
+        // Tell the peer where it is seen now (a NAT mapping may have changed).
+        sendObservedEndpoint(to: peerID, now: now, out: &out)
+        guard let moved = peers.index(forKey: peerID) else { return }
+        p = moved
+      }
     }
     peers.values[p].lastReceived = now
     peers.values[p].rxBytes &+= UInt64(plaintextLength)
@@ -93,10 +109,14 @@ extension MeshEngine {
     case .piece(let header, let range):
       receivePiece(
         header, UnsafeRawBufferPointer(rebasing: room[range]), from: p, now: now, out: &out)
-    case .gossip, .pathProbe:
+    case .gossip, .pathProbe, .observedEndpoint, .punchRequest:
       // The mesh control plane's messages.
       receiveControl(
         inner, UnsafeRawBufferPointer(room), from: peers.keys[p], now: now, out: &out)
+    case .endpointProbe(let probe):
+      // Reached here only from the peer's current endpoint (see `receiveTransport`).
+      receiveEndpointProbe(
+        probe, from: peers.keys[p], source: peers.values[p].endpoint, now: now, out: &out)
     }
   }
 

@@ -55,6 +55,13 @@ public struct MeshEngineConfiguration: Sendable {
   /// claim never moves. 15 s covers the gossip round trips in which two hosts that claimed at
   /// once learn of each other.
   public var ipamMoveWindow: Double = 15
+  /// How long, in seconds, a peer given by host name may stay unreachable before its name is
+  /// resolved again (and again each interval after): a host whose address changed is found
+  /// within about this long once its old address stops answering.
+  public var nameRetryInterval: Double = 30
+  /// How many routers a hole-punching opener may cross (its IP TTL): enough to leave this
+  /// host's own NAT (usually the first or second hop), too few to reach the peer's.
+  public var punchOpenerHopLimit: UInt8 = 2
 
   /// A configuration with WireGuard's timers and no allow-list.
   public init(privateKey: PrivateKey, nickname: String, clusterSecrets: [SymmetricKey]) {

@@ -21,6 +21,12 @@ public enum InnerMessage: Equatable, Sendable {
   case relayedOffloadedFrame(RelayHeader, VirtioNetHeader, frame: Range<Int>)
   /// One piece of a larger message; its bytes occupy the range.
   case piece(PieceHeader, bytes: Range<Int>)
+  /// Where the sender sees the receiver at.
+  case observedEndpoint(Endpoint)
+  /// A probe of another endpoint, or its reply.
+  case endpointProbe(EndpointProbe)
+  /// A hole-punching request about `peer`, with the endpoint to dial when relayed.
+  case punchRequest(PeerID, Endpoint?)
 
   /// The kind byte of this message.
   public var kind: InnerKind {
@@ -33,6 +39,9 @@ public enum InnerMessage: Equatable, Sendable {
     case .offloadedFrame: return .offloadedFrame
     case .relayedOffloadedFrame: return .relayedOffloadedFrame
     case .piece: return .piece
+    case .observedEndpoint: return .observedEndpoint
+    case .endpointProbe: return .endpointProbe
+    case .punchRequest: return .punchRequest
     }
   }
 
@@ -100,12 +109,47 @@ public enum InnerMessage: Equatable, Sendable {
         pieceLength: Int(plaintext.le16(at: 7)), index: Int(plaintext[9]))
       guard header.isValid, count - PieceHeader.size == header.length else { throw .malformed }
       return .piece(header, bytes: PieceHeader.size..<count)
+    case .observedEndpoint:
+      return .observedEndpoint(try observedEndpoint(plaintext))
+    case .punchRequest:
+      guard count >= 9 else { throw .truncated }
+      let peer = PeerID(rawValue: plaintext.le64(at: 1))
+      if count == 9 { return .punchRequest(peer, nil) }
+      // The endpoint as in kind 10, after the peer ID.
+      let endpoint = try observedEndpoint(UnsafeRawBufferPointer(rebasing: plaintext[8...]))
+      return .punchRequest(peer, endpoint)
+    case .endpointProbe:
+      guard count >= EndpointProbe.size else { throw .truncated }
+      guard count == EndpointProbe.size, plaintext[5] <= 1 else { throw .malformed }
+      return .endpointProbe(
+        EndpointProbe(probeID: plaintext.le32(at: 1), isReply: plaintext[5] == 1))
     }
   }
 
   /// `parse` for a byte array.
   public static func parse(_ plaintext: [UInt8]) throws(WireError) -> Self {
     try HandshakeCodec.withBytes(plaintext) { raw throws(WireError) in try parse(raw) }
+  }
+
+  /// Decodes kind 10: family (1: 4 or 6) · address (4 or 16, network byte order) · port
+  /// (u16), with nothing after it.
+  private static func observedEndpoint(_ plaintext: UnsafeRawBufferPointer) throws(WireError)
+    -> Endpoint
+  {
+    guard plaintext.count >= 2 else { throw .truncated }
+    switch plaintext[1] {
+    case HandshakePayload.familyV4:
+      guard plaintext.count >= 8 else { throw .truncated }
+      guard plaintext.count == 8 else { throw .malformed }
+      return Endpoint(address: .v4(plaintext.be32(at: 2)), port: plaintext.le16(at: 6))
+    case HandshakePayload.familyV6:
+      guard plaintext.count >= 20 else { throw .truncated }
+      guard plaintext.count == 20 else { throw .malformed }
+      return Endpoint(
+        address: .v6(plaintext.be64(at: 2), plaintext.be64(at: 10)), port: plaintext.le16(at: 18))
+    default:
+      throw .malformed
+    }
   }
 
   /// The Ethernet frame from `offset` to the end, with its length bounds checked.

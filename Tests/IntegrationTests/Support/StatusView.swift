@@ -112,6 +112,12 @@ struct StatusView: Decodable, Sendable {
     var hops: Int?
     /// `direct` or `relayed`.
     var connection: String?
+    /// `direct`, `punched` or `relayed`.
+    var path: String?
+    /// The next hop's name, when relayed.
+    var via: String?
+    /// Why a relayed member is not direct.
+    var lastError: String?
 
     enum CodingKeys: String, CodingKey {
       case peerID = "peer_id"
@@ -119,6 +125,9 @@ struct StatusView: Decodable, Sendable {
       case nextHop = "next_hop"
       case hops
       case connection
+      case path
+      case via
+      case lastError = "last_error"
     }
 
     /// Decodes leniently: a field of an unexpected type reads as nil.
@@ -129,6 +138,9 @@ struct StatusView: Decodable, Sendable {
       nextHop = try? c.decodeIfPresent(String.self, forKey: .nextHop)
       hops = StatusView.integer(c, .hops)
       connection = try? c.decodeIfPresent(String.self, forKey: .connection)
+      path = try? c.decodeIfPresent(String.self, forKey: .path)
+      via = try? c.decodeIfPresent(String.self, forKey: .via)
+      lastError = try? c.decodeIfPresent(String.self, forKey: .lastError)
     }
 
     /// Whether the member is reached over its own session.
