@@ -40,8 +40,10 @@ extension MeshIntegration {
       let tool = try DNSTool.install(in: net.workDirectory)
       let bound = await waitUntil(timeout: 15) {
         (try? Shell.run(
-          [ip, "netns", "exec", container, "dig", "@\(a.overlayIP)", "+tries=1", "+time=1",
-           "nothing.mesh.internal"], timeout: 10))?.stdout.contains("NXDOMAIN") ?? false
+          [
+            ip, "netns", "exec", container, "dig", "@\(a.overlayIP)", "+tries=1", "+time=1",
+            "nothing.mesh.internal",
+          ], timeout: 10))?.stdout.contains("NXDOMAIN") ?? false
       }
       try #require(bound, "the container reaches the DNS server\n\(net.diagnostics())")
 
