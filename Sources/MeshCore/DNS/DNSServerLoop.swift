@@ -11,8 +11,11 @@ import Synchronization
 final class DNSServerLoop {
   /// How long one wait lasts at most, so timers run without traffic (milliseconds).
   static let tickMilliseconds: Int32 = 200
-  /// How often the bridge's address is looked at (seconds).
+  /// How often the bridge's address is looked at once bound (seconds).
   static let addressCheckSeconds = 1.0
+  /// How often it is looked at while the server waits for one (seconds): an IPAM claim's
+  /// address is served within this, so `meshd docker-opts` right after the claim sees it.
+  static let unboundCheckSeconds = 0.2
   /// The most datagrams read from one socket per wake, so neither socket starves the other.
   static let batch = 64
   /// The most TCP clients connected at once; more are closed at accept.
@@ -226,8 +229,10 @@ final class DNSServerLoop {
 
   func housekeeping(now: MeshInstant) {
     if now >= nextAddressCheck {
-      nextAddressCheck = now.adding(seconds: DNSServerLoop.addressCheckSeconds)
       checkAddress()
+      nextAddressCheck = now.adding(
+        seconds: bound == nil
+          ? DNSServerLoop.unboundCheckSeconds : DNSServerLoop.addressCheckSeconds)
     }
     guard now >= nextHousekeeping else { return }
     nextHousekeeping = now.adding(nanoseconds: UInt64(DNSServerLoop.tickMilliseconds) * 1_000_000)
