@@ -51,6 +51,20 @@ public struct DNSStatus: Sendable, Equatable {
     return .object(o)
   }
 
+  /// The counters in Prometheus text format, appended to `/metrics`.
+  public var prometheus: String {
+    var out = "# HELP meshd_dns_queries_total DNS queries, by outcome.\n"
+    out += "# TYPE meshd_dns_queries_total counter\n"
+    for (outcome, value) in [
+      ("received", queries), ("answered", answered), ("forwarded", forwarded),
+      ("nxdomain", nxdomain), ("rate_limited", rateLimited), ("malformed", malformed),
+      ("upstream_failed", upstreamFailures),
+    ] {
+      out += "meshd_dns_queries_total{outcome=\"\(outcome)\"} \(value)\n"
+    }
+    return out
+  }
+
   /// Reads the object written by ``json``; nil for anything else (null included).
   public init?(json: JSONValue) {
     guard case .object = json, let port = json["port"]?.intValue,
