@@ -23,6 +23,8 @@ public struct DNSStatus: Sendable, Equatable {
   public var rateLimited: UInt64 = 0
   /// Messages that did not parse.
   public var malformed: UInt64 = 0
+  /// Times the UDP read budget of a window ran out (a flood: the kernel dropped the rest).
+  public var budgetPauses: UInt64 = 0
   /// Forwarded queries no upstream answered in time, or that could not be forwarded.
   public var upstreamFailures: UInt64 = 0
 
@@ -48,6 +50,7 @@ public struct DNSStatus: Sendable, Equatable {
     o["rate_limited"] = MeshStatus.count(rateLimited)
     o["malformed"] = MeshStatus.count(malformed)
     o["upstream_failures"] = MeshStatus.count(upstreamFailures)
+    o["budget_pauses"] = MeshStatus.count(budgetPauses)
     return .object(o)
   }
 
@@ -62,6 +65,9 @@ public struct DNSStatus: Sendable, Equatable {
     ] {
       out += "meshd_dns_queries_total{outcome=\"\(outcome)\"} \(value)\n"
     }
+    out += "# HELP meshd_dns_budget_pauses_total Times the UDP read budget ran out.\n"
+    out += "# TYPE meshd_dns_budget_pauses_total counter\n"
+    out += "meshd_dns_budget_pauses_total \(budgetPauses)\n"
     return out
   }
 
@@ -82,5 +88,6 @@ public struct DNSStatus: Sendable, Equatable {
     rateLimited = count("rate_limited")
     malformed = count("malformed")
     upstreamFailures = count("upstream_failures")
+    budgetPauses = count("budget_pauses")
   }
 }

@@ -75,6 +75,7 @@ extension DNSServerLoop {
     listener?.close()
     upstream?.close()
     (udp, listener, upstream, bound) = (nil, nil, nil, nil)
+    udpPaused = false
     for (token, connection) in connections { close(token: token, connection) }
   }
 
@@ -115,7 +116,7 @@ extension DNSServerLoop {
     }
     connection.input += buffer[0..<count]
     for message in connection.takeMessages() {
-      handleQuery(message, from: connection.peer, client: .tcp(event.token), now: now)
+      handleTCPQuery(message, from: connection.peer, token: event.token, now: now)
     }
   }
 
