@@ -83,7 +83,7 @@ public struct DNSResolver: Sendable {
     _ q: DNSQuestion, into reply: inout DNSMessage, random: inout R
   ) {
     reply.set(DNSMessage.aaBit, true)
-    guard q.recordClass == dnsClassIN || q.recordClass == 255 else {
+    guard q.recordClass == DNSQuestion.classIN || q.recordClass == 255 else {
       reply.responseCode = DNSResponseCode.refused.rawValue
       return
     }

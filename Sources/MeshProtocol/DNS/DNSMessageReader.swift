@@ -102,7 +102,7 @@ struct DNSMessageReader {
     guard end <= bytes.count else { throw .truncated }
     let data: DNSRecord.Data
     switch type {
-    case .a where recordClass == dnsClassIN:
+    case .a where recordClass == DNSQuestion.classIN:
       guard length == 4 else { throw .badRecordData }
       data = .a(try u32())
     case .ptr, .cname, .ns:

@@ -1,20 +1,3 @@
-/// One question of a message: a name, a type and a class.
-public struct DNSQuestion: Hashable, Sendable {
-  /// The name asked about.
-  public var name: DNSName
-  /// The type asked for.
-  public var type: DNSRecordType
-  /// The class (IN, almost always).
-  public var recordClass: UInt16
-
-  /// Creates a question.
-  public init(name: DNSName, type: DNSRecordType, recordClass: UInt16 = dnsClassIN) {
-    self.name = name
-    self.type = type
-    self.recordClass = recordClass
-  }
-}
-
 /// One resource record: owner name, type, class, TTL and typed data.
 public struct DNSRecord: Hashable, Sendable {
   /// A record's data, typed for what this server writes and reads; everything else is kept
@@ -46,7 +29,8 @@ public struct DNSRecord: Hashable, Sendable {
 
   /// Creates a record.
   public init(
-    name: DNSName, type: DNSRecordType, recordClass: UInt16 = dnsClassIN, ttl: UInt32, data: Data
+    name: DNSName, type: DNSRecordType, recordClass: UInt16 = DNSQuestion.classIN, ttl: UInt32,
+    data: Data
   ) {
     self.name = name
     self.type = type

@@ -43,22 +43,3 @@ public struct DNSRecordType: RawRepresentable, Hashable, Sendable, CustomStringC
     }
   }
 }
-
-/// The class IN, the only one this server answers.
-public let dnsClassIN: UInt16 = 1
-
-/// A response code (RFC 1035 4.1.1), the low four bits of the flags.
-public enum DNSResponseCode: UInt8, Hashable, Sendable {
-  /// No error.
-  case noError = 0
-  /// The server could not interpret the query.
-  case formatError = 1
-  /// The server failed (no upstream answered).
-  case serverFailure = 2
-  /// The name does not exist.
-  case nameError = 3
-  /// The kind of query is not supported.
-  case notImplemented = 4
-  /// The server refuses to answer.
-  case refused = 5
-}
