@@ -6,13 +6,16 @@ import MeshTypes
 
 /// Binding to the bridge's address, and the TCP side: clients, and forwards to upstreams.
 extension DNSServerLoop {
-  /// Binds to the bridge's first IPv4 address, or rebinds when it changed, or closes the
-  /// sockets when the bridge has none. A failed bind is logged once and retried.
+  /// Binds to the bridge's first IPv4 address, or rebinds when it changed or the bridge was
+  /// made again (a new interface index: the old sockets are bound to the old one), or closes
+  /// the sockets when the bridge has none. A failed bind is logged once and retried.
   func checkAddress() {
     let config = server.configuration
-    let addresses = (try? RouteNetlink().ipv4Addresses(link: config.bridge)) ?? []
-    let wanted = addresses.first?.address
-    if wanted == bound, wanted == nil || udp != nil { return }
+    let netlink = try? RouteNetlink()
+    let index = (try? netlink?.linkInfo(name: config.bridge))?.index
+    let addresses = (try? netlink?.ipv4Addresses(link: config.bridge)) ?? []
+    let wanted = index == nil ? nil : addresses.first?.address
+    if wanted == bound, index == boundIndex, wanted == nil || udp != nil { return }
     closeSockets()
     guard let wanted else {
       status.address = nil
@@ -21,7 +24,7 @@ extension DNSServerLoop {
     let endpoint = Endpoint(address: .v4(wanted), port: config.port)
     do {
       try bind(endpoint)
-      bound = wanted
+      (bound, boundIndex) = (wanted, index)
       lastBindError = nil
       status.address = DNSServerLoop.dotted(wanted)
       logger.info(
@@ -74,7 +77,7 @@ extension DNSServerLoop {
     udp?.close()
     listener?.close()
     upstream?.close()
-    (udp, listener, upstream, bound) = (nil, nil, nil, nil)
+    (udp, listener, upstream, bound, boundIndex) = (nil, nil, nil, nil, nil)
     udpPaused = false
     for (token, connection) in connections { close(token: token, connection) }
   }

@@ -82,6 +82,7 @@ final class DNSServerLoop {
   var listener: TCPListener?
   var upstream: UDPSocket?
   var bound: UInt32?
+  var boundIndex: Int32?
   var lastBindError: String?
   var nextAddressCheck = MeshInstant(nanoseconds: 0)
   var nextHousekeeping = MeshInstant(nanoseconds: 0)

@@ -109,6 +109,17 @@ struct DNSServerRuntimeTests {
 
       let status = server.status()
       #expect(status.queries == 8 && status.answered == 6 && status.upstreamFailures == 2)
+
+      // The bridge made again with the same address (a new interface): served again.
+      try ioRunIP(["-n", name, "link", "del", Self.bridge])
+      try ioRunIP(["-n", name, "link", "add", Self.bridge, "type", "bridge"])
+      try ioRunIP(["-n", name, "addr", "add", "10.99.0.1/24", "dev", Self.bridge])
+      try ioRunIP(["-n", name, "link", "set", Self.bridge, "up"])
+      var again: DNSMessage?
+      for _ in 0..<10 where again == nil {
+        again = try Self.ask(DNSFixture.query("nothing.mesh.internal"))
+      }
+      #expect(again?.responseCode == DNSResponseCode.nameError.rawValue, "answered again")
     }
   }
 }
