@@ -141,5 +141,28 @@ extension MeshIntegration {
       }
       #expect(refilled, "the flooding source is answered again later")
     }
+
+    @Test(
+      "meshd up refuses bad DNS flags with one line naming the flag",
+      arguments: [
+        ["--dns-domain", "bad..name"], ["--dns-domain", "-x.internal"],
+        ["--dns-domain", "under_score.internal"], ["--dns-upstream", "resolver.example"],
+        ["--dns-upstream", "192.0.2.1:99999"], ["--dns-port", "0"],
+      ])
+    func badFlags(_ flag: [String]) throws {
+      let meshd = try IntegrationEnvironment.meshdBinary()
+      let net = try TestNetwork(hostCount: 1)
+      defer { net.shutdown() }
+      let host = net.host(1)
+      let secret = try net.makeSecretFile()
+      let result = try host.run(
+        [
+          meshd, "up", "--bridge", NetnsHost.bridge, "--secret-file", secret.path, "--listen",
+          host.meshEndpoint, "--state-dir", net.workDirectory.appendingPathComponent("state").path,
+          "--socket", net.workDirectory.appendingPathComponent("s.sock").path,
+        ] + flag, timeout: 10)
+      #expect(!result.timedOut && result.status != 0, "\(result)")
+      #expect(result.stderr.contains(flag[0]), "the error names the flag: \(result)")
+    }
   }
 }
