@@ -113,5 +113,6 @@ extension MeshStatus.HostFacts {
     self.init(
       listen: try f.string("listen"), bridge: try f.string("bridge"), tap: try f.string("tap"),
       mtu: try f.int("mtu"))
+    dns = json["dns"].flatMap(DNSStatus.init(json:))
   }
 }

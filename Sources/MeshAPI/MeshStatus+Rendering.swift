@@ -16,6 +16,8 @@ extension MeshStatus {
     public var mtu: Int
     /// This host's IPAM subnet (Docker's `--fixed-cidr`); nil without IPAM or before a claim.
     public var subnet: IPv4Network?
+    /// The DNS server's address, domain and counters; nil with `--no-dns`.
+    public var dns: DNSStatus?
 
     /// Wraps the facts.
     public init(listen: String, bridge: String, tap: String, mtu: Int, subnet: IPv4Network? = nil) {
@@ -117,6 +119,7 @@ extension MeshStatus {
       ),
       ("peers", .array(peerList)),
       ("drops", MeshStatus.dropsJSON(drops)),
+      ("dns", host.dns?.json ?? .null),
     ])
   }
 

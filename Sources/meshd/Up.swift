@@ -90,6 +90,8 @@ struct Up: AsyncParsableCommand {
   )
   var operatorKeys: [String] = []
 
+  @OptionGroup var dns: DNSOptions
+
   @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
   var logLevel: String = "info"
 
@@ -220,11 +222,17 @@ struct Up: AsyncParsableCommand {
     try preflight.checkListenPort()
     let node = MeshNode(configuration: config)
     let facts = HostFactsBox()
+    let dnsServer = dns.makeServer(
+      bridge: bridge, names: config.names?.directory ?? NameDirectory(), logger: logger)
     let server: ControlServer
     do {
       server = try ControlServer(
         path: socket, group: socketGroup.flatMap(SystemGroup.id), node: node, logger: logger,
-        facts: { facts.value })
+        facts: {
+          var f = facts.value
+          f.dns = dnsServer?.status()
+          return f
+        })
     } catch {
       throw CLIError("--socket \(socket): cannot listen there: \(error)")
     }
@@ -252,6 +260,11 @@ struct Up: AsyncParsableCommand {
       throw error
     }
     logger.info("control socket at \(socket)")
+    do {
+      try dnsServer?.start()
+    } catch {
+      logger.error("DNS server not started: \(error)")
+    }
 
     let service = MeshService(
       node: node, server: server, logger: logger, signals: signals, reload: readSecrets)
@@ -262,6 +275,7 @@ struct Up: AsyncParsableCommand {
         logger: logger))
     // However the group ends, the socket file goes with the daemon.
     defer {
+      dnsServer?.stop()
       server.stop()
       node.stop()
     }

@@ -152,7 +152,8 @@ public final class ControlServer: @unchecked Sendable {
     case .status, .peers:
       return .json(node.statusBlocking().json(host: facts()))
     case .metrics:
-      return .text(node.statusBlocking().prometheus(), contentType: "text/plain; version=0.0.4")
+      let page = node.statusBlocking().prometheus() + (facts().dns?.prometheus ?? "")
+      return .text(page, contentType: "text/plain; version=0.0.4")
     case .connect(let text):
       guard let host = HostPort(text) else { return badEndpoint(text) }
       let resolved: [Endpoint]
