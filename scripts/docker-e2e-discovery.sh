@@ -98,10 +98,10 @@ PY
   resolves() { # resolves HOST CONTAINER NAME ADDRESS: busybox nslookup NAME in the container
     dk "$1" exec "$2" timeout 5 nslookup "$3" 2>/dev/null | grep -q "Address.*$4\b"
   }
-  dig_short() { # dig_short HOST NAME: the host's own `dig` at its bridge address
+  dig_short() { # dig_short HOST NAME [TYPE]: the host's own `dig` at its bridge address
     local bridge
     bridge=$(in_ns "$1" ip -4 -o addr show dev br0 | awk '{print $4}' | cut -d/ -f1 | head -n1)
-    in_ns "$1" dig +short +time=2 +tries=2 @"$bridge" "$2"
+    in_ns "$1" dig +short +time=2 +tries=2 @"$bridge" "$2" "${3:-A}"
   }
   dig_status() { # dig_status HOST NAME: the answer's status (NOERROR, NXDOMAIN, ...)
     local bridge
