@@ -7,6 +7,8 @@
 # on the two hosts talk to each other across the encrypted mesh.
 #
 # Usage (root): MESHD_BIN=.build/debug/meshd bash scripts/docker-e2e.sh
+# Debugging knobs: MSHDK_MESHD_LOG_LEVEL=debug (meshd's --log-level), MSHDK_KEEP=1 (keep the
+# work directory with every daemon's log).
 # Prints one PASS/FAIL line per check and exits non-zero when any check fails.
 # Requirements: scripts/install-deps-docker.sh (docker.io, busybox-static, iputils-ping).
 #
@@ -135,6 +137,7 @@ cleanup() {
   log "cleanup: dockerd stopped"
   for h in "${HOSTS[@]}"; do stop_pid "containerd $h" "${CONTAINERD_PID[$h]:-}" 10; done
   for h in "${HOSTS[@]}"; do stop_pid "meshd $h" "${MESHD_PID[$h]:-}" 10; done
+  stop_pid "dns upstream" "${UPSTREAM_PID:-}" 5
   if [[ -n $WORK && -d $WORK ]]; then
     # Anything still running from this run's directory (containerd shims detach from their
     # parent): found by the run's unique directory, each stopped by its PID.
@@ -171,7 +174,7 @@ cleanup() {
           tail -n 15 "$f" >&2
         done
       fi
-      rm -rf "$WORK"
+      [[ -n ${MSHDK_KEEP:-} ]] || rm -rf "$WORK"
     fi
   fi
   if ((rc != 0 && FAILED == 0)); then
@@ -242,13 +245,23 @@ MESHD_UP_EXTRA=()
 if "$MESHD" up --help 2>/dev/null | grep -q -- '--ipam-range'; then
   MESHD_UP_EXTRA=(--ipam-range 10.47.0.0/16 --subnet-size 24)
 fi
+# Service discovery: meshd follows its host's dockerd (which starts after it: meshd waits).
+DISCOVERY=0
+if "$MESHD" up --help 2>/dev/null | grep -q -- '--docker-socket'; then DISCOVERY=1; fi
+# Name resolution (the DNS server on the bridge address, `--dns` in docker-opts).
+RESOLUTION=0
+if "$MESHD" up --help 2>/dev/null | grep -q -- '--dns-domain'; then RESOLUTION=1; fi
 
 start_meshd() { # start_meshd HOST: the daemon in the background, its PID in MESHD_PID
-  local h=$1 peer=${PEER_OF[$1]}
+  local h=$1 peer=${PEER_OF[$1]} names=()
+  ((DISCOVERY)) && names=(--docker-socket "$WORK/$h/docker.sock")
+  # Outside names go to a stand-in upstream resolver inside the namespaces (started with the
+  # resolution checks), never to the machine's own resolvers.
+  ((RESOLUTION)) && names+=(--dns-upstream "${UNDERLAY[B]}:5300")
   nsenter --net="$(netns_path "$h")" -- "$MESHD" up --bridge br0 --secret-file "$WORK/secret" \
     --listen "${UNDERLAY[$h]}:$PORT" --state-dir "$WORK/$h/state" \
     --socket "$WORK/$h/meshd.sock" --peer "${UNDERLAY[$peer]}:$PORT" \
-    "${MESHD_UP_EXTRA[@]}" >>"$WORK/$h/meshd.log" 2>&1 &
+    "${MESHD_UP_EXTRA[@]}" "${names[@]}" ${MSHDK_MESHD_LOG_LEVEL:+--log-level "$MSHDK_MESHD_LOG_LEVEL"} >>"$WORK/$h/meshd.log" 2>&1 &
   MESHD_PID[$h]=$!
 }
 status_json() { "$MESHD" status --json --socket "$WORK/$1/meshd.sock"; }
@@ -485,6 +498,11 @@ check "after the restart, ping B client -> A web" ping_ok B client "${IP_WEB[A]}
 B_ID_AFTER=$(peer_id_of B 2>/dev/null || true)
 check "meshd on B kept its identity across the restart (peer id $B_ID_BEFORE)" \
   test "$B_ID_AFTER" == "$B_ID_BEFORE"
+
+if ((DISCOVERY)); then
+  # shellcheck source=scripts/docker-e2e-discovery.sh
+  source "$(dirname "$(readlink -f "$0")")/docker-e2e-discovery.sh"
+fi
 
 printf 'docker server version: %s\n' "$DOCKER_VERSION"
 printf 'containerd: %s\n' "$(containerd --version | awk '{print $3}')"

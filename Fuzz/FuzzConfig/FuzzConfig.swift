@@ -23,6 +23,17 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       (try? StateDirectory.parseAllowedKeys(text: again).get()) == keys,
       "allow-list does not round-trip")
   }
+  let host = PeerID(rawValue: 1)
+  if case .success(let names) = StateDirectory.parseManualNames(text: text, host: host) {
+    precondition(names.allSatisfy { NameRules.isValid($0.name) }, "an invalid name parsed")
+    let again = names.map { "\($0.name) \(IPv4Network.format($0.address))\n" }.joined()
+    precondition(
+      (try? StateDirectory.parseManualNames(text: again, host: host).get()) == names,
+      "manual names do not round-trip")
+  }
+  if let name = NameRules.normalized(text) {
+    precondition(NameRules.isValid(name) && NameRules.normalized(name) == name, "normalized")
+  }
   if case .success(let key) = StateDirectory.parseKey(text: text) {
     precondition(
       (try? StateDirectory.parseKey(text: key.base64).get())?.publicKey == key.publicKey,

@@ -59,6 +59,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   }
 
   ResponseModel.checkResponseStream(stream, cut1: cut1, cut2: cut2)
+  DockerModel.check(stream, cut1: cut1, cut2: cut2)
   return 0
 }
 
@@ -172,6 +173,11 @@ enum ControlHandlerModel {
     case .release(let text):
       precondition(PeerID(text) != nil, "the router let a bad peer ID through")
       return .json(["released": .string(text), "found": .bool(false)], status: 404)
+    case .names(.list):
+      return .json(NameList(names: []).json)
+    case .names(.add(let name, _)), .names(.remove(let name, _)):
+      precondition(NameRules.isValid(name), "the router let a bad name through")
+      return .json(["name": .string(name)], status: 201)
     }
   }
 
@@ -200,5 +206,47 @@ enum ControlHandlerModel {
     if response.headers["Content-Type"] == "application/json" {
       precondition((try? JSONValue.parse(Array(response.body.dropLast()))) != nil, "bad JSON")
     }
+  }
+}
+
+/// The Docker side of the name registry: `HTTPResponseStream` (chunked, bounded) fed whole
+/// and split must agree, and the container list and event decoders take anything.
+enum DockerModel {
+  /// Feeds `stream` whole and split at the cuts; the head, body and completion must agree.
+  static func check(_ stream: [UInt8], cut1: Int, cut2: Int) {
+    let whole = run([stream[...]])
+    let split = run([stream[..<cut1], stream[cut1..<cut2], stream[cut2...]])
+    precondition(whole == split, "the Docker stream depends on how bytes arrive")
+    _ = try? DockerAPI.containers(stream)
+    _ = DockerAPI.isNamingEvent(stream)
+    var lines = LineSplitter(maxLine: 64)
+    if let got = try? lines.feed(stream) {
+      precondition(got.allSatisfy { $0.count <= 64 }, "line bound")
+    }
+  }
+
+  /// The head status, the body, whether it completed, and the error, if any.
+  struct Outcome: Equatable {
+    var status: Int?
+    var body: [UInt8] = []
+    var complete = false
+    var error: HTTPResponseParseError?
+  }
+
+  static func run(_ pieces: [ArraySlice<UInt8>]) -> Outcome {
+    var reader = HTTPResponseStream()
+    var outcome = Outcome()
+    for piece in pieces where outcome.error == nil && !outcome.complete {
+      do {
+        let output = try reader.feed(piece)
+        if let head = output.head { outcome.status = head.status }
+        outcome.body += output.body
+        outcome.complete = output.complete
+      } catch {
+        // What arrived before the error depends on the cuts; the error does not.
+        outcome = Outcome(error: error)
+      }
+    }
+    return outcome
   }
 }

@@ -81,9 +81,45 @@ func checkInner(_ plaintext: UnsafeRawBufferPointer) {
     _ = try? EthernetHeader.parse(plaintext, range: r)
   case .gossip(let r):
     precondition(r.upperBound == plaintext.count, "gossip range")
-  case .keepalive, .pathProbe:
+  case .piece(let h, let r):
+    precondition(r.upperBound == plaintext.count && r.count == h.length, "piece range")
+    precondition(h.isValid && h.offset + h.length <= h.totalLength, "piece cut")
+    checkReassembly(h, UnsafeRawBufferPointer(rebasing: plaintext[r]))
+  case .observedEndpoint(let e):
+    var buffer = [UInt8](repeating: 0, count: 20)
+    let n = buffer.withUnsafeMutableBytes { try? InnerMessage.writeObservedEndpoint(e, into: $0) }
+    precondition(n == plaintext.count, "observed endpoint round trip")
+  case .keepalive, .pathProbe, .endpointProbe, .punchRequest:
     break
   }
+}
+
+/// Feeds a parsed piece to a reassembler, then the message's other pieces cut from the same
+/// bytes (as a sender would); the whole message must come back with the piece in its place.
+func checkReassembly(_ header: PieceHeader, _ bytes: UnsafeRawBufferPointer) {
+  var r = PieceReassembly()
+  let peer = PeerID(rawValue: 1)
+  let now = MeshInstant(nanoseconds: 1)
+  var outcome = r.add(header, bytes, from: peer, now: now)
+  precondition(r.add(header, bytes, from: peer, now: now) == .refused, "duplicate piece")
+  let filler = [UInt8](repeating: 0xA5, count: header.pieceLength)
+  for i in 0..<header.pieceCount where i != header.index {
+    var other = header
+    other.index = i
+    outcome = filler.withUnsafeBytes { f in
+      r.add(other, UnsafeRawBufferPointer(rebasing: f[0..<other.length]), from: peer, now: now)
+    }
+  }
+  guard case .complete(let slot, _) = outcome else {
+    preconditionFailure("all pieces given, message not whole")
+  }
+  let message = r.message(in: slot)
+  precondition(message.count == header.totalLength, "message length")
+  precondition(
+    Array(message[header.offset..<(header.offset + header.length)]) == Array(bytes),
+    "piece in place")
+  r.release(slot)
+  precondition(r.inProgress == 0, "slot released")
 }
 
 /// Feeds the input to `UDPCoalescer` as a frame, then as a run: up to four frames with the

@@ -14,6 +14,8 @@ public enum ControlRoute: Equatable, Sendable {
   case metrics
   /// `POST /v1/release?peer=ID`: release the subnet of a host gone for good.
   case release(peer: String)
+  /// A name route (`GET /v1/dns`, `POST /v1/dns/add`, `POST /v1/dns/remove`).
+  case names(NameRoute)
 }
 
 /// Why a request matches no route, with the response to send.
@@ -59,7 +61,8 @@ public enum ControlRouter {
 
   private static let table: [(path: String, method: HTTPMethod)] = [
     ("/v1/status", .get), ("/v1/peers", .get), ("/v1/connect", .post), ("/v1/forget", .post),
-    ("/metrics", .get), ("/v1/release", .post),
+    ("/metrics", .get), ("/v1/release", .post), ("/v1/dns", .get), ("/v1/dns/add", .post),
+    ("/v1/dns/remove", .post),
   ]
 
   /// The route for `request`, or why there is none.
@@ -78,6 +81,8 @@ public enum ControlRouter {
         return .failure(.badRequest("expected peer=ID, the 16 hex digits of a peer ID"))
       }
       return .success(.release(peer: peer))
+    case "/v1/dns", "/v1/dns/add", "/v1/dns/remove":
+      return NameRoute.route(request).map { .names($0) }
     case "/v1/connect": return endpoint(of: request).map { .connect(endpoint: $0) }
     default: return endpoint(of: request).map { .forget(endpoint: $0) }
     }

@@ -20,6 +20,8 @@ public enum HTTPResponseParseError: Error, Equatable, Sendable, CustomStringConv
   case unsupportedTransferEncoding
   /// The connection closed before the head, or the Content-Length body, was complete.
   case truncated
+  /// A chunked body broke its framing or a bound (`ChunkedDecoder`).
+  case badChunk
 
   /// A short explanation for the operator's error line.
   public var description: String {
@@ -34,6 +36,7 @@ public enum HTTPResponseParseError: Error, Equatable, Sendable, CustomStringConv
     case .bodyTooLarge: return "body too large"
     case .unsupportedTransferEncoding: return "transfer encodings are not supported"
     case .truncated: return "connection closed before the response was complete"
+    case .badChunk: return "malformed chunked body"
     }
   }
 }

@@ -147,7 +147,7 @@ public struct HTTPResponseParser: Sendable {
   /// Parses a complete, size-checked head into a response without body and the body length
   /// (nil: to the close).
   static func parseHead(
-    _ head: ArraySlice<UInt8>
+    _ head: ArraySlice<UInt8>, allowChunked: Bool = false
   ) -> Swift.Result<(HTTPResponse, Int?), HTTPResponseParseError> {
     let lines = HTTPHeadParser.lines(head)
     guard let statusLine = lines.first else { return .failure(.malformedStatusLine) }
@@ -160,8 +160,13 @@ public struct HTTPResponseParser: Sendable {
       guard let field = HTTPHeadParser.parseField(line) else { return .failure(.malformedHeader) }
       response.headers.add(field.name, field.value)
     }
-    if response.headers.contains("Transfer-Encoding") {
-      return .failure(.unsupportedTransferEncoding)
+    if let coding = response.headers.values(for: "Transfer-Encoding").first {
+      // A streaming reader (`HTTPResponseStream`) takes exactly `chunked`; it decodes the
+      // body, so the length is "none".
+      guard allowChunked, response.headers.values(for: "Transfer-Encoding").count == 1,
+        coding.lowercased() == "chunked", !response.headers.contains("Content-Length")
+      else { return .failure(.unsupportedTransferEncoding) }
+      return .success((response, nil))
     }
     switch HTTPHeadParser.contentLength(response.headers, max: maxBody) {
     case .invalid: return .failure(.badContentLength)

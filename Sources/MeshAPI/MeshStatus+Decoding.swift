@@ -69,7 +69,8 @@ extension MeshStatus.Peer {
       rxFrames: try f.count("rx_frames"), txFrames: try f.count("tx_frames"),
       handshakesCompleted: try f.count("handshakes_completed"),
       drops: try MeshStatus.dropCounters(f.value("drops"), path: f.path("drops")),
-      duplicateKeyEndpoint: try MeshStatus.Peer.duplicateKeyEndpoint(f))
+      duplicateKeyEndpoint: try MeshStatus.Peer.duplicateKeyEndpoint(f),
+      pathMTU: f.contains("path_mtu") ? try f.int("path_mtu") : nil)
   }
 
   /// The refused endpoint of `duplicate_key`, absent or null when there is no duplicate.
@@ -96,6 +97,11 @@ extension MeshStatus.Route {
       destination: try f.parsed("peer_id") { PeerID($0) }, nickname: try f.string("nickname"),
       nextHop: try f.parsed("next_hop") { PeerID($0) }, hops: try f.int("hops"),
       isDirect: isDirect)
+    isPunched = try f.optionalString("path") == "punched"
+    endpoint = try f.optionalParsed("endpoint") { Endpoint($0) }
+    viaNickname = try f.optionalString("via")
+    inStateFor = try f.optionalDouble("in_state_seconds")
+    lastError = try f.optionalString("last_error")
   }
 }
 
@@ -107,5 +113,6 @@ extension MeshStatus.HostFacts {
     self.init(
       listen: try f.string("listen"), bridge: try f.string("bridge"), tap: try f.string("tap"),
       mtu: try f.int("mtu"))
+    dns = json["dns"].flatMap(DNSStatus.init(json:))
   }
 }

@@ -16,6 +16,8 @@ extension MeshStatus {
     public var mtu: Int
     /// This host's IPAM subnet (Docker's `--fixed-cidr`); nil without IPAM or before a claim.
     public var subnet: IPv4Network?
+    /// The DNS server's address, domain and counters; nil with `--no-dns`.
+    public var dns: DNSStatus?
 
     /// Wraps the facts.
     public init(listen: String, bridge: String, tap: String, mtu: Int, subnet: IPv4Network? = nil) {
@@ -59,6 +61,7 @@ extension MeshStatus {
         ("handshakes_completed", MeshStatus.count(p.handshakesCompleted)),
         ("drops", MeshStatus.dropsJSON(p.drops)),
       ]
+      if let mtu = p.pathMTU { fields.append(("path_mtu", .int(mtu))) }
       if let other = p.duplicateKeyEndpoint {
         // Two live hosts use this key: `endpoint` keeps it, `refused` is held off.
         fields.append(
@@ -106,11 +109,17 @@ extension MeshStatus {
               ("next_hop", .string(r.nextHop.description)),
               ("hops", .int(r.hops)),
               ("connection", .string(r.isDirect ? "direct" : "relayed")),
+              ("path", .string(r.isDirect ? (r.isPunched ? "punched" : "direct") : "relayed")),
+              ("endpoint", r.endpoint.map { .string($0.description) } ?? .null),
+              ("via", r.viaNickname.map { .string($0) } ?? .null),
+              ("in_state_seconds", r.inStateFor.map { .double($0) } ?? .null),
+              ("last_error", r.lastError.map { .string($0) } ?? .null),
             ])
           })
       ),
       ("peers", .array(peerList)),
       ("drops", MeshStatus.dropsJSON(drops)),
+      ("dns", host.dns?.json ?? .null),
     ])
   }
 

@@ -35,6 +35,7 @@ public enum MeshStatusText {
       out += "    rx \(p.rxBytes) B / \(p.rxFrames) frames"
       out += "  tx \(p.txBytes) B / \(p.txFrames) frames\n"
       out += "    dropped \(dropList(p.drops))\n"
+      if let mtu = p.pathMTU { out += "    path MTU \(mtu)\n" }
       if let other = p.duplicateKeyEndpoint {
         out += "    WARNING: duplicate key: another host at \(other) uses this key (refused);"
         out += " give one of them a new key (meshd genkey)\n"
@@ -48,8 +49,17 @@ public enum MeshStatusText {
     }
     out += "\nroutes (\(status.routes.count)):\n"
     for r in status.routes {
-      let how = r.isDirect ? "direct" : "relayed via \(r.nextHop), \(r.hops) hops"
+      var how: String
+      if r.isDirect {
+        how = r.isPunched ? "punched" : "direct"
+        if let e = r.endpoint { how += " at \(e)" }
+      } else {
+        let via = r.viaNickname.map { "\(DisplayText.escaped($0)) (\(r.nextHop))" }
+        how = "relayed via \(via ?? r.nextHop.description), \(r.hops) hops"
+      }
+      if let t = r.inStateFor { how += ", for \(seconds(t))" }
       out += "  \(DisplayText.escaped(r.nickname)) (\(r.destination))  \(how)\n"
+      if let e = r.lastError { out += "    why: \(DisplayText.escaped(e))\n" }
     }
     out += "\ndropped in all: \(dropList(status.drops))\n"
     return out

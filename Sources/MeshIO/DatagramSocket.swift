@@ -20,6 +20,9 @@ public protocol DatagramSocket: AnyObject {
   func receiveBatch(into batch: UDPMessageBatch, limit: Int?) throws -> Int?
   /// Sends one datagram to `endpoint`.
   func send(_ bytes: UnsafeRawBufferPointer, to endpoint: Endpoint) throws
+  /// Sends one datagram that crosses at most `hopLimit` routers (IP TTL, IPv6 hop limit):
+  /// a hole-punching opener that opens this host's NAT without reaching the peer's.
+  func send(_ bytes: UnsafeRawBufferPointer, to endpoint: Endpoint, hopLimit: UInt8) throws
   /// Sends every datagram queued in `queue`, in order, and empties it; returns how many
   /// could not be sent.
   func send(_ queue: UDPSendQueue) -> Int
@@ -38,6 +41,15 @@ public protocol DatagramSocketFactory {
   /// Opens a non-blocking socket bound to `local` (shared with the main socket) and
   /// connected to `remote`.
   func makeSocket(boundTo local: Endpoint, connectedTo remote: Endpoint) throws -> Socket
+}
+
+extension DatagramSocket {
+  /// Sends with the default hop limit: sockets that cannot limit it send as usual.
+  public func send(_ bytes: UnsafeRawBufferPointer, to endpoint: Endpoint, hopLimit: UInt8)
+    throws
+  {
+    try send(bytes, to: endpoint)
+  }
 }
 
 extension UDPSocket: DatagramSocket {

@@ -178,6 +178,25 @@ public final class UDPSocket: @unchecked Sendable {
     return (received, from)
   }
 
+  /// Sends one datagram with the IP TTL (IPv6 hop limit) set to `hopLimit`, then restores the
+  /// default. Rare (hole-punching openers), never on the per-packet path.
+  public func send(_ bytes: UnsafeRawBufferPointer, to endpoint: Endpoint, hopLimit: UInt8)
+    throws
+  {
+    let fd = self.fd
+    func set(_ level: Int32, _ name: Int32, _ value: Int32) {
+      var v = value
+      _ = setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size))
+    }
+    set(Int32(IPPROTO_IP), IP_TTL, Int32(hopLimit))
+    if isIPv6 { set(Int32(IPPROTO_IPV6), IPV6_UNICAST_HOPS, Int32(hopLimit)) }
+    defer {
+      set(Int32(IPPROTO_IP), IP_TTL, -1)
+      if isIPv6 { set(Int32(IPPROTO_IPV6), IPV6_UNICAST_HOPS, -1) }
+    }
+    try send(bytes, to: endpoint)
+  }
+
   /// Sends one datagram to `endpoint`. Throws ``SystemError``; with a non-blocking socket
   /// whose buffer is full, its ``SystemError/isWouldBlock`` is true and the datagram was
   /// dropped.

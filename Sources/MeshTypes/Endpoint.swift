@@ -151,3 +151,30 @@ extension Endpoint {
     return nil
   }
 }
+
+extension Endpoint {
+  /// Whether the address may be announced to other hosts: not the wildcard, not loopback
+  /// (127/8, ::1), not link-local (169.254/16, fe80::/10), not multicast.
+  public var isAnnounceable: Bool {
+    switch address {
+    case .v4(let a):
+      return a != 0 && a >> 24 != 127 && a >> 16 != 0xA9FE && a >> 28 != 0xE
+    case .v6(let hi, let lo):
+      if hi == 0 && (lo == 0 || lo == 1) { return false }
+      if hi >> 54 == 0x3FA { return false }  // fe80::/10
+      if hi >> 56 == 0xFF { return false }  // multicast
+      return true
+    }
+  }
+
+  /// Whether the address is private (RFC 1918, 100.64/10 shared address space, IPv6 unique
+  /// local fc00::/7): one that only hosts behind the same NAT or on the same site can reach.
+  public var isPrivate: Bool {
+    switch address {
+    case .v4(let a):
+      return a >> 24 == 10 || a >> 20 == 0xAC1 || a >> 16 == 0xC0A8 || a >> 22 == 0x191
+    case .v6(let hi, _):
+      return hi >> 57 == 0x7E
+    }
+  }
+}

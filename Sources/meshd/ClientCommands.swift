@@ -47,13 +47,14 @@ struct EndpointArgument: ParsableArguments {
   var endpoint: String
 
   func validate() throws {
-    guard Endpoint(endpoint) != nil else {
-      throw ValidationError("\(endpoint) is not HOST[:PORT] with HOST an IP address")
+    guard HostPort(endpoint) != nil else {
+      throw ValidationError(
+        "\(endpoint) is not HOST[:PORT] with HOST a host name or an IP address")
     }
   }
 
-  /// The parsed endpoint (valid once `validate` passed).
-  var value: Endpoint { Endpoint(endpoint)! }
+  /// The parsed host and port (valid once `validate` passed).
+  var value: HostPort { HostPort(endpoint)! }
 }
 
 /// `meshd connect HOST[:PORT]`: asks the daemon to connect to a peer.

@@ -6,13 +6,14 @@ import MeshCore
 /// Docker's containers on the mesh, read from the running daemon's status:
 ///
 /// ```sh
-/// dockerd $(meshd docker-opts)      # --bridge=br0 --fixed-cidr=10.47.5.0/24 --mtu=1425
+/// dockerd $(meshd docker-opts)      # --bridge=br0 --fixed-cidr=10.47.5.0/24 --mtu=1425 \
+///                                   #   --dns=10.47.5.1 --dns-search=mesh.internal
 /// meshd docker-opts --json          # {"bridge": "br0", "fixed-cidr": "10.47.5.0/24", "mtu": 1425}
 /// ```
 struct DockerOpts: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "docker-opts",
-    abstract: "Print the dockerd flags for this host's bridge, subnet and MTU.")
+    abstract: "Print the dockerd flags for this host's bridge, subnet, MTU and DNS.")
 
   @OptionGroup var options: SocketOption
 

@@ -41,8 +41,18 @@ struct Up: AsyncParsableCommand {
   @Option(help: "A group (name or number) for the control socket (mode 0660).")
   var socketGroup: String?
 
-  @Option(name: .customLong("peer"), help: "A peer to connect to, HOST[:PORT]; repeatable.")
+  @Option(
+    name: .customLong("peer"),
+    help:
+      "A peer to connect to, HOST[:PORT] with HOST a host name or an IP address ([V6]:PORT); repeatable."
+  )
   var peers: [String] = []
+
+  @Option(
+    name: .customLong("advertise"),
+    help:
+      "An ADDRESS:PORT to announce to the mesh (a public or forwarded address); repeatable.")
+  var advertise: [String] = []
 
   @Option(help: "The TAP device's name.")
   var tap: String = "meshtap0"
@@ -80,8 +90,12 @@ struct Up: AsyncParsableCommand {
   )
   var operatorKeys: [String] = []
 
+  @OptionGroup var dns: DNSOptions
+
   @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
   var logLevel: String = "info"
+
+  @OptionGroup(title: "Service discovery (names)") var names: NameOptions
 
   /// Debug flag for tests and soak runs, hidden from `--help`: rekey every N seconds instead
   /// of WireGuard's 120 s, so a short test sees many handshakes. Not for production.
@@ -105,11 +119,20 @@ struct Up: AsyncParsableCommand {
       throw ValidationError("--listen \(listen) is not ADDRESS:PORT (an IP address)")
     }
     for p in peers {
-      guard let peer = Endpoint(p) else {
-        throw ValidationError("--peer \(p) is not HOST[:PORT] with HOST an IP address")
+      guard let peer = HostPort(p) else {
+        throw ValidationError(
+          "--peer \(p) is not HOST[:PORT] with HOST a host name or an IP address")
       }
-      if let why = peer.unreachableReason(from: listenEndpoint) {
+      if let literal = peer.literal, let why = literal.unreachableReason(from: listenEndpoint) {
         throw ValidationError("--peer \(p) cannot be reached from --listen \(listen): \(why)")
+      }
+    }
+    if advertise.count > WireLimits.maxEndpoints {
+      throw ValidationError("at most \(WireLimits.maxEndpoints) --advertise endpoints")
+    }
+    for a in advertise {
+      guard let endpoint = Endpoint(a), !endpoint.isUnspecified else {
+        throw ValidationError("--advertise \(a) is not ADDRESS:PORT (an IP address, not 0.0.0.0)")
       }
     }
     guard Logger.Level(rawValue: logLevel) != nil else {
@@ -182,10 +205,14 @@ struct Up: AsyncParsableCommand {
     config.offloads = !noOffloads
     config.udpOffloads = !noUDPOffloads
     config.busyPollMicroseconds = busyPollMicroseconds
-    config.peers = peers.compactMap { Endpoint($0) }
+    let hosts = peers.compactMap { HostPort($0) }
+    config.peers = hosts.compactMap(\.literal)
+    config.peerHosts = try Up.resolvePeerNames(hosts.filter(\.isName), listen: Endpoint(listen)!)
+    config.advertise = advertise.compactMap { Endpoint($0) }
     config.logger = logger
     config.stateDirectory = state
     config.ipam = try ipamPlan()
+    config.names = try names.registry(host: key.publicKey.peerID, state: state)
 
     // Everything that can be refused is refused here, before the node changes anything: the
     // MTU, the TAP's name, the UDP port, and (binding it) the control socket.
@@ -195,11 +222,17 @@ struct Up: AsyncParsableCommand {
     try preflight.checkListenPort()
     let node = MeshNode(configuration: config)
     let facts = HostFactsBox()
+    let dnsServer = dns.makeServer(
+      bridge: bridge, names: config.names?.directory ?? NameDirectory(), logger: logger)
     let server: ControlServer
     do {
       server = try ControlServer(
         path: socket, group: socketGroup.flatMap(SystemGroup.id), node: node, logger: logger,
-        facts: { facts.value })
+        facts: {
+          var f = facts.value
+          f.dns = dnsServer?.status()
+          return f
+        })
     } catch {
       throw CLIError("--socket \(socket): cannot listen there: \(error)")
     }
@@ -227,6 +260,11 @@ struct Up: AsyncParsableCommand {
       throw error
     }
     logger.info("control socket at \(socket)")
+    do {
+      try dnsServer?.start()
+    } catch {
+      logger.error("DNS server not started: \(error)")
+    }
 
     let service = MeshService(
       node: node, server: server, logger: logger, signals: signals, reload: readSecrets)
@@ -237,10 +275,35 @@ struct Up: AsyncParsableCommand {
         logger: logger))
     // However the group ends, the socket file goes with the daemon.
     defer {
+      dnsServer?.stop()
       server.stop()
       node.stop()
     }
     try await group.run()
+  }
+
+  /// Resolves the peers given by name, before anything is changed: a name that does not
+  /// resolve (or only to addresses `listen` cannot reach) is an error naming it.
+  static func resolvePeerNames(_ hosts: [HostPort], listen: Endpoint) throws -> [HostPort:
+    [Endpoint]]
+  {
+    var result: [HostPort: [Endpoint]] = [:]
+    for host in hosts {
+      let endpoints: [Endpoint]
+      do {
+        endpoints = try NameResolver.resolve(host)
+      } catch {
+        throw CLIError("--peer \(host): \(error)")
+      }
+      let reachable = endpoints.filter { $0.unreachableReason(from: listen) == nil }
+      guard !reachable.isEmpty else {
+        throw CLIError(
+          "--peer \(host) resolves to \(endpoints.map(\.description).joined(separator: ", ")), "
+            + "which --listen \(listen) cannot reach")
+      }
+      result[host] = reachable
+    }
+    return result
   }
 
   /// The cluster secrets (current first) and the allow-list, read from their files; run at

@@ -60,7 +60,9 @@ enum DockerEndToEnd {
 extension MeshIntegration {
   /// Runs `scripts/docker-e2e.sh`: two namespace hosts, each with a real meshd and a real dockerd
   /// on br0; containers on the two hosts ping each other, fetch 1 MiB over HTTP, send full-size
-  /// DF pings, and the traffic stops and resumes with meshd on one host.
+  /// DF pings, and the traffic stops and resumes with meshd on one host; each meshd follows its
+  /// dockerd, and the containers' names (and a service with an instance on each host) are
+  /// listed on the other host, and gone within 5 s of `docker stop`.
   @Suite(
     .serialized,
     .enabled(
@@ -137,6 +139,9 @@ extension MeshIntegration {
       #expect(
         lines.contains { $0.hasPrefix("PASS") },
         "scripts/docker-e2e.sh printed no PASS line: no check ran")
+      #expect(
+        lines.contains { $0.hasPrefix("PASS discovery:") },
+        "scripts/docker-e2e.sh ran no service discovery check (scripts/docker-e2e-discovery.sh)")
     }
   }
 }

@@ -39,6 +39,8 @@ import Testing
     let inner: [(String, [UInt8])] = [
       ("keepalive", [0]), ("frame", [1] + frame), ("relayed", relay + frame),
       ("gossip", [3] + Array("topology".utf8)), ("probe", [4, 1, 0, 0, 0, 1, 0, 0, 0]),
+      // The second and last piece of a 300-byte message cut at 256 bytes.
+      ("piece", [7, 1, 0, 0, 0, 0x2C, 0x01, 0x00, 0x01, 1] + [UInt8](repeating: 0x33, count: 44)),
     ]
     for (name, plaintext) in inner {
       seeds.append(("inner-" + name, plaintext))

@@ -152,15 +152,27 @@ public final class ControlServer: @unchecked Sendable {
     case .status, .peers:
       return .json(node.statusBlocking().json(host: facts()))
     case .metrics:
-      return .text(node.statusBlocking().prometheus(), contentType: "text/plain; version=0.0.4")
+      let page = node.statusBlocking().prometheus() + (facts().dns?.prometheus ?? "")
+      return .text(page, contentType: "text/plain; version=0.0.4")
     case .connect(let text):
-      guard let endpoint = Endpoint(text) else { return badEndpoint(text) }
-      if let why = node.connectRefusal(endpoint) {
-        return .json(
-          ["error": .string("cannot connect to \(endpoint): \(why)")], status: 400)
+      guard let host = HostPort(text) else { return badEndpoint(text) }
+      let resolved: [Endpoint]
+      do {
+        resolved = try NameResolver.resolve(host)
+      } catch {
+        return .json(["error": .string("cannot connect to \(host): \(error)")], status: 400)
       }
-      node.connect(endpoint)
-      return .json(["connecting": .string(endpoint.description)], status: 202)
+      let reachable = resolved.filter { node.connectRefusal($0) == nil }
+      guard !reachable.isEmpty else {
+        let why = node.connectRefusal(resolved[0]) ?? "unreachable"
+        return .json(["error": .string("cannot connect to \(host): \(why)")], status: 400)
+      }
+      node.connect(host, resolvedTo: reachable)
+      return .json(
+        [
+          "connecting": .string(host.description),
+          "endpoints": .array(reachable.map { .string($0.description) }),
+        ], status: 202)
     case .release(let text):
       let peer = PeerID(text)!
       var key: OperatorKey?
@@ -192,17 +204,23 @@ public final class ControlServer: @unchecked Sendable {
           "mesh_wide": .bool(outcome == .meshWide),
         ])
       }
+    case .names(let nameRoute):
+      return respondNames(nameRoute)
     case .forget(let text):
-      guard let endpoint = Endpoint(text) else { return badEndpoint(text) }
-      let found = node.forgetBlocking(endpoint)
+      guard let host = HostPort(text) else { return badEndpoint(text) }
+      // A name that no longer resolves is still forgotten, with what it resolved to before.
+      let resolved = (try? NameResolver.resolve(host)) ?? []
+      let found = node.forgetBlocking(host, resolvedTo: resolved)
       return .json(
-        ["forgot": .string(endpoint.description), "found": .bool(found)],
+        ["forgot": .string(host.description), "found": .bool(found)],
         status: found ? 200 : 404)
     }
   }
 
   func badEndpoint(_ text: String) -> HTTPResponse {
-    .json(["error": .string("\(text) is not HOST[:PORT] with HOST an IP address")], status: 400)
+    .json(
+      ["error": .string("\(text) is not HOST[:PORT] with HOST a host name or an IP address")],
+      status: 400)
   }
 }
 

@@ -40,6 +40,8 @@ public final class MeshNode: @unchecked Sendable {
   var stopped = false
   /// Writes state files and applies claims off the data thread.
   let stateWriter = DispatchQueue(label: "meshd.state-writer")
+  /// Resolves host names again (blocking lookups) off the data thread.
+  let resolver = DispatchQueue(label: "meshd.resolver")
 
   /// Creates a node; nothing is opened until `start()`.
   public init(configuration: MeshNodeConfiguration) {
@@ -99,14 +101,16 @@ public final class MeshNode: @unchecked Sendable {
 
     var engineConfig = c.engine
     engineConfig.acceptsOffloadedFrames = tap.hasVirtioHeader
+    engineConfig.underlayMTU = UnderlayMTU.detect(listen: c.listen, exclude: [c.bridge, c.tapName])
     engineConfig.ipam = c.ipam
     engineConfig.ipamClaim = try c.stateDirectory?.loadClaim()
     if let claim = engineConfig.ipamClaim, let plan = c.ipam {
       // Restarted with a claim: the bridge gets its address back at once.
       MeshNode.applyClaim(claim, plan: plan, configuration: c, logger: logger)
     }
-    if engineConfig.advertisedEndpoints.isEmpty, !c.listen.isUnspecified {
-      engineConfig.advertisedEndpoints = [c.listen]
+    if engineConfig.advertisedEndpoints.isEmpty {
+      engineConfig.advertisedEndpoints = MeshNode.announcedEndpoints(
+        c, port: socket.localEndpoint.port)
     }
     let clock = SystemClock()
     var engine = MeshEngine(configuration: engineConfig, clock: clock, random: SystemRandom())
@@ -123,11 +127,15 @@ public final class MeshNode: @unchecked Sendable {
       return true
     }
     for p in c.peers + remembered { engine.connect(p, now: clock.now()) }
+    for (host, endpoints) in c.peerHosts.sorted(by: { $0.key.description < $1.key.description }) {
+      engine.connect(host, resolvedTo: endpoints, now: clock.now())
+    }
     let mailbox = try NodeMailbox()
     var setup = NodeLoopSetup(
       tunnel: tap, socket: socket, peerSockets: UDPSocketFactory(receiveOffload: udpOffloads),
       clock: clock, mailbox: mailbox, logger: logger)
-    setup.reports = reports()
+    setup.reports = reports(mailbox: mailbox)
+    prepareNames(&engine, &setup.reports)
     setup.busyPollNanoseconds = Int64(c.busyPollMicroseconds) * 1000
     setup.udpSegmentation = udpOffloads
     // A segment must fit the underlay's path MTU: the mesh MTU plus what a frame costs there.
@@ -153,17 +161,49 @@ public final class MeshNode: @unchecked Sendable {
       self.mailbox = nil
       throw error
     }
+    startNames(mailbox)
+  }
+
+  /// What this host announces: the `--advertise` endpoints, then the listen address, or with
+  /// a wildcard listen address the addresses of its interfaces (not loopback, link-local,
+  /// nor the mesh's own bridge and TAP), at most `WireLimits.maxEndpoints`.
+  static func announcedEndpoints(_ c: MeshNodeConfiguration, port: UInt16) -> [Endpoint] {
+    var result = c.advertise
+    if c.listen.isUnspecified {
+      result += InterfaceAddresses.announceable(
+        port: port, exclude: [c.bridge, c.tapName], includeIPv6: c.listen.isIPv6)
+    } else {
+      result.append(c.listen)
+    }
+    var unique: [Endpoint] = []
+    for e in result where !unique.contains(e) { unique.append(e) }
+    return Array(unique.prefix(WireLimits.maxEndpoints))
   }
 
   /// Where the data thread reports: events to `events`, claims and known peers to the state
   /// writer. The closures hold no reference to the node.
-  func reports() -> NodeReports {
+  func reports(mailbox: NodeMailbox) -> NodeReports {
     var reports = NodeReports()
     let sink = eventSink
     let stateWriter = self.stateWriter
+    let resolver = self.resolver
     let configuration = self.configuration
     let logger = self.logger
-    reports.event = { sink.yield($0) }
+    let ipv4Only = !configuration.listen.isIPv6
+    reports.event = { event in
+      if case .resolveName(let host) = event {
+        // getaddrinfo blocks: never on the data thread.
+        resolver.async {
+          do {
+            let endpoints = try NameResolver.resolve(host, ipv4Only: ipv4Only)
+            _ = mailbox.post(.resolved(host, endpoints))
+          } catch {
+            logger.warning("\(error); retrying while \(host) stays unreachable")
+          }
+        }
+      }
+      sink.yield(event)
+    }
     if let plan = configuration.ipam {
       reports.subnetClaimed = { claim in
         stateWriter.async {
@@ -217,6 +257,7 @@ public final class MeshNode: @unchecked Sendable {
   public func stop() {
     guard let t = thread, !stopped else { return }
     stopped = true
+    configuration.names?.stopWatching()
     post(.stop)
     t.join()
     thread = nil
@@ -235,6 +276,18 @@ public final class MeshNode: @unchecked Sendable {
 
   /// Starts connecting to `endpoint`, retrying until `forget`.
   public func connect(_ endpoint: Endpoint) { post(.connect(endpoint)) }
+
+  /// Starts connecting to `host`, resolved to `endpoints` by the caller; a name is resolved
+  /// again while its peer stays unreachable.
+  public func connect(_ host: HostPort, resolvedTo endpoints: [Endpoint]) {
+    post(.connectHost(host, endpoints))
+  }
+
+  /// Stops connecting to `host` (every endpoint it resolved to) and drops the peer there, on a
+  /// plain thread. Returns whether one was known.
+  public func forgetBlocking(_ host: HostPort, resolvedTo endpoints: [Endpoint]) -> Bool {
+    askBlocking { .forgetHost(host, endpoints, $0) }
+  }
 
   /// Why this node cannot connect to `endpoint` (its socket's address family cannot reach
   /// it), or nil when it can; `connect` callers such as the control API ask first.

@@ -32,11 +32,20 @@ public struct MeshNodeConfiguration: Sendable {
   public var busyPollMicroseconds = 0
   /// Endpoints to connect to at start.
   public var peers: [Endpoint] = []
+  /// Peers given by host name, with what each resolved to at start; resolved again while
+  /// the peer stays unreachable.
+  public var peerHosts: [HostPort: [Endpoint]] = [:]
+  /// Extra endpoints to announce (`--advertise`), before the interface addresses found when
+  /// `listen` is a wildcard.
+  public var advertise: [Endpoint] = []
   /// Where known peers are remembered across restarts; nil remembers nothing.
   public var stateDirectory: StateDirectory?
   /// The cluster's IPAM plan (range, subnet size, released hosts); nil runs without IPAM.
   /// The node does not act on it yet: claims travel in gossip once that is wired.
   public var ipam: IPAMPlan?
+  /// The name registry (service discovery): this host's names for its record, the Docker
+  /// watcher, and the directory of every name in the mesh; nil runs without names.
+  public var names: NameRegistry?
   /// Where log lines go.
   public var logger = Logger(label: "meshd")
 

@@ -64,6 +64,8 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   private(set) var running = true
   /// The engine's endpoints version last reported as known peers.
   var savedEndpointsVersion: UInt64 = 0
+  /// The engine's names generation last reported (see `reportNamesIfChanged`).
+  var reportedNamesGeneration: UInt64?
   /// When the engine's timers run next.
   var nextTick: MeshInstant
   /// When the thread last had work (for busy polling).
@@ -180,6 +182,7 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
       watchDevices(now: after)
       nextTick = after.adding(seconds: MeshEngine.tickInterval)
       reportKnownPeersIfChanged()
+      reportNamesIfChanged()
       output.peersChanged = true
       refillStrangerBudget()
     }
@@ -217,6 +220,11 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
         engine.setClusterSecrets(secrets)
         engine.setAllowedKeys(allowed)
       case .forget(let ep, let reply): reply(engine.forget(ep))
+      case .connectHost(let host, let endpoints):
+        engine.connect(host, resolvedTo: endpoints, now: now)
+      case .resolved(let host, let endpoints): engine.resolved(host, to: endpoints, now: now)
+      case .forgetHost(let host, let endpoints, let reply):
+        reply(engine.forget(host, resolvedTo: endpoints))
       case .release(let peer, let key, let reply):
         reply(engine.release(peer, now: now, operatorKey: key))
       case .status(let reply):
@@ -225,6 +233,7 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
         s.bridgeState = watch.bridgeState
         s.tapState = watch.tapState
         reply(s)
+      case .setNames(let names): engine.setLocalNames(names)
       case .stop: running = false
       }
     }
@@ -234,5 +243,17 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
     // A forget or a new allow-list may have dropped peers.
     output.peersChanged = true
     reportKnownPeersIfChanged()
+    reportNamesIfChanged()
+  }
+
+  /// Reports the names the mesh serves when the topology changed since the last report (a
+  /// control-plane event, never per packet); the data thread only hands them over.
+  func reportNamesIfChanged() {
+    guard let report = reports.namesChanged,
+      engine.namesGeneration != reportedNamesGeneration
+    else { return }
+    reportedNamesGeneration = engine.namesGeneration
+    let (entries, refused) = engine.meshNames()
+    report(entries, refused)
   }
 }

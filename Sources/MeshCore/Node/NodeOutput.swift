@@ -68,6 +68,12 @@ struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
     }
   }
 
+  mutating func sendLimited(
+    _ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint, hopLimit: UInt8
+  ) {
+    try? socket.send(datagram, to: endpoint, hopLimit: hopLimit)
+  }
+
   mutating func sendInPlace(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
     guard case .batching = mode else { return send(datagram, to: endpoint) }
     if queue.isFull { flush() }

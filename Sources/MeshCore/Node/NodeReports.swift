@@ -14,6 +14,9 @@ struct NodeReports: Sendable {
   var subnetClaimed: @Sendable (SubnetClaim) -> Void = { _ in }
   /// The peers to reconnect to after a restart changed: persist them.
   var knownPeersChanged: @Sendable ([Endpoint]) -> Void = { _ in }
+  /// The names the mesh serves changed (entries, names refused by the address rule); nil
+  /// when nobody reads them, and the loop does not compute them.
+  var namesChanged: (@Sendable ([NameEntry], Int) -> Void)?
 
   /// Reports that do nothing.
   init() {}

@@ -20,9 +20,20 @@ public protocol EngineOutput {
   mutating func deliver(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader?)
   /// Reports something an embedder may want to know.
   mutating func event(_ event: MeshEvent)
+  /// Sends one datagram that crosses at most `hopLimit` routers: a hole-punching opener,
+  /// which opens this host's NAT towards `endpoint` but dies before the peer's NAT (where it
+  /// would leave a conntrack entry that makes the peer's NAT remap its answer). Defaults to
+  /// doing nothing.
+  mutating func sendLimited(
+    _ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint, hopLimit: UInt8)
 }
 
 extension EngineOutput {
+  /// Sends nothing: an output without a real socket has no NAT to open.
+  public mutating func sendLimited(
+    _ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint, hopLimit: UInt8
+  ) {}
+
   /// Sends at once: an output that does not batch treats both kinds of send alike.
   public mutating func sendInPlace(_ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint) {
     send(datagram, to: endpoint)
@@ -70,11 +81,20 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
   /// the subnet, which `winner` also claims; an operator must resolve it. At most once every
   /// `MeshEngine.subnetConflictReportInterval` seconds.
   case subnetConflict(IPv4Network, winner: PeerID?)
+  /// A peer given by host name has stayed unreachable: the runtime should resolve the name
+  /// again (off the data thread) and hand the result to `MeshEngine.resolved(_:to:now:)`.
+  case resolveName(HostPort)
+  /// An endpoint this host dialled answered with this host's own key (its own address, or a
+  /// name that resolves to it): it is no longer dialled nor saved.
+  case dialledSelf(Endpoint)
+  /// The path to a member changed: direct at an endpoint, or relayed through a neighbour.
+  case pathChanged(PeerID, nickname: String, path: String)
 
   /// Whether the event is a fault an operator must see (logged as a warning).
   public var isWarning: Bool {
     switch self {
-    case .macConflict, .duplicateKey, .keyContested, .subnetMoved, .subnetConflict: true
+    case .macConflict, .duplicateKey, .keyContested, .subnetMoved, .subnetConflict, .dialledSelf:
+      true
     default: false
     }
   }
@@ -108,6 +128,11 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
     case .subnetMoved(let old, let new):
       "IPAM conflict: moved from \(old) to \(new); restart Docker with the new "
         + "`meshd docker-opts`"
+    case .resolveName(let host): "\(host) stays unreachable: resolving its name again"
+    case .dialledSelf(let ep):
+      "\(ep) is this host itself (it answered with this host's own key): no longer dialled"
+    case .pathChanged(let id, let nick, let path):
+      "path to \(DisplayText.escaped(nick)) (\(id)): \(path)"
     case .subnetConflict(let subnet, let winner):
       "IPAM conflict: \(subnet) is also claimed by "
         + (winner.map(String.init(describing:)) ?? "another host")

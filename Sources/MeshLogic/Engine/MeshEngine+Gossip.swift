@@ -9,11 +9,12 @@ extension MeshEngine {
     let connections = peers.values.filter(\.isUp).map(\.id)
     var record = PeerRecord(
       publicKey: publicKey, nickname: configuration.nickname,
-      endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)),
+      endpoints: announcedEndpoints(),
       version: clock.wallNanoseconds(),
       connections: Array(connections.prefix(MeshLimits.maxConnections)),
       subnet: localSubnet)
     record.subnetClaimedAt = localClaim?.claimedAt ?? 0
+    record.names = localNames
     return record
   }
 
@@ -31,6 +32,7 @@ extension MeshEngine {
       switch event {
       case .learned(let peer, let endpoints), .endpointsChanged(let peer, let endpoints):
         dialIfUnconnected(peer, endpoints: endpoints, now: now)
+        punchIfDue(peer, now: now, out: &out)
       case .departed(let peer):
         removePeer(peer)
       case .keyContested(let peer):
@@ -41,13 +43,24 @@ extension MeshEngine {
     refreshRoutes()
   }
 
-  /// Starts connecting to a host learned through gossip, unless it is this host, already has
-  /// a session, or is already being dialled.
+  /// Starts connecting to a host learned through gossip at every endpoint its record
+  /// announces (its own addresses and where others observed it), unless it is this host,
+  /// already has a session, or is already being dialled there. The first endpoint to answer
+  /// wins; the other dials stop then (see `upsertPeer`). Two hosts behind NAT that learn of
+  /// each other from a common member dial each other's observed endpoint at once, which opens
+  /// both NATs' mappings: hole punching.
   mutating func dialIfUnconnected(_ peer: PeerID, endpoints: [Endpoint], now: MeshInstant) {
-    guard peer != id, let endpoint = endpoints.first(where: { !$0.isUnspecified }) else { return }
+    guard peer != id else { return }
     if let p = peers[peer], p.current != nil || p.pendingInitiation != nil { return }
+    for endpoint in endpoints.prefix(WireLimits.maxEndpoints) where !endpoint.isUnspecified {
+      dialGossipEndpoint(endpoint, of: peer, now: now)
+    }
+  }
+
+  /// One endpoint of `dialIfUnconnected`.
+  mutating func dialGossipEndpoint(_ endpoint: Endpoint, of peer: PeerID, now: MeshInstant) {
     if let p = peers[peer], p.endpoint == endpoint { return }  // its own retries cover it
-    guard dials[endpoint] == nil else { return }
+    guard dials[endpoint] == nil, !selfEndpoints.contains(endpoint) else { return }
     if let given = unansweredEndpoints[endpoint],
       now.seconds(since: given) < MeshLimits.unansweredEndpointMemory
     {
@@ -58,8 +71,11 @@ extension MeshEngine {
     // spread the first attempts over a moment so the handshakes (and the underlay's ARP) do not
     // arrive as one burst.
     let spread = min(2.0, 0.05 * Double(dials.count))
+    // A member with a neighbour in common is punched to first (see `tickPunch`): a direct
+    // datagram arriving at its NAT before it dialled here would make that NAT remap it.
+    let punchFirst = gossiper.topology[peer]?.connections.contains { peers[$0]?.isUp == true }
     dials[endpoint]?.retry.nextAttempt = now.adding(
-      seconds: spread * Double(random.uniform(1000)) / 1000)
+      seconds: (punchFirst == true ? 1 : 0) + spread * Double(random.uniform(1000)) / 1000)
     dials[endpoint]?.learnedFrom = peer
   }
 
@@ -96,6 +112,12 @@ extension MeshEngine {
     case .gossip(let range):
       receiveGossip(
         UnsafeRawBufferPointer(rebasing: plaintext[range]), from: peer, now: now, out: &out)
+    case .pathProbe(let probe):
+      receiveProbe(probe, from: peer, now: now, out: &out)
+    case .observedEndpoint(let endpoint):
+      receiveObserved(endpoint, from: peer)
+    case .punchRequest(let about, let endpoint):
+      receivePunchRequest(about: about, endpoint: endpoint, from: peer, now: now, out: &out)
     default:
       break
     }

@@ -32,7 +32,7 @@ extension MeshEngine {
         psk: configuration.clusterSecrets[0])
     else { return }
     let payload = HandshakePayload(
-      flags: configuration.acceptsOffloadedFrames ? MeshHandshake.flagAcceptsOffload : 0,
+      flags: handshakeFlags,
       timestamp: nextTimestamp(), nickname: configuration.nickname,
       endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)))
     guard let body = try? payload.encode(),
@@ -44,8 +44,11 @@ extension MeshEngine {
       return
     }
     let mac1 = stampMacs(&message, secretIndex: 0, to: endpoint, now: now)
+    var learnedFrom: PeerID?
+    if case .dial(let ep) = target { learnedFrom = dials[ep]?.learnedFrom }
     initiations[index] = PendingInitiation(
-      handshake: hs, secretIndex: 0, endpoint: endpoint, sent: now, mac1: mac1)
+      handshake: hs, secretIndex: 0, endpoint: endpoint, sent: now, mac1: mac1,
+      learnedFrom: learnedFrom)
     switch target {
     case .peer(let id):
       peers[id]?.pendingInitiation = index
@@ -75,7 +78,11 @@ extension MeshEngine {
       let payload = try? HandshakePayload.decode(payloadBytes)
     else { return drops.count(.handshakeFailed) }
     let peerID = remote.peerID
-    guard peerID != id else { return drops.count(.handshakeFailed) }
+    guard peerID != id else {
+      // Our own initiation, come back: whatever we dialled is this host.
+      dialledSelf(initiation: msg.senderIndex, out: &out)
+      return drops.count(.handshakeFailed)
+    }
     if let allowed = configuration.allowedKeys, !allowed.contains(remote) {
       return drops.count(.notAllowed)
     }
@@ -87,7 +94,7 @@ extension MeshEngine {
       return drops.count(.replayedInitiation)
     }
     let reply = HandshakePayload(
-      flags: configuration.acceptsOffloadedFrames ? MeshHandshake.flagAcceptsOffload : 0,
+      flags: handshakeFlags,
       timestamp: nextTimestamp(), nickname: configuration.nickname,
       endpoints: Array(configuration.advertisedEndpoints.prefix(WireLimits.maxEndpoints)))
     guard let body = try? reply.encode(),
@@ -156,6 +163,8 @@ extension MeshEngine {
     if peers[peerID]?.pendingInitiation == msg.receiverIndex {
       peers[peerID]?.pendingInitiation = nil
     }
+    peers[peerID]?.answeredEndpoint = source
+    if pending.learnedFrom != nil, peers[peerID]?.isUp == false { peers[peerID]?.punched = true }
     let keypair = Keypair(
       localIndex: msg.receiverIndex, remoteIndex: msg.senderIndex, peer: peerID, created: now,
       isInitiator: true, sendKey: keys.send, receiveKey: keys.receive)
@@ -236,10 +245,22 @@ extension MeshEngine {
     p.lastHandshake = now
     p.handshakesCompleted += 1
     let wasUp = p.phase.handshakeCompleted(now: now)
-    if !wasUp { localRecordDirty = true }
+    if !wasUp {
+      localRecordDirty = true
+      // Up again after going down: the path may be what failed, so measure it afresh.
+      if p.pathMTU.phase != .off { p.pathMTU = newPathMTU(towards: p.endpoint) }
+    }
     peers[peerID] = p
     out.event(
       wasUp ? .rekeyed(peerID) : .peerUp(peerID, nickname: p.nickname, endpoint: p.endpoint))
+    // Tell the peer where this host sees it: a host behind NAT learns its mapped address.
+    sendObservedEndpoint(to: peerID, now: now, out: &out)
+  }
+
+  /// The flags this host announces in its handshake payloads.
+  var handshakeFlags: UInt8 {
+    (configuration.acceptsOffloadedFrames ? MeshHandshake.flagAcceptsOffload : 0)
+      | MeshHandshake.flagPathMTU
   }
 
   /// Creates or refreshes the record of a peer that just proved its identity on `session`
@@ -262,9 +283,18 @@ extension MeshEngine {
       }
     }
     retireGhosts(at: source, answeredBy: peerID, out: &out)
+    if peers[peerID]?.isUp != true, punchAttempts[peerID] != nil {
+      peers[peerID]?.punched = true
+    }
     peers[peerID]?.nickname = payload.nickname
     peers[peerID]?.announcedEndpoints = payload.endpoints
     peers[peerID]?.acceptsOffload = payload.flags & MeshHandshake.flagAcceptsOffload != 0
+    if payload.flags & MeshHandshake.flagPathMTU == 0 {
+      peers[peerID]?.pathMTU = .off
+    } else if peers[peerID]?.pathMTU.phase == .off {
+      let fresh = newPathMTU(towards: source)
+      peers[peerID]?.pathMTU = fresh
+    }
     peers[peerID]?.lastReceived = now
     // A dial to where this peer now is has served its purpose; an initiation it has in
     // flight now belongs to the peer (both ends may have dialled at once).
@@ -274,6 +304,13 @@ extension MeshEngine {
       } else {
         initiations[i] = nil
       }
+    }
+    // Dials of the peer's other gossiped endpoints have served their purpose too; their
+    // initiations go, so that a slower answer does not move the peer off the path that
+    // answered first.
+    for (endpoint, d) in dials where d.learnedFrom == peerID {
+      if let i = d.pendingInitiation { initiations[i] = nil }
+      dials[endpoint] = nil
     }
     return true
   }

@@ -43,6 +43,7 @@ extension MeshEngine {
     p.lastMove = EndpointMove(from: left, session: leftSession, at: now)
     p.endpoint = source
     p.endpointSession = session
+    if p.pathMTU.phase != .off { p.pathMTU = newPathMTU(towards: source) }
     if flipsBack {
       // `source` held the key first; the host at `left` is the clone. Its session goes, so
       // nothing more is sent under keys only it holds.

@@ -13,6 +13,8 @@ extension MeshEngine {
     for ep in Array(dials.keys) { tickDial(ep, now: now, out: &out) }
     for id in Array(peers.keys) { tickPeer(id, now: now, timers: timers, out: &out) }
     tickIPAM(now: now, out: &out)
+    tickNames(now: now, out: &out)
+    tickPunch(now: now, out: &out)
     tickGossip(now: now, out: &out)
     if lastHousekeeping.map({ now.seconds(since: $0) >= 10 }) ?? true {
       lastHousekeeping = now
@@ -101,6 +103,8 @@ extension MeshEngine {
       attemptHandshakeIfDue(with: id, now: now, timers: timers, out: &out)
     }
     sendKeepaliveIfIdle(to: id, now: now, timers: timers, out: &out)
+    tickPathMTU(of: id, now: now, out: &out)
+    tickPaths(of: id, now: now, out: &out)
   }
 
   /// Drops the peer's sessions that are past their reject time, and all of its key material
@@ -140,6 +144,13 @@ extension MeshEngine {
     case .none: break
     case .wentDown:
       localRecordDirty = true
+      // A chosen path that died: back to where a handshake last answered.
+      if peers[id]?.chosenEndpoint != nil, let answered = peers[id]?.answeredEndpoint {
+        peers[id]?.endpoint = answered
+      }
+      peers[id]?.chosenEndpoint = nil
+      peers[id]?.candidates = []
+      peers[id]?.nextProbeRound = nil
       out.event(.peerDown(id))
     }
   }

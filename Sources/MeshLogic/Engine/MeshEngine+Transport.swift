@@ -54,13 +54,29 @@ extension MeshEngine {
     // Per-packet bookkeeping goes through the table position: no key lookups, no copies.
     guard var p = peers.index(forKey: peerID) else { return drops.count(.unknownIndex) }
     if peers.values[p].endpoint != source {
-      // Rare (roaming, or a second host with this key): the slow path.
-      guard
-        moveEndpoint(
-          of: peerID, to: source, session: header.receiverIndex, now: now, out: &out),
-        let moved = peers.index(forKey: peerID)
-      else { return }
-      p = moved
+      // Rare (roaming, or a second host with this key): the slow path. A probe of another
+      // endpoint (path choice) does not move the peer: it is answered where it came from.
+      if plaintextLength == EndpointProbe.size, sealed[0] == InnerKind.endpointProbe.rawValue,
+        case .endpointProbe(let probe)? = try? InnerMessage.parse(
+          UnsafeRawBufferPointer(rebasing: sealed[0..<plaintextLength]))
+      {
+        peers.values[p].lastReceived = now
+        return receiveEndpointProbe(probe, from: peerID, source: source, now: now, out: &out)
+      }
+      // On a path this host chose (path choice), traffic the peer still sends from another
+      // of its known endpoints is taken without moving: it follows once it hears from us.
+      if !peers.values[p].keepsChosenPath(against: source) {
+        guard
+          moveEndpoint(
+            of: peerID, to: source, session: header.receiverIndex, now: now, out: &out),
+          peers[peerID]?.endpoint == source
+        else { return }
+        peers[peerID]?.chosenEndpoint = nil
+        // Tell the peer where it is seen now (a NAT mapping may have changed).
+        sendObservedEndpoint(to: peerID, now: now, out: &out)
+        guard let moved = peers.index(forKey: peerID) else { return }
+        p = moved
+      }
     }
     peers.values[p].lastReceived = now
     peers.values[p].rxBytes &+= UInt64(plaintextLength)
@@ -71,6 +87,15 @@ extension MeshEngine {
       return drops.count(.malformedInner)
     }
     let room = UnsafeMutableRawBufferPointer(rebasing: sealed[0..<plaintextLength])
+    dispatchInner(inner, room, from: p, now: now, out: &out)
+  }
+
+  /// Acts on one inner message from neighbour `p`, held in `room` (a decrypted datagram, or a
+  /// message put back together from pieces).
+  mutating func dispatchInner(
+    _ inner: InnerMessage, _ room: UnsafeMutableRawBufferPointer,
+    from p: Dictionary<PeerID, PeerState>.Index, now: MeshInstant, out: inout some EngineOutput
+  ) {
     switch inner {
     case .keepalive: break
     case .frame(let range):
@@ -81,9 +106,17 @@ extension MeshEngine {
       receiveFrame(room, range, offload: nil, relay: r, from: p, now: now, out: &out)
     case .relayedOffloadedFrame(let r, let v, let range):
       receiveFrame(room, range, offload: v, relay: r, from: p, now: now, out: &out)
-    case .gossip, .pathProbe:
+    case .piece(let header, let range):
+      receivePiece(
+        header, UnsafeRawBufferPointer(rebasing: room[range]), from: p, now: now, out: &out)
+    case .gossip, .pathProbe, .observedEndpoint, .punchRequest:
       // The mesh control plane's messages.
-      receiveControl(inner, plaintext, from: peerID, now: now, out: &out)
+      receiveControl(
+        inner, UnsafeRawBufferPointer(room), from: peers.keys[p], now: now, out: &out)
+    case .endpointProbe(let probe):
+      // Reached here only from the peer's current endpoint (see `receiveTransport`).
+      receiveEndpointProbe(
+        probe, from: peers.keys[p], source: peers.values[p].endpoint, now: now, out: &out)
     }
   }
 
@@ -255,7 +288,26 @@ extension MeshEngine {
   /// `sealAndSend` for a peer given by its position in the table, so that loops over the table
   /// can send without copying it. `inPlace` says that `buffer` is the caller's own (a frame
   /// handed to `sendFrame`), which the output may keep until its batch leaves.
+  /// A message whose datagram would exceed the peer's path limit goes in pieces instead.
   mutating func sealAndSend(
+    _ buffer: UnsafeMutableRawBufferPointer, payloadLength: Int,
+    toPeerAt p: Dictionary<PeerID, PeerState>.Index, frames: UInt64, inPlace: Bool = false,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    let limit = peers.values[p].datagramLimit()
+    if TransportHeader.size + payloadLength + ChaChaPoly.tagLength > limit {
+      let payload = UnsafeRawBufferPointer(
+        rebasing: buffer[TransportHeader.size..<(TransportHeader.size + payloadLength)])
+      return sendInPieces(
+        payload, limit: limit, toPeerAt: p, frames: frames, now: now, out: &out)
+    }
+    sealAndSendWhole(
+      buffer, payloadLength: payloadLength, toPeerAt: p, frames: frames, inPlace: inPlace,
+      now: now, out: &out)
+  }
+
+  /// `sealAndSend` without the path limit: probes, pieces, and messages that fit.
+  mutating func sealAndSendWhole(
     _ buffer: UnsafeMutableRawBufferPointer, payloadLength: Int,
     toPeerAt p: Dictionary<PeerID, PeerState>.Index, frames: UInt64, inPlace: Bool = false,
     now: MeshInstant, out: inout some EngineOutput

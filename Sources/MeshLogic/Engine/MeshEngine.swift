@@ -48,6 +48,17 @@ public struct MeshEngine {
   /// when; not dialled again from gossip for `unansweredEndpointMemory`.
   var unansweredEndpoints: [Endpoint: MeshInstant] = [:]
   package var keypairs: [UInt32: Keypair] = [:]
+  /// Peers the operator gave by host name, resolved by the runtime.
+  var namedPeers: [HostPort: NamedPeer] = [:]
+  /// Endpoints that turned out to be this host (our own initiation came back): never dialled.
+  var selfEndpoints: Set<Endpoint> = []
+  /// Where each peer with a session says it sees this host (its observed endpoint).
+  var observedEndpoints: [PeerID: Endpoint] = [:]
+  /// When this host last tried to punch through to each member (or was asked to).
+  var punchAttempts: [PeerID: MeshInstant] = [:]
+  var lastPunchScan: MeshInstant?
+  /// Whether each member was reached directly at the last scan, and since when.
+  var pathSince: [PeerID: (direct: Bool, at: MeshInstant)] = [:]
   /// The switch's learning table.
   public internal(set) var macTable = MACTable()
   /// Drops not attributable to a known peer.
@@ -71,6 +82,8 @@ public struct MeshEngine {
   var routesGeneration: UInt64?
   /// Set when this host's record must be republished (a session came up or went down).
   var localRecordDirty = true
+  /// The names this host publishes in its record (`setLocalNames`).
+  public internal(set) var localNames: [NameEntry] = []
   /// The subnet this host claims (IPAM), published in its record.
   public internal(set) var localSubnet: IPv4Network?
   /// The claim behind `localSubnet`.
@@ -87,6 +100,11 @@ public struct MeshEngine {
   /// event was last reported (the report is rate-limited).
   var macConflictsUnreported: UInt64 = 0
   var lastMACConflictReport: MeshInstant?
+  /// Messages from peers arriving in pieces (inner kind 7), being put back together.
+  var reassembly = PieceReassembly()
+  /// Where pieces are built and sealed, one at a time, apart from `scratch` (which may hold
+  /// the message being cut).
+  let pieceScratch = ScratchBuffer(count: WireLimits.maxDatagram)
   /// Scratch space for flooding (each copy is encrypted separately) and control messages.
   let scratch = ScratchBuffer(count: MeshEngine.bufferSize)
 
@@ -132,6 +150,7 @@ public struct MeshEngine {
   /// Starts connecting to `endpoint` (a configured or `meshd connect` peer). Retries forever,
   /// with backoff, until `forget`.
   public mutating func connect(_ endpoint: Endpoint, now: MeshInstant) {
+    if selfEndpoints.contains(endpoint) { return }
     unansweredEndpoints[endpoint] = nil
     if dials[endpoint]?.expired == true {
       // Asked for again: the operator vouches for it anew, and it is saved again.
@@ -155,13 +174,17 @@ public struct MeshEngine {
   }
 
   /// Every endpoint this host would reconnect to after a restart, sorted: where its peers
-  /// are (each proved by an authenticated message from there) and the endpoints an operator
+  /// are, when this host's own handshake was answered there or the peer announces it as its
+  /// own (a NAT mapping a peer merely came from is not saved), and the endpoints an operator
   /// asked for. Endpoints only gossip suggested are not saved until a handshake answers there,
   /// nor are asked-for endpoints that never answered for `deadEndpointAge` and
   /// `deadEndpointAttempts` (see `MeshEngineConfiguration`).
   public var knownEndpoints: [Endpoint] {
     let asked = dials.values.filter { $0.learnedFrom == nil && !$0.expired }.map(\.endpoint)
-    return Set(peers.values.map(\.endpoint)).union(asked).sorted {
+    let proved = peers.values.filter {
+      $0.answeredEndpoint == $0.endpoint || $0.announcedEndpoints.contains($0.endpoint)
+    }
+    return Set(proved.map(\.endpoint)).union(asked).sorted {
       $0.description < $1.description
     }
   }
@@ -209,10 +232,12 @@ public struct MeshEngine {
     guard let p = peers.removeValue(forKey: id) else { return }
     endpointsVersion &+= 1
     localRecordDirty = true
+    observedEndpoints[id] = nil
     for i in p.sessionIndices { keypairs[i]?.wipe(); keypairs[i] = nil }
     if let i = p.pendingInitiation { initiations[i] = nil }
     for (i, held) in pendingResponses where held.peer == id { dropPendingResponse(i) }
     macTable.forget(peer: id)
+    reassembly.forget(id)
   }
 
   // MARK: Indices and timestamps

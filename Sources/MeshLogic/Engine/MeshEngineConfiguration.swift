@@ -23,6 +23,10 @@ public struct MeshEngineConfiguration: Sendable {
   /// Whether this host's TAP takes offloaded frames (large TCP segments, partial
   /// checksums); announced to peers in the handshake.
   public var acceptsOffloadedFrames = false
+  /// The MTU of this host's underlay interface: the largest packet it sends unfragmented,
+  /// the top of every path-MTU search (see `PathMTU`). Too high is harmless (the probes above
+  /// the real one are fragmented like data); too low only makes the search stop short.
+  public var underlayMTU = 1500
   /// The operator keys whose signed tombstones (`meshd release`) this host accepts; empty:
   /// only a host itself can retire its record mesh-wide.
   public var operatorKeys: Set<OperatorPublicKey> = []
@@ -51,6 +55,13 @@ public struct MeshEngineConfiguration: Sendable {
   /// claim never moves. 15 s covers the gossip round trips in which two hosts that claimed at
   /// once learn of each other.
   public var ipamMoveWindow: Double = 15
+  /// How long, in seconds, a peer given by host name may stay unreachable before its name is
+  /// resolved again (and again each interval after): a host whose address changed is found
+  /// within about this long once its old address stops answering.
+  public var nameRetryInterval: Double = 30
+  /// How many routers a hole-punching opener may cross (its IP TTL): enough to leave this
+  /// host's own NAT (usually the first or second hop), too few to reach the peer's.
+  public var punchOpenerHopLimit: UInt8 = 2
 
   /// A configuration with WireGuard's timers and no allow-list.
   public init(privateKey: PrivateKey, nickname: String, clusterSecrets: [SymmetricKey]) {
@@ -70,6 +81,9 @@ package enum MeshHandshake {
   static let prologue: [UInt8] = Array("meshd handshake v1".utf8)
   /// Handshake payload flag: the sender takes offloaded frames.
   static let flagAcceptsOffload: UInt8 = 1
+  /// Handshake payload flag: the sender answers path probes and takes pieces (kind 7), so
+  /// the path to it is measured and messages too large for that path are cut.
+  static let flagPathMTU: UInt8 = 2
   /// Prefix of the mac1 key derivation.
   static let mac1Label: [UInt8] = Array("meshd mac1 v1---".utf8)
 

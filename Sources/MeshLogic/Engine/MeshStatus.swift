@@ -33,15 +33,19 @@ public struct MeshStatus: Sendable, Equatable {
     /// When a second live host uses this peer's key: its endpoint, refused while `endpoint`
     /// (the host that held the key first) keeps the session. Nil normally.
     public var duplicateKeyEndpoint: Endpoint?
+    /// The largest underlay packet the path to the peer carries whole, as measured with
+    /// probes (see `PathMTU`); nil while not measured (the peer takes no probes).
+    public var pathMTU: Int?
 
     /// A peer row from its fields (the engine builds these; the CLI decodes them).
     public init(
       id: PeerID?, nickname: String, publicKey: String?, endpoint: Endpoint, state: String,
       sessionAge: Double?, lastHandshakeAgo: Double?, rxBytes: UInt64, txBytes: UInt64,
       rxFrames: UInt64, txFrames: UInt64, handshakesCompleted: UInt64, drops: DropCounters,
-      duplicateKeyEndpoint: Endpoint? = nil
+      duplicateKeyEndpoint: Endpoint? = nil, pathMTU: Int? = nil
     ) {
       self.duplicateKeyEndpoint = duplicateKeyEndpoint
+      self.pathMTU = pathMTU
       self.id = id
       self.nickname = nickname
       self.publicKey = publicKey
@@ -70,6 +74,16 @@ public struct MeshStatus: Sendable, Equatable {
     public var hops: Int
     /// Whether this host has a live session with the member itself.
     public var isDirect: Bool
+    /// Whether the direct session came through NAT by hole punching.
+    public var isPunched = false
+    /// Where the member's datagrams go, when direct.
+    public var endpoint: Endpoint?
+    /// The next hop's name, when relayed.
+    public var viaNickname: String?
+    /// Seconds the route has been direct, or relayed, without a change.
+    public var inStateFor: Double?
+    /// Why a relayed member is not direct (what direct attempts found), when known.
+    public var lastError: String?
 
     /// A route from its fields.
     public init(
@@ -151,8 +165,8 @@ extension MeshEngine {
           lastHandshakeAgo: p.lastHandshake.map { now.seconds(since: $0) },
           rxBytes: p.rxBytes, txBytes: p.txBytes, rxFrames: p.rxFrames, txFrames: p.txFrames,
           handshakesCompleted: p.handshakesCompleted, drops: p.drops,
-          duplicateKeyEndpoint: p.duplicateKey.flatMap { $0.isHolding(now) ? $0.refused : nil }
-        ))
+          duplicateKeyEndpoint: p.duplicateKey.flatMap { $0.isHolding(now) ? $0.refused : nil },
+          pathMTU: p.pathMTU.pathMTU(ipv6: p.endpoint.isIPv6)))
     }
     for d in dials.values {
       list.append(
@@ -176,11 +190,44 @@ extension MeshEngine {
     for destination in routes.reachable {
       guard let hop = nextHop(to: destination) else { continue }
       let direct = hop == destination
-      status.routes.append(
-        MeshStatus.Route(
-          destination: destination, nickname: topology[destination]?.nickname ?? "",
-          nextHop: hop, hops: direct ? 1 : routes.hops(to: destination) ?? 0, isDirect: direct))
+      var route = MeshStatus.Route(
+        destination: destination, nickname: topology[destination]?.nickname ?? "",
+        nextHop: hop, hops: direct ? 1 : routes.hops(to: destination) ?? 0, isDirect: direct)
+      describePath(of: &route, now: now)
+      status.routes.append(route)
     }
     return status
+  }
+}
+
+extension MeshEngine {
+  /// Fills in how a route's member is reached: direct (which endpoint, punched or not) or
+  /// relayed (via whom, and why not direct), and for how long.
+  func describePath(of route: inout MeshStatus.Route, now: MeshInstant) {
+    let destination = route.destination
+    if let since = pathSince[destination], since.direct == route.isDirect {
+      route.inStateFor = now.seconds(since: since.at)
+    }
+    if route.isDirect, let p = peers[destination] {
+      route.endpoint = p.endpoint
+      route.isPunched = p.punched
+      return
+    }
+    route.viaNickname = gossiper.topology[route.nextHop]?.nickname
+    let endpoints = gossiper.topology[destination]?.endpoints ?? []
+    let silent = endpoints.filter { unansweredEndpoints[$0] != nil }
+    if let tried = punchAttempts[destination], now.seconds(since: tried) < 5 {
+      route.lastError = "hole punching in progress; relayed meanwhile"
+    } else if punchAttempts[destination] != nil {
+      route.lastError =
+        "hole punching unanswered at \(endpoints.map(\.description).joined(separator: ", ")): "
+        + "a NAT on the way maps each destination to a new port (symmetric NAT) or a firewall "
+        + "drops it; relayed"
+    } else if !silent.isEmpty {
+      route.lastError =
+        "no answer at \(silent.map(\.description).joined(separator: ", ")); relayed"
+    } else if endpoints.isEmpty {
+      route.lastError = "it announces no endpoint; relayed"
+    }
   }
 }

@@ -39,6 +39,9 @@ public struct GossipStats: Sendable, Equatable {
   /// Segments dropped because their version is more than `MeshLimits.maxFutureSkew` ahead of
   /// this host's wall clock.
   public var futureVersions = 0
+  /// Records dropped because their fields break the record rules (`PeerRecord.validate()`:
+  /// bounds, order, names), before any signature check.
+  public var invalidRecords = 0
   /// Record signatures verified (each costs about 100 µs).
   public var signaturesVerified = 0
   /// Events dropped because `MeshLimits.maxPendingEvents` were queued.

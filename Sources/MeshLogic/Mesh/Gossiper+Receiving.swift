@@ -140,6 +140,7 @@ extension Gossiper {
     do {
       try record.validate()
     } catch {
+      stats.invalidRecords += 1
       return false  // Topology.merge would refuse it too; no signature check for junk
     }
     let key = SignatureCache.key(of: record)

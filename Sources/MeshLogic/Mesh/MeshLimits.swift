@@ -59,6 +59,8 @@ public enum MeshLimits {
   public static let unansweredEndpointMemory = 600.0
   /// How many given-up gossip endpoints are remembered at most.
   public static let maxUnansweredEndpoints = 4_096
+  /// How many of this host's own endpoints (found by dialling them) are remembered at most.
+  public static let maxSelfEndpoints = 64
 
   /// The most (record, signature) outcomes a `Gossiper` remembers, so the same signed record
   /// arriving again from other neighbours is not verified twice.
@@ -95,4 +97,7 @@ public enum GossipError: Error, Equatable, Hashable, Sendable {
   case unknownOperator
   /// A version more than `MeshLimits.maxFutureSkew` ahead of this host's wall clock.
   case futureVersion
+  /// Names out of bounds, malformed (DNS label rules), out of order, on a tombstone, or
+  /// claiming another host (see `PeerRecord.names`).
+  case badNames
 }

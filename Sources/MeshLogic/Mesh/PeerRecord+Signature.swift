@@ -22,8 +22,8 @@ extension PeerRecord {
 
   /// What the signature covers: `signingLabel` then the whole record as a segment encodes it,
   /// minus the signature and the slice fields: `id` · `publicKey` · `version` · flags
-  /// (departed, subnet, operator) · [subnet · prefix · claimed at] · nickname · endpoints ·
-  /// [operator key] · connection count (2) · every connection ID (8 each).
+  /// (departed, subnet, operator, names) · [subnet · prefix · claimed at] · nickname ·
+  /// endpoints · [names] · [operator key] · connection count (2) · every connection ID (8 each).
   public var signingBytes: [UInt8] {
     var out = Self.signingLabel
     out.reserveCapacity(out.count + RecordSegment.headerSize(self) + 8 * connections.count)
@@ -52,6 +52,7 @@ extension PeerRecord {
     record.subnet = nil
     record.subnetClaimedAt = 0
     record.connections = []
+    record.names = []
     record.authority = .operator(key.publicKey)
     record.signature = key.sign(record.signingBytes)
     return record

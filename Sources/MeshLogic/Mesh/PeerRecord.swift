@@ -30,6 +30,12 @@ public struct PeerRecord: Equatable, Hashable, Sendable {
   /// True once the host has been released for good (a tombstone): it keeps the ID from coming
   /// back with an older record, and routes ignore it.
   public var departed: Bool
+  /// The names the host publishes (containers, services, manual names; see `NameEntry`), in
+  /// canonical order (`NameEntry.precedes`), each with `host == id`, at most
+  /// `NameLimits.maxNamesPerHost` taking at most `NameLimits.maxNameBytes` on the wire;
+  /// empty on a tombstone. Signed with the rest of the record, so only the host itself can
+  /// publish names in its record.
+  public var names: [NameEntry] = []
   /// Who signed the record: its host (almost always), or an operator (a tombstone only).
   public var authority: RecordAuthority = .owner
   /// The signature (`signatureLength` bytes) over `signingBytes`: XEdDSA by `publicKey`, or
@@ -93,6 +99,20 @@ public struct PeerRecord: Equatable, Hashable, Sendable {
     guard PeerRecord.isStrictlyAscending(connections), !lists(id) else {
       throw .badConnections
     }
+    if !names.isEmpty { try validateNames() }
+  }
+
+  /// The names' bounds and shape: count, wire size, each well-formed and this host's, in
+  /// strictly ascending canonical order, none on a tombstone.
+  func validateNames() throws(GossipError) {
+    guard !departed, names.count <= NameLimits.maxNamesPerHost else { throw .badNames }
+    var bytes = 1
+    for (index, entry) in names.enumerated() {
+      guard entry.host == id, entry.isWellFormed else { throw .badNames }
+      guard index == 0 || names[index - 1].precedes(entry) else { throw .badNames }
+      bytes += entry.encodedSize
+    }
+    guard bytes <= NameLimits.maxNameBytes else { throw .badNames }
   }
 
   /// True when `ids` is strictly ascending (sorted, no duplicates).

@@ -7,12 +7,16 @@ import MeshTypes
 ///
 /// Layout (integers little-endian unless noted):
 /// `id` (8) · `publicKey` (32) · `version` (8) · flags (1: bit 0 departed, bit 1 subnet
-/// present, bit 2 signed by an operator (only with bit 0), other bits zero) · [subnet address
+/// present, bit 2 signed by an operator (only with bit 0), bit 3 names present (never with
+/// bit 0), other bits zero) · [subnet address
 /// (4, big-endian) · prefix length (1, ≤ 32) · claimed at (8, wall-clock ns: the earlier claim
 /// wins a conflict)] · nickname length (1, ≤ `WireLimits.maxNickname`) · nickname (UTF-8) ·
 /// endpoint count (1, ≤ `WireLimits.maxEndpoints`) · endpoints, each family (1: 4 or 6) ·
 /// address (4 or 16, big-endian) · port (2) · [operator public key (32, Ed25519), with flag
-/// bit 2] · signature (64: XEdDSA by `publicKey`, or Ed25519 by the operator key, over
+/// bit 2] · [names, with flag bit 3: count (1, 1...`NameLimits.maxNamesPerHost`) · each kind
+/// (1: 0 container, 1 service, 2 manual) · name length (1) · name (lowercase DNS labels) ·
+/// address (4, big-endian) · port count (1, ≤ `NameLimits.maxPortsPerName`) · ports (2
+/// each); at most `NameLimits.maxNameBytes` from the count on] · signature (64: XEdDSA by `publicKey`, or Ed25519 by the operator key, over
 /// `PeerRecord.signingBytes` of the whole record) · total connections (2,
 /// ≤ `MeshLimits.maxConnections`) · offset (2) · count (2) · `count` connection IDs (8 each,
 /// strictly ascending, inside `0..<total`).
@@ -43,6 +47,8 @@ public struct RecordSegment: Equatable, Sendable {
   static let flagSubnet: UInt8 = 2
   /// Flag bit: an operator signed the record (a tombstone); its public key follows.
   static let flagOperator: UInt8 = 4
+  /// Flag bit: the host's names follow the endpoints.
+  static let flagNames: UInt8 = 8
   /// Bytes after the header: total, offset, count.
   static let sliceHeader = 6
 
@@ -51,6 +57,7 @@ public struct RecordSegment: Equatable, Sendable {
     var size = 8 + PublicKey.length + 8 + 1 + (record.subnet == nil ? 0 : 13)
     size += 1 + record.nickname.utf8.count + 1
     for endpoint in record.endpoints { size += endpoint.isIPv6 ? 19 : 7 }
+    if !record.names.isEmpty { size += 1 + record.names.reduce(0) { $0 + $1.encodedSize } }
     if case .operator = record.authority { size += OperatorPublicKey.length }
     return size + PeerRecord.signatureLength + sliceHeader
   }
@@ -96,6 +103,7 @@ public struct RecordSegment: Equatable, Sendable {
     var flags: UInt8 = record.departed ? flagDeparted : 0
     if record.subnet != nil { flags |= flagSubnet }
     if case .operator = record.authority { flags |= flagOperator }
+    if !record.names.isEmpty { flags |= flagNames }
     out.append(flags)
     if let subnet = record.subnet {
       out.appendBE32(subnet.address)
@@ -118,6 +126,7 @@ public struct RecordSegment: Equatable, Sendable {
       }
       out.appendLE16(endpoint.port)
     }
+    if !record.names.isEmpty { encodeNames(record.names, into: &out) }
     if case .operator(let key) = record.authority { out += key.bytes }
   }
 
@@ -128,7 +137,11 @@ public struct RecordSegment: Equatable, Sendable {
     guard let key = PublicKey(bytes: try reader.take(PublicKey.length)) else { throw .truncated }
     let version = try reader.le64()
     let flags = try reader.u8()
-    guard flags & ~(flagDeparted | flagSubnet | flagOperator) == 0 else { throw .badReserved }
+    guard flags & ~(flagDeparted | flagSubnet | flagOperator | flagNames) == 0 else {
+      throw .badReserved
+    }
+    // Tombstones carry no names.
+    guard flags & flagNames == 0 || flags & flagDeparted == 0 else { throw .malformed }
     // Operators sign tombstones only.
     guard flags & flagOperator == 0 || flags & flagDeparted != 0 else { throw .malformed }
     var subnet: IPv4Network?
@@ -157,6 +170,7 @@ public struct RecordSegment: Equatable, Sendable {
       }
       endpoints.append(Endpoint(address: address, port: try reader.le16()))
     }
+    let names = flags & flagNames == 0 ? [] : try decodeNames(&reader, host: id)
     var authority = RecordAuthority.owner
     if flags & flagOperator != 0 {
       authority = .operator(OperatorPublicKey(bytes: try reader.take(OperatorPublicKey.length))!)
@@ -180,6 +194,7 @@ public struct RecordSegment: Equatable, Sendable {
       id: id, publicKey: key, nickname: nickname, endpoints: endpoints, version: version,
       connections: connections, subnet: subnet, departed: flags & flagDeparted != 0)
     record.subnetClaimedAt = claimedAt
+    record.names = names
     record.authority = authority
     record.signature = signature
     return RecordSegment(record: record, totalConnections: total, offset: offset)

@@ -49,6 +49,9 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
   /// A handshake or datagram from a second host using a peer's key (see `DuplicateKey`),
   /// refused while the first host holds the key's endpoint.
   case duplicateKey
+  /// A message arriving in pieces that lost its reassembly slot before it was whole (its
+  /// peer started too many at once, or it waited past `PieceReassembly.maxAge`).
+  case reassemblyEvicted
 
   /// The snake_case name used in status output and metrics.
   public var description: String {
@@ -76,6 +79,7 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case .offloadUnsupported: "offload_unsupported"
     case .macConflict: "mac_conflict"
     case .duplicateKey: "duplicate_key"
+    case .reassemblyEvicted: "reassembly_evicted"
     }
   }
 }

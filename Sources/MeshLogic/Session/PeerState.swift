@@ -37,12 +37,29 @@ public struct PeerState: Sendable {
   var lastReceived: MeshInstant
   /// Whether the peer announced that it takes offloaded frames (kind 5 and 6).
   var acceptsOffload = false
+  /// What is known of the underlay path to the peer: the largest datagram sent whole.
+  public internal(set) var pathMTU = PathMTU.off
+  /// The ID of the next message sent to the peer in pieces.
+  var nextPieceMessage: UInt32 = 0
   /// The session last heard from `endpoint`, and the endpoint's last move: what tells a
   /// second host with this key from a peer that roams (see `MeshEngine.moveEndpoint`).
   var endpointSession: UInt32?
   var lastMove: EndpointMove?
   /// A second live host with this key, while this host holds the endpoint against it.
   public internal(set) var duplicateKey: DuplicateKey?
+
+  /// The endpoint where a handshake this host sent was last answered: proved reachable by
+  /// dialling, so worth saving as a known peer.
+  var answeredEndpoint: Endpoint?
+  /// Whether the session came up by dialling an endpoint learned from gossip (an observed or
+  /// announced endpoint of a member this host had no session with): NAT traversal.
+  public internal(set) var punched = false
+  /// The peer's other endpoints, probed now and then (path choice), and when the next round
+  /// of probes is due.
+  var candidates: [EndpointCandidate] = []
+  var nextProbeRound: MeshInstant?
+  /// The endpoint path choice moved the peer to, while it is the current one.
+  var chosenEndpoint: Endpoint?
 
   /// Bytes of decrypted payload received from the peer.
   public internal(set) var rxBytes: UInt64 = 0
@@ -71,12 +88,23 @@ public struct PeerState: Sendable {
   /// accessor, it reads the field in place instead of copying the whole record per packet.
   mutating func sendingSession() -> UInt32? { current }
 
+  /// The largest datagram that goes to the peer whole (in place, as `sendingSession`).
+  mutating func datagramLimit() -> Int { pathMTU.datagramLimit }
+
   /// Counts a sent message and returns where it goes (in place, as `sendingSession`).
   mutating func noteSent(now: MeshInstant, bytes: Int, frames: UInt64) -> Endpoint {
     lastSent = now
     txBytes &+= UInt64(bytes)
     txFrames &+= frames
     return endpoint
+  }
+
+  /// Whether a datagram from `source` leaves the peer where it is: the current endpoint was
+  /// chosen by path choice and `source` is another of the peer's known endpoints (the peer
+  /// has not switched yet). A source never seen (a NAT rebinding) moves the peer as usual.
+  func keepsChosenPath(against source: Endpoint) -> Bool {
+    guard let chosen = chosenEndpoint, chosen == endpoint else { return false }
+    return candidates.contains { $0.endpoint == source }
   }
 
   /// Whether the peer is currently reported up.
@@ -100,6 +128,8 @@ struct DialState: Sendable {
   var learnedFrom: PeerID?
   /// Initiations sent to this endpoint so far.
   var attempts = 0
+  /// Whether a punch request made this dial (a member asked for it through a neighbour).
+  var punch = false
   /// When the dial started, for expiring an operator's endpoint that never answers.
   var started: MeshInstant
   /// Set once an operator-asked endpoint has gone unanswered for
@@ -127,4 +157,6 @@ struct PendingInitiation {
   var sent: MeshInstant
   /// Its mac1, the associated data of a cookie reply to it.
   var mac1: [UInt8]
+  /// The member gossip said lives at `endpoint`, when a gossip dial sent it.
+  var learnedFrom: PeerID?
 }

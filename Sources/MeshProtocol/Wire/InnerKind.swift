@@ -17,15 +17,31 @@ public enum InnerKind: UInt8, Sendable, CaseIterable {
   case offloadedFrame = 5
   /// An offloaded frame forwarded on behalf of another host.
   case relayedOffloadedFrame = 6
+  /// One piece of a message too large for the path to the peer (see `PieceHeader`); only to
+  /// peers that announced path-MTU support in their handshake flags.
+  case piece = 7
+  /// The underlay endpoint the sender sees the receiver's datagrams come from (as STUN
+  /// tells): how a host behind NAT learns its mapped address. Raw values 8-9 are reserved.
+  case observedEndpoint = 10
+  /// A probe of another endpoint of the receiver, or its reply, sent inside the session to
+  /// measure whether and how fast that endpoint answers (path choice).
+  case endpointProbe = 11
+  /// Hole punching through a common member: from a host to the member, "tell `peer` to dial
+  /// me" (no endpoint); from the member to `peer`, "dial the sender at `endpoint`" (where the
+  /// member sees it).
+  case punchRequest = 12
 
   /// The bytes of this kind's header, kind byte included: where its payload starts.
   public var headerLength: Int {
     switch self {
-    case .keepalive, .frame, .gossip: return 1
+    case .keepalive, .frame, .gossip, .observedEndpoint: return 1
+    case .endpointProbe: return EndpointProbe.size
+    case .punchRequest: return 1 + 8
     case .relayedFrame: return RelayHeader.size
     case .pathProbe: return PathProbe.headerSize
     case .offloadedFrame: return 1 + VirtioNetHeader.size
     case .relayedOffloadedFrame: return RelayHeader.size + VirtioNetHeader.size
+    case .piece: return PieceHeader.size
     }
   }
 }
@@ -77,5 +93,25 @@ public struct PathProbe: Equatable, Sendable {
     self.probeID = probeID
     self.isReply = isReply
     self.paddingLength = paddingLength
+  }
+}
+
+/// A probe sent inside a session to another endpoint of the peer, or its reply (sent back to
+/// where the probe came from). The receiver does not move the peer's endpoint for it.
+///
+/// Layout after the kind byte: probeID (u32) · isReply (1: 0 or 1).
+public struct EndpointProbe: Equatable, Sendable {
+  /// The message size, kind byte included.
+  public static let size = 1 + 4 + 1
+
+  /// Matches a reply to its probe.
+  public var probeID: UInt32
+  /// False for a probe, true for its reply.
+  public var isReply: Bool
+
+  /// Creates a probe from its fields.
+  public init(probeID: UInt32, isReply: Bool) {
+    self.probeID = probeID
+    self.isReply = isReply
   }
 }

@@ -1,3 +1,5 @@
+import MeshTypes
+
 /// Writers for every inner kind into a caller buffer, without allocation.
 ///
 /// Each returns the number of plaintext bytes written, which the caller then seals. Frames
@@ -94,6 +96,80 @@ extension InnerMessage {
         .initializeMemory(as: UInt8.self, repeating: 0)
     }
     return total
+  }
+
+  /// Writes a piece: kind byte, `header` and `bytes`, which must be exactly the piece's
+  /// length (`header.length`). `.malformed` for a header that describes no valid cut.
+  @discardableResult
+  public static func writePiece(
+    _ header: PieceHeader, bytes: UnsafeRawBufferPointer,
+    into buffer: UnsafeMutableRawBufferPointer
+  ) throws(WireError) -> Int {
+    guard header.isValid, bytes.count == header.length else { throw .malformed }
+    guard buffer.count >= PieceHeader.size + bytes.count else { throw .truncated }
+    buffer[0] = InnerKind.piece.rawValue
+    buffer.storeLE32(header.messageID, at: 1)
+    buffer.storeLE16(UInt16(header.totalLength), at: 5)
+    buffer.storeLE16(UInt16(header.pieceLength), at: 7)
+    buffer[9] = UInt8(header.index)
+    buffer.copy(bytes, to: PieceHeader.size)
+    return PieceHeader.size + bytes.count
+  }
+
+  /// Writes an observed endpoint (8 bytes for IPv4, 20 for IPv6).
+  @discardableResult
+  public static func writeObservedEndpoint(
+    _ endpoint: Endpoint, into buffer: UnsafeMutableRawBufferPointer
+  ) throws(WireError) -> Int {
+    let total = endpoint.isIPv6 ? 20 : 8
+    guard buffer.count >= total else { throw .truncated }
+    buffer[0] = InnerKind.observedEndpoint.rawValue
+    switch endpoint.address {
+    case .v4(let a):
+      buffer[1] = HandshakePayload.familyV4
+      for i in 0..<4 { buffer[2 + i] = UInt8(truncatingIfNeeded: a >> (24 - 8 * i)) }
+    case .v6(let hi, let lo):
+      buffer[1] = HandshakePayload.familyV6
+      for i in 0..<8 {
+        buffer[2 + i] = UInt8(truncatingIfNeeded: hi >> (56 - 8 * i))
+        buffer[10 + i] = UInt8(truncatingIfNeeded: lo >> (56 - 8 * i))
+      }
+    }
+    buffer[total - 2] = UInt8(truncatingIfNeeded: endpoint.port)
+    buffer[total - 1] = UInt8(truncatingIfNeeded: endpoint.port >> 8)
+    return total
+  }
+
+  /// Writes a punch request: kind, peer (u64), and the endpoint as in kind 10 when given
+  /// (9, 16 or 28 bytes).
+  @discardableResult
+  public static func writePunchRequest(
+    peer: PeerID, endpoint: Endpoint?, into buffer: UnsafeMutableRawBufferPointer
+  ) throws(WireError) -> Int {
+    guard buffer.count >= 9 else { throw .truncated }
+    var n = 9
+    if let endpoint {
+      // Kind 10's layout from offset 8; its kind byte is overwritten by the ID's last byte.
+      n =
+        8
+        + (try writeObservedEndpoint(
+          endpoint, into: UnsafeMutableRawBufferPointer(rebasing: buffer[8...])))
+    }
+    buffer[0] = InnerKind.punchRequest.rawValue
+    buffer.storeLE64(peer.rawValue, at: 1)
+    return n
+  }
+
+  /// Writes an endpoint probe or its reply (6 bytes).
+  @discardableResult
+  public static func writeEndpointProbe(
+    _ probe: EndpointProbe, into buffer: UnsafeMutableRawBufferPointer
+  ) throws(WireError) -> Int {
+    guard buffer.count >= EndpointProbe.size else { throw .truncated }
+    buffer[0] = InnerKind.endpointProbe.rawValue
+    buffer.storeLE32(probe.probeID, at: 1)
+    buffer[5] = probe.isReply ? 1 : 0
+    return EndpointProbe.size
   }
 
   private static func checkFrame(_ frame: UnsafeRawBufferPointer) throws(WireError) {

@@ -44,6 +44,11 @@ extension UnsafeMutableRawBufferPointer {
   }
 
   @inline(__always)
+  func storeLE16(_ value: UInt16, at offset: Int) {
+    storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt16.self)
+  }
+
+  @inline(__always)
   func storeLE32(_ value: UInt32, at offset: Int) {
     storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self)
   }

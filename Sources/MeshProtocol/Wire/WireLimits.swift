@@ -46,6 +46,16 @@ public enum WireLimits {
   /// The most endpoints a handshake payload lists.
   public static let maxEndpoints = 8
 
+  /// The largest message cut into pieces (inner kind 7): the largest plaintext a datagram
+  /// holds, `maxDatagram` minus the transport header (16) and the tag (16).
+  public static let maxReassembled = maxDatagram - 16 - aeadTag
+
+  /// The most pieces one message is cut into; a receiver keeps one bit per piece.
+  public static let maxPieces = 256
+
+  /// The smallest piece (all but the last): with `maxPieces`, any message fits.
+  public static let minPieceLength = (maxReassembled + maxPieces - 1) / maxPieces
+
   /// The smallest transport datagram: header (16), kind byte (1) and tag (16).
   public static let minTransport = 16 + 1 + aeadTag
 }

@@ -33,6 +33,9 @@
 /// - 5 offloadedFrame: `VirtioNetHeader` (10) · Ethernet frame; only to peers that announced
 ///   offload support in their handshake flags.
 /// - 6 relayedOffloadedFrame: relay header fields as kind 2 · `VirtioNetHeader` (10) · frame.
+/// - 7 piece: messageID (u32) · totalLength (u16) · pieceLength (u16) · index (1) · bytes; one
+///   piece of an inner plaintext too large for the path (`PieceHeader`); only to peers that
+///   announced path-MTU support in their handshake flags.
 ///
 /// The Noise payload of message 1 and 2 is a `HandshakePayload`: version (1) = 1 · flags (1) ·
 /// timestamp (u64 wall-clock ns, nonzero) · nicknameLength (1, ≤ `WireLimits.maxNickname`) ·

@@ -2,7 +2,8 @@ import Foundation
 
 /// One simulated host: a network namespace with loopback up, one underlay veth end per
 /// underlay segment it is on (`mshu0` with `192.0.2.<index>/24` on segment 1, `mshu1` with
-/// `198.51.100.<index>/24` on segment 2, `mshu2` with `203.0.113.<index>/24` on segment 3),
+/// `198.51.100.<index>/24` on segment 2, `mshu2` with `203.0.113.<index>/24` on segment 3,
+/// `mshu3` with the private `10.99.0.<index>/24` on segment 4),
 /// and (when the network made bridges) a `br0` created by `meshd create-bridge` with the
 /// overlay address `10.47.0.<index>/16`.
 struct NetnsHost: Sendable, CustomStringConvertible {
@@ -15,7 +16,7 @@ struct NetnsHost: Sendable, CustomStringConvertible {
   let segments: [Int]
 
   /// The /24 prefix of each underlay segment: segment `k` is `segmentPrefixes[k - 1]`.
-  static let segmentPrefixes = ["192.0.2", "198.51.100", "203.0.113"]
+  static let segmentPrefixes = ["192.0.2", "198.51.100", "203.0.113", "10.99.0"]
 
   /// Creates a host description; `segments` defaults to segment 1 only.
   init(namespace: String, index: Int, segments: [Int] = [1]) {

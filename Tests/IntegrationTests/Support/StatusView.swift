@@ -40,6 +40,8 @@ struct StatusView: Decodable, Sendable {
     var drops: [String: Int]
     /// `kept` and `refused` endpoints when two live hosts use this peer's key; nil normally.
     var duplicateKey: [String: String]?
+    /// The path MTU measured towards this peer; nil while not measured.
+    var pathMTU: Int?
 
     enum CodingKeys: String, CodingKey {
       case peerID = "peer_id"
@@ -56,6 +58,7 @@ struct StatusView: Decodable, Sendable {
       case handshakesCompleted = "handshakes_completed"
       case drops
       case duplicateKey = "duplicate_key"
+      case pathMTU = "path_mtu"
     }
 
     /// Decodes leniently: a field of an unexpected type reads as nil.
@@ -76,6 +79,7 @@ struct StatusView: Decodable, Sendable {
       handshakesCompleted = StatusView.integer(c, .handshakesCompleted)
       drops = StatusView.counters(c, .drops)
       duplicateKey = try? c.decodeIfPresent([String: String].self, forKey: .duplicateKey)
+      pathMTU = StatusView.integer(c, .pathMTU)
     }
 
     /// Whether the peer has a working session.
@@ -108,6 +112,12 @@ struct StatusView: Decodable, Sendable {
     var hops: Int?
     /// `direct` or `relayed`.
     var connection: String?
+    /// `direct`, `punched` or `relayed`.
+    var path: String?
+    /// The next hop's name, when relayed.
+    var via: String?
+    /// Why a relayed member is not direct.
+    var lastError: String?
 
     enum CodingKeys: String, CodingKey {
       case peerID = "peer_id"
@@ -115,6 +125,9 @@ struct StatusView: Decodable, Sendable {
       case nextHop = "next_hop"
       case hops
       case connection
+      case path
+      case via
+      case lastError = "last_error"
     }
 
     /// Decodes leniently: a field of an unexpected type reads as nil.
@@ -125,6 +138,9 @@ struct StatusView: Decodable, Sendable {
       nextHop = try? c.decodeIfPresent(String.self, forKey: .nextHop)
       hops = StatusView.integer(c, .hops)
       connection = try? c.decodeIfPresent(String.self, forKey: .connection)
+      path = try? c.decodeIfPresent(String.self, forKey: .path)
+      via = try? c.decodeIfPresent(String.self, forKey: .via)
+      lastError = try? c.decodeIfPresent(String.self, forKey: .lastError)
     }
 
     /// Whether the member is reached over its own session.

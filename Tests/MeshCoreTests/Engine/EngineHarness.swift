@@ -14,6 +14,8 @@ final class FakeClock: MeshClock, @unchecked Sendable {
 /// Records what an engine decided.
 struct Recorder: EngineOutput {
   var sent: [(bytes: [UInt8], to: Endpoint)] = []
+  /// Hop-limited openers (`sendLimited`): they open the sender's NAT and reach nobody.
+  var limited: [Endpoint] = []
   var delivered: [[UInt8]] = []
   var events: [MeshEvent] = []
   /// How many of `sent` the engine sealed in place in the caller's buffer (`sendInPlace`).
@@ -30,6 +32,11 @@ struct Recorder: EngineOutput {
     delivered.append(Array(frame))
   }
   mutating func event(_ event: MeshEvent) { events.append(event) }
+  mutating func sendLimited(
+    _ datagram: UnsafeRawBufferPointer, to endpoint: Endpoint, hopLimit: UInt8
+  ) {
+    limited.append(endpoint)
+  }
 }
 
 /// Several engines joined by a lossless in-memory underlay.
@@ -41,8 +48,27 @@ struct Network {
   var cut: Set<Endpoint> = []
   /// Pairs of hosts that cannot reach each other directly (a firewall between them).
   var blocked: Set<Set<Endpoint>> = []
+  /// The largest datagram each host's link takes; larger ones vanish on the way to it, as
+  /// the kernel's fragments do on a link with a smaller MTU than the sender's.
+  var linkLimit: [Endpoint: Int] = [:]
   /// Everything that crossed the underlay, in order.
   var wire: [(bytes: [UInt8], from: Endpoint, to: Endpoint)] = []
+  /// Other addresses of hosts (a NAT's mapped address, a second interface): datagrams to an
+  /// alias reach the host.
+  var aliases: [Endpoint: Endpoint] = [:]
+  /// The source address a datagram from a host to a destination shows (a NAT's mapping, the
+  /// interface that faces the destination); nil keeps the host's own endpoint.
+  var source: (_ host: Endpoint, _ to: Endpoint) -> Endpoint? = { _, _ in nil }
+  /// Hosts behind a NAT that filters: a datagram reaches one only from an address it has
+  /// sent to before (port-restricted cone NAT).
+  var filtered: Set<Endpoint> = []
+  /// The (host, destination) pairs a filtered host has sent to.
+  var opened: Set<[Endpoint]> = []
+  /// The (host, source) pairs whose datagram a filtered host's NAT dropped. As Linux's
+  /// conntrack does, the NAT keeps an entry for it: a later datagram from the host to that
+  /// source leaves from another port (the peer's answer then misses), unless the host had
+  /// opened the pair before.
+  var poisoned: Set<[Endpoint]> = []
 
   static func endpoint(_ n: Int) -> Endpoint { Endpoint("192.0.2.\(n):6786")! }
 
@@ -76,15 +102,32 @@ struct Network {
       for from in Array(outputs.keys) {
         let queued = outputs[from]!.sent
         outputs[from]!.sent = []
-        for (bytes, to) in queued {
+        for dest in outputs[from]!.limited where filtered.contains(from) {
+          opened.insert([from, dest])
+        }
+        outputs[from]!.limited = []
+        for (bytes, dest) in queued {
           moved = true
-          wire.append((bytes, from, to))
+          let to = aliases[dest] ?? dest
+          var shown = source(from, dest) ?? from
+          if filtered.contains(from) {
+            if poisoned.contains([from, dest]), !opened.contains([from, dest]) {
+              shown.port &+= 1  // remapped: answers to it reach nobody
+            } else {
+              opened.insert([from, dest])
+            }
+          }
+          wire.append((bytes, from, dest))
           guard !cut.contains(from), !cut.contains(to), hosts[to] != nil,
-            !blocked.contains([from, to])
+            !blocked.contains([from, to]), bytes.count <= linkLimit[to] ?? Int.max
           else { continue }
+          if filtered.contains(to), !opened.contains([to, shown]) {
+            poisoned.insert([to, shown])
+            continue
+          }
           var copy = bytes
           copy.withUnsafeMutableBytes { buf in
-            hosts[to]!.receive(buf, from: from, now: clock.now(), out: &outputs[to]!)
+            hosts[to]!.receive(buf, from: shown, now: clock.now(), out: &outputs[to]!)
           }
           hosts[to]!.processHandshakes(now: clock.now(), out: &outputs[to]!)
         }

@@ -74,6 +74,17 @@ import Testing
     let updates = (1..<4).map { record($0, version: 6, connections: [id(0)]) }
     seeds.append(("records-update", true, frame(GossipMessage.pack(updates))))
     seeds.append(("record-new-host", true, frame(GossipMessage.pack([record(4, version: 3)]))))
+    var named = record(6, version: 4)
+    named.names = [
+      NameEntry(name: "api", kind: .service, address: 0x0A09_0602, ports: [80, 8080], host: id(6)),
+      NameEntry(name: "gw.host6", kind: .manual, address: 0x0A09_0601, host: id(6)),
+      NameEntry(name: "web-1", kind: .container, address: 0x0A09_0602, ports: [80], host: id(6)),
+    ]
+    seeds.append(
+      (
+        "record-with-names", true,
+        frame(GossipMessage.pack([MeshFixtures.signed(named, by: host(6))]))
+      ))
     let wide = record(
       5, version: 9, connections: (0..<600).map { _ in PeerID(rawValue: random.next64()) })
     seeds.append(("record-segmented", true, frame(GossipMessage.pack([wide]), from: 1)))
