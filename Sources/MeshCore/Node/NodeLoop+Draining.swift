@@ -14,7 +14,10 @@ extension NodeLoop {
     let size = MeshEngine.bufferSize
     defer { output.flush() }
     var frames = 0
+    var bytes = 0
     for slot in 0..<NodeLoop.batch {
+      // Bounded by bytes as well as frames: see `batchBytes`.
+      if bytes >= NodeLoop.batchBytes { return frames }
       let buffer = UnsafeMutableRawBufferPointer(
         rebasing: tapSlots[(slot * size)..<((slot + 1) * size)])
       let room = UnsafeMutableRawBufferPointer(
@@ -30,6 +33,7 @@ extension NodeLoop {
         return frames
       }
       frames += 1
+      bytes += n
       guard n > 0 else { continue }
       let offload = header == 0 ? nil : VirtioNetHeader.read(UnsafeRawBufferPointer(room))
       // The slot stays untouched until the flush: what the engine seals in place there may
@@ -43,11 +47,15 @@ extension NodeLoop {
 
   /// Takes one `recvmmsg` batch of datagrams from `socket` and hands each to the engine,
   /// then lets the engine answer the handshakes they queued. Returns how many it took.
+  /// Frames the engine relays are sealed again where they lie in the receive buffers, which
+  /// stay untouched until the batch's datagrams leave together at the end.
   @discardableResult
   func drainSocket(_ socket: Socket, limit: Int = NodeLoop.batch) -> Int {
     let count: Int
     do {
-      guard let got = try socket.receiveBatch(into: received, limit: limit) else { return 0 }
+      // About `batchBytes` of datagrams, as many as the last batch's average size suggests.
+      let wanted = max(1, min(limit, NodeLoop.batchBytes / max(lastDatagramSize, 1)))
+      guard let got = try socket.receiveBatch(into: received, limit: wanted) else { return 0 }
       count = got
     } catch {
       // A connected socket reports ICMP errors (ECONNREFUSED) here; reading clears them.
@@ -56,9 +64,13 @@ extension NodeLoop {
       }
       return 0
     }
+    var total = 0
+    defer { lastDatagramSize = count > 0 ? total / count : lastDatagramSize }
+    output.mode = .batching
     for i in 0..<count {
       let buffer = received.buffer(at: i)
       let length = received.length(at: i)
+      total += length
       let from = received.endpoint(at: i)
       // With UDP_GRO, one buffer may hold several datagrams of `segment` bytes (the last
       // may be shorter); each is decrypted in place where it lies.
@@ -77,6 +89,8 @@ extension NodeLoop {
           out: &output)
       }
     }
+    output.mode = .immediate
+    output.flush()
     engine.processHandshakes(now: clock.now(), out: &output)
     output.flushCoalesced()
     return count

@@ -21,6 +21,12 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   /// into separate buffers whose datagrams leave in one `sendmmsg`, and the datagrams one
   /// `recvmmsg` takes from the socket.
   static var batch: Int { 32 }
+  /// The bytes one batch aims at, TAP frames or received datagrams (at least one of either):
+  /// the thread seals or opens a whole batch before it serves anything else, so a small
+  /// packet that arrives meanwhile (an interactive session's, a TCP acknowledgement) waits
+  /// for it. 32 offloaded frames of 64 KiB were 2 MiB, several milliseconds of sealing;
+  /// 64 KiB is one such frame, and still 32 full-size ones when frames are not offloaded.
+  static var batchBytes: Int { 64 << 10 }
   /// The most datagrams the main socket (handshakes, new peers, strangers) may hand the
   /// thread per tick. Members have sockets of their own; past this budget the main socket
   /// is not read until the next tick, and a flood at the mesh port piles up (and is dropped)
@@ -62,6 +68,9 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   var output: NodeOutput<Tunnel, Socket>
   /// False once a `stop` command was served.
   private(set) var running = true
+  /// The average size of the datagrams of the last receive batch, which sizes the next one
+  /// (see `batchBytes`).
+  var lastDatagramSize = 1500
   /// The engine's endpoints version last reported as known peers.
   var savedEndpointsVersion: UInt64 = 0
   /// The engine's names generation last reported (see `reportNamesIfChanged`).

@@ -9,17 +9,19 @@ import MeshTypes
 /// Datagrams either leave at once or wait in ``queue`` for one `sendmmsg`. The engine says which
 /// datagrams were sealed in place in the buffer its caller handed it (`sendInPlace`), and the
 /// loop says, with ``mode``, whether that buffer stays untouched until ``flush()``: while it
-/// switches the frames of a TAP batch (each in a read slot of its own) it is ``SendMode/batching``.
+/// switches the frames of a TAP batch (each in a read slot of its own), or hands the engine a
+/// batch of received datagrams (whose relayed frames are sealed again in the receive buffers),
+/// it is ``SendMode/batching``.
 struct NodeOutput<Tunnel: TunnelDevice, Socket: DatagramSocket>: EngineOutput {
   /// Whether a datagram may wait for the batch's `sendmmsg`.
   enum SendMode {
     /// Everything leaves at once: its memory (a receive buffer, the engine's scratch space)
     /// is reused by the next call.
     case immediate
-    /// The engine is switching a frame read into a TAP read slot that stays untouched until
-    /// ``flush()``: the datagram it seals in place there (`sendInPlace`) waits in the queue.
-    /// Copies it makes elsewhere (floods, relays, keepalives in its scratch space) still
-    /// leave at once.
+    /// The engine is switching a frame read into a TAP read slot, or a received datagram, in
+    /// a buffer that stays untouched until ``flush()``: the datagram it seals in place there
+    /// (`sendInPlace`) waits in the queue. Copies it makes elsewhere (floods, keepalives in
+    /// its scratch space) still leave at once.
     case batching
   }
 

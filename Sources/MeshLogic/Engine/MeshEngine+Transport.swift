@@ -87,14 +87,21 @@ extension MeshEngine {
       return drops.count(.malformedInner)
     }
     let room = UnsafeMutableRawBufferPointer(rebasing: sealed[0..<plaintextLength])
-    dispatchInner(inner, room, from: p, now: now, out: &out)
+    // The datagram has a transport header's room before the plaintext and a tag's after it:
+    // a relayed frame can be sealed again where it lies.
+    let resealable = header.ciphertextOffset >= TransportHeader.size
+    dispatchInner(inner, room, from: p, resealable: resealable, now: now, out: &out)
   }
 
   /// Acts on one inner message from neighbour `p`, held in `room` (a decrypted datagram, or a
-  /// message put back together from pieces).
+  /// message put back together from pieces). `resealable` says that `room` lies in the
+  /// caller's datagram buffer with `TransportHeader.size` bytes before it and a tag's room
+  /// after it, which the engine may overwrite, and that the caller keeps that buffer until
+  /// its send batch leaves: a frame passed on is then sealed in place (`forwardInPlace`).
   mutating func dispatchInner(
     _ inner: InnerMessage, _ room: UnsafeMutableRawBufferPointer,
-    from p: Dictionary<PeerID, PeerState>.Index, now: MeshInstant, out: inout some EngineOutput
+    from p: Dictionary<PeerID, PeerState>.Index, resealable: Bool = false, now: MeshInstant,
+    out: inout some EngineOutput
   ) {
     switch inner {
     case .keepalive: break
@@ -103,9 +110,12 @@ extension MeshEngine {
     case .offloadedFrame(let v, let range):
       receiveFrame(room, range, offload: v, relay: nil, from: p, now: now, out: &out)
     case .relayedFrame(let r, let range):
-      receiveFrame(room, range, offload: nil, relay: r, from: p, now: now, out: &out)
+      receiveFrame(
+        room, range, offload: nil, relay: r, from: p, resealable: resealable, now: now,
+        out: &out)
     case .relayedOffloadedFrame(let r, let v, let range):
-      receiveFrame(room, range, offload: v, relay: r, from: p, now: now, out: &out)
+      receiveFrame(
+        room, range, offload: v, relay: r, from: p, resealable: resealable, now: now, out: &out)
     case .piece(let header, let range):
       receivePiece(
         header, UnsafeRawBufferPointer(rebasing: room[range]), from: p, now: now, out: &out)
@@ -123,10 +133,11 @@ extension MeshEngine {
   /// A frame that arrived from neighbour `peer`, perhaps on behalf of another origin: learn
   /// where its source lives, hand it to the bridge if it is for us, and pass it on along the
   /// route or the origin's broadcast tree.
+  /// With `resealable` (see `dispatchInner`), a frame passed on is sealed where it lies.
   mutating func receiveFrame(
     _ plaintext: UnsafeMutableRawBufferPointer, _ range: Range<Int>, offload: VirtioNetHeader?,
-    relay: RelayHeader?, from p: Dictionary<PeerID, PeerState>.Index, now: MeshInstant,
-    out: inout some EngineOutput
+    relay: RelayHeader?, from p: Dictionary<PeerID, PeerState>.Index, resealable: Bool = false,
+    now: MeshInstant, out: inout some EngineOutput
   ) {
     let peer = peers.keys[p]
     let frame = UnsafeMutableRawBufferPointer(rebasing: plaintext[range])
@@ -140,7 +151,11 @@ extension MeshEngine {
     guard origin != id else { return drops.count(.loop) }
     peers.values[p].rxFrames &+= 1
     if let relay, !relay.isFlood, relay.destination != id {
-      // Not ours: pass it on towards its destination.
+      // Not ours: pass it on towards its destination, without a copy when it can be.
+      if resealable {
+        return forwardInPlace(
+          plaintext, range, offload: offload, relay: relay, now: now, out: &out)
+      }
       return forward(
         UnsafeRawBufferPointer(frame), offload: offload, relay: relay, now: now, out: &out)
     }
@@ -229,6 +244,39 @@ extension MeshEngine {
     sendEncapsulated(
       s, frameStart: MeshEngine.framePrefix, frameLength: frame.count, offload: offload,
       relay: next, toPeerAt: p, now: now, out: &out)
+  }
+
+  /// `forward` for a frame received from another host that lies at `range` in `plaintext`,
+  /// a decrypted datagram with a transport header's room before it and a tag's after it (see
+  /// `dispatchInner`). The headers of the next hop's message are as long as those it came
+  /// with, so it is sealed in that buffer, with no copy, and handed to the output as
+  /// `sendInPlace`: a batch of relayed datagrams can leave in one system call like frames
+  /// from the TAP, and an offloaded frame stays one message across the hop.
+  mutating func forwardInPlace(
+    _ plaintext: UnsafeMutableRawBufferPointer, _ range: Range<Int>, offload: VirtioNetHeader?,
+    relay: RelayHeader, now: MeshInstant, out: inout some EngineOutput
+  ) {
+    let headroom = TransportHeader.size
+    let frameStart = headroom + range.lowerBound
+    // The relay header counts the kind byte.
+    let needed =
+      TransportHeader.size + RelayHeader.size + (offload == nil ? 0 : VirtioNetHeader.size)
+    guard relay.origin != id, frameStart >= needed, let base = plaintext.baseAddress else {
+      return forward(
+        UnsafeRawBufferPointer(rebasing: plaintext[range]), offload: offload, relay: relay,
+        now: now, out: &out)
+    }
+    guard relay.hopLimit > 1 else { return drops.count(.hopLimit) }
+    guard let hop = nextHop(to: relay.destination), let p = peers.index(forKey: hop),
+      peers.values[p].current != nil
+    else { return drops.count(.noRoute) }
+    var next = relay
+    next.hopLimit -= 1
+    let buffer = UnsafeMutableRawBufferPointer(
+      start: base - headroom, count: headroom + range.upperBound + ChaChaPoly.tagLength)
+    sendEncapsulated(
+      buffer, frameStart: frameStart, frameLength: range.count, offload: offload, relay: next,
+      toPeerAt: p, inPlace: true, now: now, out: &out)
   }
 
   /// Writes the inner headers in front of the frame at `frameStart` (which has

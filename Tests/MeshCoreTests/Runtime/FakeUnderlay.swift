@@ -8,6 +8,9 @@ final class FakeUnderlay: @unchecked Sendable {
   private var sockets: [FakeSocket] = []
   /// Addresses whose traffic is lost both ways (a cable cut).
   var cut: Set<Endpoint> = []
+  /// Pairs of addresses that cannot reach each other, either way (separate segments joined
+  /// only through a third host).
+  var severed: [(Endpoint, Endpoint)] = []
   /// Datagrams lost to a cut.
   private(set) var lost = 0
   /// Datagrams no socket took (the kernel's "port unreachable").
@@ -33,7 +36,8 @@ final class FakeUnderlay: @unchecked Sendable {
   func remove(_ socket: FakeSocket) { sockets.removeAll { $0 === socket } }
 
   func carry(_ bytes: UnsafeRawBufferPointer, from: Endpoint, to: Endpoint) {
-    if cut.contains(from) || cut.contains(to) {
+    let apart = severed.contains { ($0 == from && $1 == to) || ($0 == to && $1 == from) }
+    if apart || cut.contains(from) || cut.contains(to) {
       lost += 1
       return
     }
