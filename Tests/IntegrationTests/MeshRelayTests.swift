@@ -44,5 +44,24 @@ extension MeshIntegration {
       let routeCA = try #require(try net.status(c).route(to: idA), "C has a route to A")
       #expect(routeCA.isRelayed && routeCA.nextHop == idB, "C reaches A relayed via B")
     }
+
+    @Test("a 20 MB TCP transfer A→C through B arrives intact (B re-seals frames in place)")
+    func relayedBulkTransfer() async throws {
+      let net = try TestNetwork(hostCount: 3) { [[1], [1, 2], [2]][$0 - 1] }
+      defer { net.shutdown() }
+      let (a, b, c) = (net.host(1), net.host(2), net.host(3))
+      let secret = try net.makeSecretFile()
+      try net.startMeshd(on: b, secret: secret)
+      try net.startMeshd(on: a, peers: [b], secret: secret)
+      try net.startMeshd(on: c, peers: [b], secret: secret)
+      try await net.requirePing(from: a, to: c.overlayIP, timeout: 25)
+      let idC = try net.status(c).peerID
+      #expect(try net.status(a).route(to: idC)?.isRelayed == true, "A reaches C relayed")
+
+      let file = try TcpTransfer.randomFile(in: net, name: "relayed.bin", count: 20 << 20)
+      let transfer = try await TcpTransfer.run(in: net, from: a, to: c, file: file)
+      #expect(transfer.isIntact, "\(transfer.summary)\n\(net.diagnostics())")
+      #expect([a, b, c].allSatisfy { net.meshd(on: $0)?.isRunning == true })
+    }
   }
 }
