@@ -279,8 +279,10 @@ extension MeshEngine {
       toPeerAt: p, inPlace: true, now: now, out: &out)
   }
 
-  /// Writes the inner headers in front of the frame at `frameStart` (which has
-  /// `framePrefix` bytes of room before it), then encrypts and sends it to one neighbour.
+  /// Writes the inner headers in front of the frame at `frameStart` (which has room for them
+  /// and the transport header before it: `framePrefix` bytes in a TAP slot or the scratch
+  /// buffer, exactly the old headers' in a relayed datagram), then encrypts and sends it to
+  /// one neighbour.
   /// A peer that did not announce offload support gets no offloaded frame.
   mutating func sendEncapsulated(
     _ buffer: UnsafeMutableRawBufferPointer, frameStart f: Int, frameLength: Int,
