@@ -16,14 +16,24 @@ extension MeshStatus {
     public var mtu: Int
     /// This host's IPAM subnet (Docker's `--fixed-cidr`); nil without IPAM or before a claim.
     public var subnet: IPv4Network?
+    /// The cluster's IPAM range when the daemon runs with IPAM: a nil `subnet` then means the
+    /// claim is pending, not that there is no IPAM.
+    public var ipamRange: IPv4Network?
+    /// The daemon's version (``MeshVersion/current`` in the daemon).
+    public var version: String
 
     /// Wraps the facts.
-    public init(listen: String, bridge: String, tap: String, mtu: Int, subnet: IPv4Network? = nil) {
+    public init(
+      listen: String, bridge: String, tap: String, mtu: Int, subnet: IPv4Network? = nil,
+      ipamRange: IPv4Network? = nil, version: String = MeshVersion.current
+    ) {
       self.listen = listen
       self.bridge = bridge
       self.tap = tap
       self.mtu = mtu
       self.subnet = subnet
+      self.ipamRange = ipamRange
+      self.version = version
     }
   }
 
@@ -74,6 +84,7 @@ extension MeshStatus {
     }
     return MeshStatus.object([
       ("peer_id", .string(id.description)),
+      ("version", .string(host.version)),
       ("nickname", .string(nickname)),
       ("public_key", .string(publicKey)),
       ("listen", .string(host.listen)),
@@ -83,6 +94,7 @@ extension MeshStatus {
       ("tap_state", tapState.map { .string($0) } ?? .null),
       ("mtu", .int(host.mtu)),
       ("subnet", (subnet ?? host.subnet).map { .string($0.description) } ?? .null),
+      ("ipam_range", host.ipamRange.map { .string($0.description) } ?? .null),
       ("mac_table_size", .int(macTableSize)),
       ("members", .int(members)),
       ("contested_keys", .array(contestedKeys.map { .string($0.description) })),
@@ -121,6 +133,9 @@ extension MeshStatus {
       out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
       for (labels, v) in rows { out += "\(name)\(labels) \(v)\n" }
     }
+    metric(
+      "meshd_build_info", "gauge", "Always 1; the label names the daemon's version.",
+      [("{version=\"\(escape(MeshVersion.current))\"}", 1)])
     let established = peers.filter { $0.state == "established" }.count
     metric("meshd_peers", "gauge", "Known peers and dials.", [("", UInt64(peers.count))])
     metric(

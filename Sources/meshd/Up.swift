@@ -83,6 +83,12 @@ struct Up: AsyncParsableCommand {
   @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
   var logLevel: String = "info"
 
+  @Option(
+    help: ArgumentHelp(
+      "Write dockerd's options (MESHD_DOCKER_OPTS=...) to this environment file once ready.",
+      valueName: "path"))
+  var dockerEnvFile: String?
+
   /// Debug flag for tests and soak runs, hidden from `--help`: rekey every N seconds instead
   /// of WireGuard's 120 s, so a short test sees many handshakes. Not for production.
   @Option(
@@ -218,7 +224,7 @@ struct Up: AsyncParsableCommand {
     }
     facts.value = MeshStatus.HostFacts(
       listen: node.localEndpoint?.description ?? listen, bridge: bridge, tap: tap,
-      mtu: node.mtu ?? config.effectiveMTU)
+      mtu: node.mtu ?? config.effectiveMTU, ipamRange: config.ipam?.range)
     do {
       try server.start()
     } catch {
@@ -230,9 +236,19 @@ struct Up: AsyncParsableCommand {
 
     let service = MeshService(
       node: node, server: server, logger: logger, signals: signals, reload: readSecrets)
+    // Readiness (systemd's READY=1, the Docker environment file) ends with the daemon: its
+    // own end never ends the group.
+    let readiness = ReadinessService(
+      node: node, facts: facts, notifier: ServiceNotifier.fromEnvironment(),
+      environmentFile: dockerEnvFile, logger: logger)
     let group = ServiceGroup(
       configuration: .init(
-        services: [.init(service: service)],
+        services: [
+          .init(service: service),
+          .init(
+            service: readiness, successTerminationBehavior: .ignore,
+            failureTerminationBehavior: .ignore),
+        ],
         gracefulShutdownSignals: [.sigterm, .sigint, .sigquit],
         logger: logger))
     // However the group ends, the socket file goes with the daemon.
