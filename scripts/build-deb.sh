@@ -35,7 +35,10 @@ deb=$out/meshd_${version}_${arch}.deb
 
 if [ -z "$binary" ]; then
   log "swift build -c release --product meshd --static-swift-stdlib (takes minutes)"
-  flags=(-c release --product meshd --static-swift-stdlib -Xswiftc -cross-module-optimization)
+  # Linked with BIND_NOW (full RELRO), as Debian's hardening flags ask, and without SwiftPM's
+  # RUNPATH $ORIGIN (libraries come from the system's paths only).
+  flags=(-c release --product meshd --static-swift-stdlib -Xswiftc -cross-module-optimization
+    -Xlinker -z -Xlinker now --disable-local-rpath)
   swift build "${flags[@]}" >&2
   binary=$(swift build "${flags[@]}" --show-bin-path)/meshd
 fi
@@ -59,7 +62,8 @@ install -d "$root/usr/share/man/man8" "$root/usr/share/doc/meshd"
 sed "s/@VERSION@/$version/" contrib/debian/meshd.8 | gzip -9n >"$root/usr/share/man/man8/meshd.8.gz"
 install -d "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" \
   "$root/usr/share/fish/vendor_completions.d"
-"$root/usr/sbin/meshd" --generate-completion-script bash \
+# bash-completion sources the file: no #! line.
+"$root/usr/sbin/meshd" --generate-completion-script bash | sed '1{/^#!/d}' \
   >"$root/usr/share/bash-completion/completions/meshd"
 "$root/usr/sbin/meshd" --generate-completion-script zsh >"$root/usr/share/zsh/vendor-completions/_meshd"
 "$root/usr/sbin/meshd" --generate-completion-script fish \
