@@ -31,6 +31,7 @@ struct ReadinessService: Service {
   private func watch() async {
     var lastStatus: String?
     var lastFile: DockerEnvironmentFile?
+    var failedFile: DockerEnvironmentFile?  // logged once; retried silently
     var readySent = false
     while !Task.isCancelled {
       let readiness = DaemonReadiness(status: await node.status(), host: facts.value)
@@ -42,7 +43,8 @@ struct ReadinessService: Service {
           logger.info("wrote dockerd's options to \(environmentFile): \(file.dockerOptions)")
           lastFile = file
         } catch {
-          logger.error("cannot write \(environmentFile): \(error)")
+          if failedFile != file { logger.error("cannot write \(environmentFile): \(error)") }
+          failedFile = file
         }
       }
       let line = readiness.statusLine
