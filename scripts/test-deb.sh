@@ -113,18 +113,24 @@ ldd_out=$(env -i LD_LIBRARY_PATH= ldd "$bin")
 echo "$ldd_out"
 printf '%s\n' "$ldd_out" | grep -Eq 'not found|/opt/swift|swift' && fail "ldd resolves into the toolchain"
 # A chroot with the binary and exactly the libraries ldd lists: no toolchain can be found.
+# Swift reads its arguments from /proc/self/cmdline, as on any Linux host: /proc is bound in,
+# inside a private mount namespace that ends with the command.
 C=$work/chroot
-mkdir -p "$C/usr/sbin" "$C/dev"
+mkdir -p "$C/usr/sbin" "$C/proc"
 cp "$bin" "$C/usr/sbin/meshd"
 for lib in $(printf '%s\n' "$ldd_out" | grep -o '/[^ ]*'); do
   mkdir -p "$C$(dirname "$lib")"
   cp -L "$lib" "$C$lib"
 done
-got=$(env -i chroot "$C" /usr/sbin/meshd --version) || fail "meshd --version in the chroot"
-[ "$got" = "$version" ] || fail "meshd --version says $got, the package $version"
-secret=$(env -i chroot "$C" /usr/sbin/meshd gen-secret) || fail "meshd gen-secret in the chroot"
+inchroot() {
+  env -i "$(command -v unshare)" --mount --propagation private /bin/sh -c \
+    'mount --bind /proc "$0/proc" && exec chroot "$0" "$@"' "$C" "$@"
+}
+got=$(inchroot /usr/sbin/meshd --version) || fail "meshd --version in the chroot"
+[ "$got" = "$version" ] || fail "meshd --version says '$got', the package $version"
+secret=$(inchroot /usr/sbin/meshd gen-secret) || fail "meshd gen-secret in the chroot"
 [ "${#secret}" -eq 44 ] || fail "gen-secret printed '$secret'"
-env -i chroot "$C" /usr/sbin/meshd docker-opts --help | grep -q -- '--wait' ||
+inchroot /usr/sbin/meshd docker-opts --help | grep -q -- '--wait' ||
   fail "docker-opts --help in the chroot"
 echo "in a chroot of $(find "$C" -type f | wc -l) files: meshd --version = $got; gen-secret works"
 
