@@ -27,10 +27,12 @@ struct DockerOpts: AsyncParsableCommand {
   @Flag(help: "Wait for the daemon and its subnet claim (up to --timeout seconds).")
   var wait = false
 
-  @Option(help: "With --wait: how many seconds to wait before giving up.")
-  var timeout: Double = 60
+  @Option(help: "With --wait: how many seconds to wait before giving up (default 60).")
+  var timeout: Double?
 
   func validate() throws {
+    guard let timeout else { return }
+    guard wait else { throw ValidationError("--timeout needs --wait") }
     guard timeout >= 0, timeout <= 86400 else {
       throw ValidationError("--timeout must be between 0 and 86400 seconds")
     }
@@ -52,7 +54,7 @@ struct DockerOpts: AsyncParsableCommand {
   /// it waits for.
   private func waitForOptions() async throws -> DockerOptions {
     let clock = SystemClock()
-    var waiting = DockerOptionsWait(timeout: timeout, start: clock.now())
+    var waiting = DockerOptionsWait(timeout: timeout ?? 60, start: clock.now())
     while true {
       let outcome = DockerOptsAttempt.outcome(socket: options.socket)
       switch waiting.next(outcome, now: clock.now()) {
