@@ -5,6 +5,8 @@ import MeshLogic
 public struct DNSStatus: Sendable, Equatable {
   /// The bridge address the server is bound to; nil while the bridge has none.
   public var address: String?
+  /// Why the last bind failed (port 53 held by another server, say); nil once bound.
+  public var bindError: String?
   /// The UDP and TCP port.
   public var port: Int
   /// The domain the server is authoritative for.
@@ -40,6 +42,7 @@ public struct DNSStatus: Sendable, Equatable {
   public var json: JSONValue {
     var o = JSONObject()
     o["address"] = address.map { .string($0) } ?? .null
+    if let bindError { o["bind_error"] = .string(bindError) }
     o["port"] = .int(port)
     o["domain"] = .string(domain)
     o["upstreams"] = .array(upstreams.map { .string($0) })
@@ -80,6 +83,7 @@ public struct DNSStatus: Sendable, Equatable {
     if case .array(let list)? = json["upstreams"] { upstreams = list.compactMap(\.stringValue) }
     self.init(
       address: json["address"]?.stringValue, port: port, domain: domain, upstreams: upstreams)
+    bindError = json["bind_error"]?.stringValue
     func count(_ key: String) -> UInt64 { UInt64(max(0, json[key]?.intValue ?? 0)) }
     queries = count("queries")
     answered = count("answered")

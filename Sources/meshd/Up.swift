@@ -96,6 +96,11 @@ struct Up: AsyncParsableCommand {
   var logLevel: String = "info"
 
   @OptionGroup(title: "Service discovery (names)") var names: NameOptions
+  @Option(
+    help: ArgumentHelp(
+      "Write dockerd's options (MESHD_DOCKER_OPTS=...) to this environment file once ready.",
+      valueName: "path"))
+  var dockerEnvFile: String?
 
   /// Debug flag for tests and soak runs, hidden from `--help`: rekey every N seconds instead
   /// of WireGuard's 120 s, so a short test sees many handshakes. Not for production.
@@ -224,15 +229,17 @@ struct Up: AsyncParsableCommand {
     let facts = HostFactsBox()
     let dnsServer = dns.makeServer(
       bridge: bridge, names: config.names?.directory ?? NameDirectory(), logger: logger)
+    // What the status adds to the node's own: the host's settings and the DNS server's state.
+    let currentFacts: @Sendable () -> MeshStatus.HostFacts = {
+      var f = facts.value
+      f.dns = dnsServer?.status()
+      return f
+    }
     let server: ControlServer
     do {
       server = try ControlServer(
         path: socket, group: socketGroup.flatMap(SystemGroup.id), node: node, logger: logger,
-        facts: {
-          var f = facts.value
-          f.dns = dnsServer?.status()
-          return f
-        })
+        facts: currentFacts)
     } catch {
       throw CLIError("--socket \(socket): cannot listen there: \(error)")
     }
@@ -251,7 +258,7 @@ struct Up: AsyncParsableCommand {
     }
     facts.value = MeshStatus.HostFacts(
       listen: node.localEndpoint?.description ?? listen, bridge: bridge, tap: tap,
-      mtu: node.mtu ?? config.effectiveMTU)
+      mtu: node.mtu ?? config.effectiveMTU, ipamRange: config.ipam?.range)
     do {
       try server.start()
     } catch {
@@ -268,9 +275,19 @@ struct Up: AsyncParsableCommand {
 
     let service = MeshService(
       node: node, server: server, logger: logger, signals: signals, reload: readSecrets)
+    // Readiness (systemd's READY=1, the Docker environment file) ends with the daemon: its
+    // own end never ends the group.
+    let readiness = ReadinessService(
+      node: node, facts: currentFacts, notifier: ServiceNotifier.fromEnvironment(),
+      environmentFile: dockerEnvFile, logger: logger)
     let group = ServiceGroup(
       configuration: .init(
-        services: [.init(service: service)],
+        services: [
+          .init(service: service),
+          .init(
+            service: readiness, successTerminationBehavior: .ignore,
+            failureTerminationBehavior: .ignore),
+        ],
         gracefulShutdownSignals: [.sigterm, .sigint, .sigquit],
         logger: logger))
     // However the group ends, the socket file goes with the daemon.
