@@ -1,4 +1,5 @@
 import MeshLogic
+import MeshTypes
 
 /// The DNS server's part of `/v1/status` (`"dns"`): where it listens, its domain, and its
 /// counters. Absent (null) when the daemon runs with `--no-dns`.
@@ -36,6 +37,17 @@ public struct DNSStatus: Sendable, Equatable {
     self.port = port
     self.domain = domain
     self.upstreams = upstreams
+  }
+
+  /// Whether Docker's options must wait for this server: it has not failed to bind, and it
+  /// does not listen yet, or listens on an address of the IPAM `range` outside this host's
+  /// claimed `subnet` (the bridge's address before the claim moved it: containers given that
+  /// address would ask a server that is about to leave it).
+  public func isPending(subnet: IPv4Network?, range: IPv4Network?) -> Bool {
+    if bindError != nil { return false }
+    guard let address, let bound = IPv4Network("\(address)/32")?.address else { return true }
+    if let range, let subnet, range.contains(bound), !subnet.contains(bound) { return true }
+    return false
   }
 
   /// The JSON object.

@@ -30,12 +30,11 @@ public enum DaemonReadiness: Hashable, Sendable {
     }
     var file = DockerEnvironmentFile(bridge: host.bridge, subnet: subnet, mtu: host.mtu)
     if let dns = host.dns {
-      if let address = dns.address, dns.port == 53 {
-        file.dns = (address, dns.domain)
-      } else if dns.address == nil, dns.bindError == nil {
+      if dns.isPending(subnet: subnet, range: host.ipamRange) {
         self = .dnsPending
         return
       }
+      if let address = dns.address, dns.port == 53 { file.dns = (address, dns.domain) }
     }
     self = .ready(file)
   }

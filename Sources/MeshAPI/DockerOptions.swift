@@ -58,13 +58,18 @@ public struct DockerOptions: Hashable, Sendable {
       throw .invalidField("subnet")
     }
     self.init(bridge: bridge, fixedCIDR: subnet, mtu: mtu)
-    setDNS(status["dns"].flatMap(DNSStatus.init(json:)))
+    let range = status["ipam_range"]?.stringValue.flatMap(IPv4Network.init)
+    try setDNS(status["dns"].flatMap(DNSStatus.init(json:)), range: range)
   }
 
   /// Takes `--dns` and `--dns-search` from the DNS server's status when it listens on port 53
   /// (Docker's `--dns` has no port).
-  mutating func setDNS(_ dns: DNSStatus?) {
-    guard let dns, let address = dns.address, dns.port == 53 else { return }
+  /// Throws `.dnsPending` while the server is not settled on the bridge's address (see
+  /// `DNSStatus.isPending(subnet:range:)`).
+  mutating func setDNS(_ dns: DNSStatus?, range: IPv4Network?) throws(DockerOptionsError) {
+    guard let dns else { return }
+    if dns.isPending(subnet: fixedCIDR, range: range) { throw .dnsPending }
+    guard let address = dns.address, dns.port == 53 else { return }
     dnsServer = address
     dnsSearch = dns.domain
   }
@@ -80,7 +85,7 @@ public struct DockerOptions: Hashable, Sendable {
     }
     guard subnet.address == subnet.networkAddress else { throw .invalidField("subnet") }
     self.init(bridge: host.bridge, fixedCIDR: subnet, mtu: host.mtu)
-    setDNS(host.dns)
+    try setDNS(host.dns, range: host.ipamRange)
   }
 
   /// One line of `dockerd` flags: `--bridge=br0 --fixed-cidr=10.47.5.0/24 --mtu=1425`, then

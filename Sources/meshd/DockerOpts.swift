@@ -93,11 +93,12 @@ enum DockerOptsAttempt {
     } catch {
       return .unreachable("\(error)")
     }
-    if case .dnsPending = DaemonReadiness(status: status, host: host) { return .dnsPending }
     do {
       return .options(try DockerOptions(status: status, host: host))
     } catch .claimPending {
       return .claimPending
+    } catch .dnsPending {
+      return .dnsPending
     } catch {
       return .failed(error.description)
     }

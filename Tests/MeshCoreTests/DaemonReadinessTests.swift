@@ -51,7 +51,7 @@ import Testing
     #expect(ready.statusLine == "ready on br0, MTU 1425 (no IPAM)")
   }
 
-  @Test func withDNSReadyOnceItListensOnTheBridgeOrCannot() {
+  @Test func withDNSReadyOnceItListensOnTheBridgeOrCannot() throws {
     var host = withIPAM
     let claimed = status(subnet: "10.47.5.0/24")
     host.dns = DNSStatus(address: nil, port: 53, domain: "mesh.internal", upstreams: [])
@@ -60,7 +60,16 @@ import Testing
     #expect(!pending.isReady)
     #expect(pending.statusLine == "starting the DNS server on the bridge address")
 
+    // Still on the bridge's address from before the claim (in the range, not the subnet):
+    // Docker must not be given it.
+    host.dns?.address = "10.47.1.1"
+    #expect(DaemonReadiness(status: claimed, host: host) == .dnsPending)
+    #expect(throws: DockerOptionsError.dnsPending) {
+      try DockerOptions(status: claimed, host: host)
+    }
+
     host.dns?.address = "10.47.5.1"
+    #expect(try DockerOptions(status: claimed, host: host).dnsServer == "10.47.5.1")
     guard case .ready(let file) = DaemonReadiness(status: claimed, host: host) else {
       Issue.record("not ready with DNS bound")
       return
