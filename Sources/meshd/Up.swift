@@ -95,6 +95,8 @@ struct Up: AsyncParsableCommand {
 
   @OptionGroup(title: "Service discovery (names)") var names: NameOptions
 
+  @OptionGroup(title: "Operations") var operations: OperationsOptions
+
   /// Debug flag for tests and soak runs, hidden from `--help`: rekey every N seconds instead
   /// of WireGuard's 120 s, so a short test sees many handshakes. Not for production.
   @Option(
@@ -182,11 +184,7 @@ struct Up: AsyncParsableCommand {
     _ = try state.loadKnownPeers()
     _ = try state.loadClaim()
 
-    LoggingSystem.bootstrap { label in
-      var h = StreamLogHandler.standardError(label: label)
-      h.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-      return h
-    }
+    operations.bootstrapLogging(level: Logger.Level(rawValue: logLevel) ?? .info)
     let logger = Logger(label: "meshd")
 
     var engine = MeshEngineConfiguration(
@@ -228,15 +226,20 @@ struct Up: AsyncParsableCommand {
     } catch {
       throw CLIError("--socket \(socket): cannot listen there: \(error)")
     }
+    let metrics = try operations.metricsServer(node: node, logger: logger)
     if let plan = config.ipam {
       logger.info("IPAM plan \(plan.range) in /\(plan.subnetSize) subnets")
     }
+    // The firewall goes in before the TAP joins the bridge: the host is never open by mistake.
+    let firewall = try operations.installFirewall(bridge: bridge, tap: tap, logger: logger)
+    server.firewall = firewall
     // SIGHUP and SIGUSR1 are trapped before the node starts, so neither can kill a daemon
     // that has just come up (SIGUSR1's default action would, leaving its socket behind).
     let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
     do {
       try node.start()
     } catch {
+      try? firewall?.remove()
       server.stop()
       preflight.removeBridge(ifCreated: !bridgeExisted)
       throw preflight.explain(error)
@@ -246,12 +249,15 @@ struct Up: AsyncParsableCommand {
       mtu: node.mtu ?? config.effectiveMTU)
     do {
       try server.start()
+      try metrics?.start()
     } catch {
       server.stop()
       node.stop()
+      try? firewall?.remove()
       throw error
     }
     logger.info("control socket at \(socket)")
+    if let metrics { logger.info("metrics at http://\(metrics.endpoint)/metrics") }
 
     let service = MeshService(
       node: node, server: server, logger: logger, signals: signals, reload: readSecrets)
@@ -262,8 +268,12 @@ struct Up: AsyncParsableCommand {
         logger: logger))
     // However the group ends, the socket file goes with the daemon.
     defer {
+      metrics?.stop()
       server.stop()
       node.stop()
+      do { try firewall?.remove() } catch {
+        logger.error("cannot remove the host firewall: \(error)")
+      }
     }
     try await group.run()
   }
