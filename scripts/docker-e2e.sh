@@ -123,6 +123,7 @@ cleanup() {
   set +e
   trap - EXIT INT TERM
   log "cleanup"
+  stop_pid "B's host service" "${EXPOSURE_SERVER_PID:-}" 3
   for h in "${HOSTS[@]}"; do
     # Containers first (SIGKILL at once: httpd as PID 1 ignores SIGTERM), then the daemons.
     if [[ -n ${DOCKERD_PID[$h]:-} ]] && kill -0 "${DOCKERD_PID[$h]}" 2>/dev/null; then
@@ -494,6 +495,12 @@ check "after the restart, ping B client -> A web" ping_ok B client "${IP_WEB[A]}
 B_ID_AFTER=$(peer_id_of B 2>/dev/null || true)
 check "meshd on B kept its identity across the restart (peer id $B_ID_BEFORE)" \
   test "$B_ID_AFTER" == "$B_ID_BEFORE"
+
+# Host exposure (meshd expose/hide), when this meshd has it.
+if "$MESHD" --help 2>/dev/null | grep -Eq '^[[:space:]]+expose([[:space:]]|$)'; then
+  # shellcheck source=scripts/docker-e2e-exposure.sh
+  source "$(dirname "$(readlink -f "$0")")/docker-e2e-exposure.sh"
+fi
 
 if ((DISCOVERY)); then
   # shellcheck source=scripts/docker-e2e-discovery.sh

@@ -26,7 +26,9 @@ struct OperationsOptions: ParsableArguments {
       throw ValidationError("--log-format \(logFormat) is not text or json")
     }
     if let metricsListen {
-      guard let e = Endpoint(metricsListen), e.port != 0 else {
+      // The port must be given: Endpoint alone would take meshd's UDP port for a bare address.
+      guard let e = Endpoint(metricsListen), e.port != 0, metricsListen.hasSuffix(":\(e.port)")
+      else {
         throw ValidationError(
           "--metrics-listen \(metricsListen) is not ADDRESS:PORT (an IP address)")
       }

@@ -226,12 +226,20 @@ struct Up: AsyncParsableCommand {
     } catch {
       throw CLIError("--socket \(socket): cannot listen there: \(error)")
     }
-    let metrics = try operations.metricsServer(node: node, logger: logger)
+    let metrics: MetricsServer?
+    let firewall: HostFirewall?
+    do {
+      metrics = try operations.metricsServer(node: node, logger: logger)
+      // The firewall goes in before the TAP joins the bridge: the host is never open by
+      // mistake.
+      firewall = try operations.installFirewall(bridge: bridge, tap: tap, logger: logger)
+    } catch {
+      preflight.removeBridge(ifCreated: !bridgeExisted)
+      throw error
+    }
     if let plan = config.ipam {
       logger.info("IPAM plan \(plan.range) in /\(plan.subnetSize) subnets")
     }
-    // The firewall goes in before the TAP joins the bridge: the host is never open by mistake.
-    let firewall = try operations.installFirewall(bridge: bridge, tap: tap, logger: logger)
     server.firewall = firewall
     // SIGHUP and SIGUSR1 are trapped before the node starts, so neither can kill a daemon
     // that has just come up (SIGUSR1's default action would, leaving its socket behind).
