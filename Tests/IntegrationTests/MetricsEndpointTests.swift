@@ -96,6 +96,36 @@ extension MeshIntegration {
       #expect(other.stdout == "404", "GET /v1/status on the metrics port: \(other)")
     }
 
+    @Test("idle and trickling clients do not hold up a scrape")
+    func idleClientsDoNotBlock() async throws {
+      let net = try TestNetwork(hostCount: 2)
+      defer { net.shutdown() }
+      let (a, b) = (net.host(1), net.host(2))
+      let secret = try net.makeSecretFile()
+      let address = "\(a.underlayIP):9477"
+      try net.startMeshd(
+        on: a, peers: [b], secret: secret, extraArguments: ["--metrics-listen", address])
+      try net.startMeshd(on: b, secret: secret)
+      try await net.requirePing(from: a, to: b.overlayIP)
+      // 40 connections that send half a request and wait (more than the server keeps open),
+      // then a scrape, which must be answered at once and in full.
+      let script = """
+        import socket, sys, time, urllib.request
+        host, port = sys.argv[1].rsplit(":", 1)
+        idle = []
+        for i in range(40):
+            s = socket.create_connection((host, int(port)), timeout=5)
+            s.send(b"GET /metr")
+            idle.append(s)
+        start = time.monotonic()
+        with urllib.request.urlopen("http://" + sys.argv[1] + "/metrics", timeout=5) as r:
+            body = r.read().decode()
+        print("ok" if "meshd_build_info" in body else "bad", round(time.monotonic() - start, 3))
+        """
+      let result = try b.run([SocketProbe.python, "-c", script, address], timeout: 30)
+      #expect(result.stdout.hasPrefix("ok"), "the scrape behind idle clients failed: \(result)")
+    }
+
     @Test("without --metrics-listen nothing listens on TCP")
     func offByDefault() async throws {
       let net = try TestNetwork(hostCount: 2)

@@ -97,3 +97,40 @@ struct DiagnosticsEngineTests {
     #expect(r.note(.presharedKey, from: Endpoint("203.0.113.1:1")!, now: later) != nil)
   }
 }
+
+/// Status lists a host released for good as departed (not a member), and gives the IPAM
+/// range's used and free subnets.
+@Suite("Diagnostics (engine): departed members and IPAM usage")
+struct DepartedAndIPAMStatusTests {
+  let secret = try! SymmetricKey(bytes: Array(repeating: 7, count: 32))
+  let plan = try! IPAMPlan(range: IPv4Network("10.47.0.0/22")!, subnetSize: 24)
+  let operatorKey = try! OperatorKey(seed: [UInt8](repeating: 0x0E, count: 32))
+
+  @Test func aReleasedHostIsDepartedAndItsSubnetFree() throws {
+    var net = Network()
+    let hosts = (1...3).map {
+      net.add($0, secret: secret, ipam: plan, operatorKeys: [operatorKey.publicKey])
+    }
+    for h in hosts.dropFirst() { net.hosts[h]!.connect(hosts[0], now: net.clock.now()) }
+    net.advance(15, step: 0.1)
+    let before = net.status(hosts[0])
+    #expect(before.members == 3 && before.departed.isEmpty)
+    #expect(
+      before.ipam == MeshStatus.IPAMUsage(range: plan.range, subnetSize: 24, total: 4, used: 3))
+    #expect(before.ipam?.free == 1)
+
+    let gone = net.status(hosts[2])
+    net.hosts[hosts[2]] = nil
+    let tombstone = try #require(
+      net.hosts[hosts[0]]!.operatorTombstone(for: gone.id, signedBy: operatorKey))
+    let released = net.hosts[hosts[0]]!.release(gone.id, now: net.clock.now(), tombstone: tombstone)
+    #expect(released)
+    net.advance(30, step: 0.1)
+    for h in hosts.prefix(2) {
+      let after = net.status(h)
+      #expect(after.members == 2, "\(h)")
+      #expect(after.departed == [MeshStatus.Member(id: gone.id, nickname: "host3")], "\(h)")
+      #expect(after.ipam?.used == 2 && after.ipam?.free == 2, "\(h)")
+    }
+  }
+}
