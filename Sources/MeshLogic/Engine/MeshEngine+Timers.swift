@@ -20,6 +20,7 @@ extension MeshEngine {
       lastHousekeeping = now
       macTable.expire(now: now)
       rateLimiter.expire(now: now)
+      handshakeRefusals.expire(now: now)
       expirePendingResponses(now: now)
       retireGhosts(out: &out)
       cookies = cookies.filter {

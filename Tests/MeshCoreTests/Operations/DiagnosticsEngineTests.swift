@@ -92,9 +92,12 @@ struct DiagnosticsEngineTests {
     }
     #expect(reports == HandshakeRefusals.maxReportsPerInterval)
     #expect(r.sources.count <= HandshakeRefusals.maxSources)
-    // The next interval reports again.
+    // The next interval reports again; sources quiet for an interval are forgotten.
     let later = now.adding(seconds: HandshakeRefusals.reportInterval)
     #expect(r.note(.presharedKey, from: Endpoint("203.0.113.1:1")!, now: later) != nil)
+    r.expire(now: later.adding(seconds: HandshakeRefusals.reportInterval))
+    #expect(r.sources.count < HandshakeRefusals.maxSources)
+    #expect(r.sources.values.allSatisfy { $0.unreported > 0 })
   }
 }
 
