@@ -13,6 +13,7 @@ let package = Package(
     .executable(name: "FuzzConfig", targets: ["FuzzConfig"]),
     .executable(name: "FuzzNetlink", targets: ["FuzzNetlink"]),
     .executable(name: "FuzzGossip", targets: ["FuzzGossip"]),
+    .executable(name: "FuzzDNS", targets: ["FuzzDNS"]),
     .executable(name: "mesh-sim", targets: ["MeshSim"]),
   ],
   dependencies: [
@@ -106,6 +107,12 @@ let package = Package(
       name: "FuzzGossip",
       dependencies: ["MeshCore"],
       path: "Fuzz/FuzzGossip",
+      exclude: ["corpus"]
+    ),
+    .executableTarget(
+      name: "FuzzDNS",
+      dependencies: ["MeshCore"],
+      path: "Fuzz/FuzzDNS",
       exclude: ["corpus"]
     ),
     .executableTarget(

@@ -70,11 +70,80 @@ check "discovery: meshd dns add gateway-a $BRIDGE_A on A is listed on B" \
 
 if ((RESOLUTION)); then
   DNS_DOMAIN=${MSHDK_DNS_DOMAIN:-mesh.internal}
-  resolves() { # resolves HOST CONTAINER NAME ADDRESS: busybox nslookup NAME.DOMAIN in the container
-    dk "$1" exec "$2" timeout 5 nslookup "$3.$DNS_DOMAIN" 2>/dev/null | grep -q "Address.*$4"
+  # A stand-in upstream resolver on B's underlay address (meshd's --dns-upstream): it answers
+  # outside.example with 198.51.100.7 and NXDOMAIN for anything else.
+  cat >"$WORK/upstream.py" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 5300))
+print("READY", flush=True)
+while True:
+    q, peer = s.recvfrom(4096)
+    if len(q) < 12:
+        continue
+    off, labels = 12, []
+    while off < len(q) and q[off] != 0:
+        n = q[off]; labels.append(q[off + 1:off + 1 + n].decode(errors="replace").lower()); off += 1 + n
+    question = q[12:off + 5]
+    known = ".".join(labels) == "outside.example"
+    flags = 0x8180 if known else 0x8183
+    head = q[:2] + struct.pack(">HHHHH", flags, 1, 1 if known else 0, 0, 0)
+    answer = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + bytes([198, 51, 100, 7]) if known else b""
+    s.sendto(head + question + answer, peer)
+PY
+  in_ns B python3 "$WORK/upstream.py" "${UNDERLAY[B]}" >"$WORK/upstream.log" 2>&1 &
+  UPSTREAM_PID=$!
+  wait_for 5 grep -q READY "$WORK/upstream.log" || fail "the stand-in upstream did not start"
+
+  resolves() { # resolves HOST CONTAINER NAME ADDRESS: busybox nslookup NAME in the container
+    dk "$1" exec "$2" timeout 5 nslookup "$3" 2>/dev/null | grep -q "Address.*$4\b"
   }
-  check "resolution: A client resolves api (instance on A)" resolves A client api "$IP_API_A"
-  check "resolution: B client resolves gateway-a (on A)" resolves B client gateway-a "$BRIDGE_A"
+  dig_short() { # dig_short HOST NAME [TYPE]: the host's own `dig` at its bridge address
+    local bridge
+    bridge=$(in_ns "$1" ip -4 -o addr show dev br0 | awk '{print $4}' | cut -d/ -f1 | head -n1)
+    in_ns "$1" dig +short +time=2 +tries=2 @"$bridge" "$2" "${3:-A}"
+  }
+  dig_status() { # dig_status HOST NAME: the answer's status (NOERROR, NXDOMAIN, ...)
+    local bridge
+    bridge=$(in_ns "$1" ip -4 -o addr show dev br0 | awk '{print $4}' | cut -d/ -f1 | head -n1)
+    in_ns "$1" dig +time=2 +tries=2 @"$bridge" "$2" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'
+  }
+
+  check "resolution: A client resolves web (on both hosts) to B's instance ${IP_WEB[B]}" \
+    wait_for 10 resolves A client "web.$DNS_DOMAIN" "${IP_WEB[B]}"
+  check "resolution: dig on host A answers web with both instances" \
+    eval "dig_short A web.$DNS_DOMAIN | grep -qx '${IP_WEB[A]}' && dig_short A web.$DNS_DOMAIN | grep -qx '${IP_WEB[B]}'"
+  check "resolution: A client resolves api (instance on A)" resolves A client "api.$DNS_DOMAIN" "$IP_API_A"
+  check "resolution: B client resolves gateway-a (added by hand on A)" \
+    resolves B client "gateway-a.$DNS_DOMAIN" "$BRIDGE_A"
+  check "resolution: an outside name is forwarded upstream (A client, outside.example)" \
+    resolves A client outside.example 198.51.100.7
+  check "resolution: dig on host B, outside.example forwarded" \
+    eval "dig_short B outside.example | grep -qx 198.51.100.7"
+  check "resolution: an unknown name under the domain is NXDOMAIN" \
+    test "$(dig_status A "nobody.$DNS_DOMAIN")" == NXDOMAIN
+
+  # Two instances of the service cache, one per host: both answer; after docker stop on B
+  # the stopped one is gone from A's answers within 5 s.
+  for h in "${HOSTS[@]}"; do
+    dk "$h" run -d --name "cache-${h,,}" --label meshd.service=cache --expose 6379 "$IMAGE" \
+      httpd -f -p 6379 -h /www >/dev/null 2>>"$WORK/$h/docker-run.log"
+  done
+  IP_CACHE_A=$(ip_of A cache-a)
+  IP_CACHE_B=$(ip_of B cache-b)
+  check "resolution: A client gets both instances of cache ($IP_CACHE_A, $IP_CACHE_B)" \
+    wait_for 10 eval "resolves A client cache.$DNS_DOMAIN $IP_CACHE_A && resolves A client cache.$DNS_DOMAIN $IP_CACHE_B"
+  check "resolution: SRV _cache._tcp answers port 6379" \
+    eval "dig_short A _cache._tcp.$DNS_DOMAIN SRV | grep -q ' 6379 '"
+  dk B stop -t 1 cache-b >/dev/null
+  t_stop=$(date +%s%N)
+  if wait_for 5 eval "! dig_short A cache.$DNS_DOMAIN | grep -qx $IP_CACHE_B && test \"\$(dig_status A cache-b.$DNS_DOMAIN)\" == NXDOMAIN"; then
+    pass "resolution: after docker stop on B, cache-b is out of A's answers after $((($(date +%s%N) - t_stop) / 1000000)) ms (limit 5 s)"
+  else
+    fail "resolution: after docker stop on B, cache-b still resolves on A after 5 s"
+  fi
+  check "resolution: the instance on A still answers" resolves A client "cache.$DNS_DOMAIN" "$IP_CACHE_A"
+
   fetch_by_name() { # fetch_by_name HOST NAME SHA: the client fetches http://NAME/file
     local got
     got=$(dk "$1" exec client sh -c "timeout 20 wget -q -O - http://$2/file | sha256sum" | cut -d' ' -f1)
@@ -82,6 +151,6 @@ if ((RESOLUTION)); then
   }
   dk B run -d --name shop "$IMAGE" httpd -f -p 80 -h /www >/dev/null 2>>"$WORK/B/docker-run.log"
   dk B exec shop sh -c "echo shop >/www/file"
-  check "resolution: A client fetches http://shop/ (on B) by name" \
+  check "resolution: A client fetches http://shop/ (on B) by its bare name (dns-search)" \
     wait_for 10 fetch_by_name A shop "$(echo shop | sha256sum | cut -d' ' -f1)"
 fi

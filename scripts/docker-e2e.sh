@@ -138,6 +138,7 @@ cleanup() {
   log "cleanup: dockerd stopped"
   for h in "${HOSTS[@]}"; do stop_pid "containerd $h" "${CONTAINERD_PID[$h]:-}" 10; done
   for h in "${HOSTS[@]}"; do stop_pid "meshd $h" "${MESHD_PID[$h]:-}" 10; done
+  stop_pid "dns upstream" "${UPSTREAM_PID:-}" 5
   if [[ -n $WORK && -d $WORK ]]; then
     # Anything still running from this run's directory (containerd shims detach from their
     # parent): found by the run's unique directory, each stopped by its PID.
@@ -255,6 +256,9 @@ if "$MESHD" up --help 2>/dev/null | grep -q -- '--dns-domain'; then RESOLUTION=1
 start_meshd() { # start_meshd HOST: the daemon in the background, its PID in MESHD_PID
   local h=$1 peer=${PEER_OF[$1]} names=()
   ((DISCOVERY)) && names=(--docker-socket "$WORK/$h/docker.sock")
+  # Outside names go to a stand-in upstream resolver inside the namespaces (started with the
+  # resolution checks), never to the machine's own resolvers.
+  ((RESOLUTION)) && names+=(--dns-upstream "${UNDERLAY[B]}:5300")
   nsenter --net="$(netns_path "$h")" -- "$MESHD" up --bridge br0 --secret-file "$WORK/secret" \
     --listen "${UNDERLAY[$h]}:$PORT" --state-dir "$WORK/$h/state" \
     --socket "$WORK/$h/meshd.sock" --peer "${UNDERLAY[$peer]}:$PORT" \

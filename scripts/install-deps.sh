@@ -5,9 +5,9 @@
 set -euo pipefail
 
 PACKAGES=(
-  libsodium-dev iproute2 iputils-ping tcpdump iperf3 python3 socat procps
+  libsodium-dev iproute2 iputils-ping tcpdump iperf3 python3 socat procps bind9-dnsutils
   wireguard-go wireguard-tools tinc curl ifupdown util-linux
-  nftables python3-prometheus-client
+  lintian dpkg-dev binutils systemd nftables python3-prometheus-client
 )
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }

@@ -114,6 +114,8 @@ extension MeshStatus.HostFacts {
     let f = try JSONFields(json)
     self.init(
       listen: try f.string("listen"), bridge: try f.string("bridge"), tap: try f.string("tap"),
-      mtu: try f.int("mtu"))
+      mtu: try f.int("mtu"), ipamRange: try f.optionalParsed("ipam_range") { IPv4Network($0) },
+      version: json["version"]?.stringValue ?? "unknown")
+    dns = json["dns"].flatMap(DNSStatus.init(json:))
   }
 }

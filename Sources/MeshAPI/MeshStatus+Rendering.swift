@@ -16,14 +16,26 @@ extension MeshStatus {
     public var mtu: Int
     /// This host's IPAM subnet (Docker's `--fixed-cidr`); nil without IPAM or before a claim.
     public var subnet: IPv4Network?
+    /// The DNS server's address, domain and counters; nil with `--no-dns`.
+    public var dns: DNSStatus?
+    /// The cluster's IPAM range when the daemon runs with IPAM: a nil `subnet` then means the
+    /// claim is pending, not that there is no IPAM.
+    public var ipamRange: IPv4Network?
+    /// The daemon's version (``MeshVersion/current`` in the daemon).
+    public var version: String
 
     /// Wraps the facts.
-    public init(listen: String, bridge: String, tap: String, mtu: Int, subnet: IPv4Network? = nil) {
+    public init(
+      listen: String, bridge: String, tap: String, mtu: Int, subnet: IPv4Network? = nil,
+      ipamRange: IPv4Network? = nil, version: String = MeshVersion.current
+    ) {
       self.listen = listen
       self.bridge = bridge
       self.tap = tap
       self.mtu = mtu
       self.subnet = subnet
+      self.ipamRange = ipamRange
+      self.version = version
     }
   }
 
@@ -77,6 +89,7 @@ extension MeshStatus {
     return MeshStatus.object(
       [
         ("peer_id", .string(id.description)),
+        ("version", .string(host.version)),
         ("nickname", .string(nickname)),
         ("public_key", .string(publicKey)),
         ("listen", .string(host.listen)),
@@ -86,6 +99,7 @@ extension MeshStatus {
         ("tap_state", tapState.map { .string($0) } ?? .null),
         ("mtu", .int(host.mtu)),
         ("subnet", (subnet ?? host.subnet).map { .string($0.description) } ?? .null),
+        ("ipam_range", host.ipamRange.map { .string($0.description) } ?? .null),
         ("mac_table_size", .int(macTableSize)),
         ("members", .int(members)),
         ("contested_keys", .array(contestedKeys.map { .string($0.description) })),
@@ -119,6 +133,7 @@ extension MeshStatus {
         ),
         ("peers", .array(peerList)),
         ("drops", MeshStatus.dropsJSON(drops)),
+        ("dns", host.dns?.json ?? .null),
       ] + diagnosticsJSON)
   }
 }

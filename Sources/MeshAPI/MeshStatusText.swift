@@ -9,7 +9,10 @@ public enum MeshStatusText {
   /// The text for `status` and `host`, ending with a newline.
   public static func render(_ status: MeshStatus, host: MeshStatus.HostFacts) -> String {
     var out = ""
-    let subnet = (status.subnet ?? host.subnet)?.description ?? "-"
+    // No subnet: "-" without IPAM, "claim pending" while the claim settles.
+    let subnet =
+      (status.subnet ?? host.subnet)?.description
+      ?? host.ipamRange.map { "claim pending (\($0))" } ?? "-"
     out += "meshd \(DisplayText.escaped(status.nickname)) (\(status.id))\n"
     out += "  public key  \(status.publicKey)\n"
     let bridgeNote = status.bridgeState.map { $0 == "attached" ? "" : " (\($0))" } ?? ""

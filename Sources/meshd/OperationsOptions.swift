@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import MeshAPI
 import MeshCore
 
 /// `meshd up`'s operations options: log format, the metrics endpoint, and whether the host's
@@ -47,10 +48,14 @@ struct OperationsOptions: ParsableArguments {
 
   /// The metrics server, bound now (so a bad address is refused before the node starts);
   /// nil without `--metrics-listen`.
-  func metricsServer(node: MeshNode, logger: Logger) throws -> MetricsServer? {
+  func metricsServer(
+    node: MeshNode, facts: @escaping @Sendable () -> MeshStatus.HostFacts, logger: Logger
+  ) throws -> MetricsServer? {
     guard let text = metricsListen, let endpoint = Endpoint(text) else { return nil }
     do {
-      return try MetricsServer(endpoint: endpoint, logger: logger) { node.statusBlocking() }
+      return try MetricsServer(endpoint: endpoint, logger: logger) {
+        MetricsServer.page(node.statusBlocking(), facts: facts())
+      }
     } catch {
       throw CLIError("--metrics-listen \(text): cannot listen there: \(error)")
     }

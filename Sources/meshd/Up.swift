@@ -90,10 +90,17 @@ struct Up: AsyncParsableCommand {
   )
   var operatorKeys: [String] = []
 
+  @OptionGroup var dns: DNSOptions
+
   @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
   var logLevel: String = "info"
 
   @OptionGroup(title: "Service discovery (names)") var names: NameOptions
+  @Option(
+    help: ArgumentHelp(
+      "Write dockerd's options (MESHD_DOCKER_OPTS=...) to this environment file once ready.",
+      valueName: "path"))
+  var dockerEnvFile: String?
 
   @OptionGroup(title: "Operations") var operations: OperationsOptions
 
@@ -218,18 +225,26 @@ struct Up: AsyncParsableCommand {
     try preflight.checkListenPort()
     let node = MeshNode(configuration: config)
     let facts = HostFactsBox()
+    let dnsServer = dns.makeServer(
+      bridge: bridge, names: config.names?.directory ?? NameDirectory(), logger: logger)
+    // What the status adds to the node's own: the host's settings and the DNS server's state.
+    let currentFacts: @Sendable () -> MeshStatus.HostFacts = {
+      var f = facts.value
+      f.dns = dnsServer?.status()
+      return f
+    }
     let server: ControlServer
     do {
       server = try ControlServer(
         path: socket, group: socketGroup.flatMap(SystemGroup.id), node: node, logger: logger,
-        facts: { facts.value })
+        facts: currentFacts)
     } catch {
       throw CLIError("--socket \(socket): cannot listen there: \(error)")
     }
     let metrics: MetricsServer?
     let firewall: HostFirewall?
     do {
-      metrics = try operations.metricsServer(node: node, logger: logger)
+      metrics = try operations.metricsServer(node: node, facts: currentFacts, logger: logger)
       // The firewall goes in before the TAP joins the bridge: the host is never open by
       // mistake.
       firewall = try operations.installFirewall(bridge: bridge, tap: tap, logger: logger)
@@ -254,7 +269,7 @@ struct Up: AsyncParsableCommand {
     }
     facts.value = MeshStatus.HostFacts(
       listen: node.localEndpoint?.description ?? listen, bridge: bridge, tap: tap,
-      mtu: node.mtu ?? config.effectiveMTU)
+      mtu: node.mtu ?? config.effectiveMTU, ipamRange: config.ipam?.range)
     do {
       try server.start()
       try metrics?.start()
@@ -266,17 +281,33 @@ struct Up: AsyncParsableCommand {
     }
     logger.info("control socket at \(socket)")
     if let metrics { logger.info("metrics at http://\(metrics.endpoint)/metrics") }
+    do {
+      try dnsServer?.start()
+    } catch {
+      logger.error("DNS server not started: \(error)")
+    }
 
     let service = MeshService(
       node: node, server: server, logger: logger, signals: signals, reload: readSecrets)
+    // Readiness (systemd's READY=1, the Docker environment file) ends with the daemon: its
+    // own end never ends the group.
+    let readiness = ReadinessService(
+      node: node, facts: currentFacts, notifier: ServiceNotifier.fromEnvironment(),
+      environmentFile: dockerEnvFile, logger: logger)
     let group = ServiceGroup(
       configuration: .init(
-        services: [.init(service: service)],
+        services: [
+          .init(service: service),
+          .init(
+            service: readiness, successTerminationBehavior: .ignore,
+            failureTerminationBehavior: .ignore),
+        ],
         gracefulShutdownSignals: [.sigterm, .sigint, .sigquit],
         logger: logger))
     // However the group ends, the socket file goes with the daemon.
     defer {
       metrics?.stop()
+      dnsServer?.stop()
       server.stop()
       node.stop()
       do { try firewall?.remove() } catch {

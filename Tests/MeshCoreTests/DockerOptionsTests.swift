@@ -60,4 +60,41 @@ import Testing
     }
     #expect(throws: DockerOptionsError.notAnObject) { try DockerOptions(status: .array([])) }
   }
+
+  @Test func dnsServerAddsDNSAndSearchDomain() throws {
+    let dns = "\"dns\": {\"address\": \"10.47.5.1\", \"port\": 53, \"domain\": \"mesh.internal\"}"
+    let opts = try DockerOptions(
+      status: status("\"mtu\": 1425, \"subnet\": \"10.47.5.0/24\", \(dns)"))
+    #expect(
+      opts.commandLine
+        == "--bridge=br0 --fixed-cidr=10.47.5.0/24 --mtu=1425 --dns=10.47.5.1 --dns-search=mesh.internal"
+    )
+    let back = try JSONValue.parse(Array(opts.daemonJSON.utf8))
+    #expect(back["dns"] == .array([.string("10.47.5.1")]))
+    #expect(back["dns-search"] == .array([.string("mesh.internal")]))
+    // The typed path (what `meshd docker-opts` uses): the daemon's document, read back.
+    var facts = StatusFixtures.host
+    facts.dns = DNSStatus(address: "10.47.5.1", port: 53, domain: "mesh.internal", upstreams: [])
+    facts.dns?.queries = 7
+    let document = StatusFixtures.status.json(host: facts)
+    let decoded = try MeshStatus.HostFacts(json: document)
+    #expect(decoded.dns == facts.dns)
+    var withSubnet = decoded
+    withSubnet.subnet = IPv4Network("10.47.5.0/24")
+    let typed = try DockerOptions(status: StatusFixtures.status, host: withSubnet)
+    #expect(typed.dnsServer == "10.47.5.1" && typed.dnsSearch == "mesh.internal")
+  }
+
+  @Test func noDNSFlagsWhenOffUnboundOrOnAnotherPort() throws {
+    for dns in [
+      "\"dns\": null",
+      "\"dns\": {\"address\": null, \"port\": 53, \"domain\": \"mesh.internal\"}",
+      "\"dns\": {\"address\": \"10.47.5.1\", \"port\": 5353, \"domain\": \"mesh.internal\"}",
+    ] {
+      let opts = try DockerOptions(
+        status: status("\"mtu\": 1425, \"subnet\": \"10.47.5.0/24\", \(dns)"))
+      #expect(opts.commandLine == "--bridge=br0 --fixed-cidr=10.47.5.0/24 --mtu=1425")
+      #expect(!opts.daemonJSON.contains("dns"))
+    }
+  }
 }

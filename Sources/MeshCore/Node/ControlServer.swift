@@ -156,7 +156,7 @@ public final class ControlServer: @unchecked Sendable {
       return .json(node.statusBlocking().json(host: facts()))
     case .metrics:
       return .text(
-        MetricsExposition.render(node.statusBlocking(), version: MeshVersion.current),
+        MetricsServer.page(node.statusBlocking(), facts: facts()),
         contentType: MetricsExposition.contentType)
     case .connect(let text):
       guard let host = HostPort(text) else { return badEndpoint(text) }

@@ -17,33 +17,34 @@ public final class MetricsServer: @unchecked Sendable {
   public static let maxConnections = 16
 
   let listener: TCPListener
-  let snapshot: @Sendable () -> MeshStatus
-  let version: String
+  let page: @Sendable () -> String
   let logger: Logger
   var thread: OSThread?
   let stopFlag = StopFlag()
 
   /// Where the server listens (with the port the kernel chose, when 0 was asked for).
-  public var endpoint: Endpoint { listener.endpoint }
+  public var endpoint: Endpoint { listener.localEndpoint }
 
   /// A client whose request is still arriving.
   struct Connection {
     let token: Int
-    let stream: UnixStream
+    let stream: TCPStream
     let deadline: MeshInstant
     var parser = HTTPRequestParser()
   }
 
-  /// Binds `endpoint` now (so a bad address is refused before the node starts); `snapshot`
-  /// gives the status each scrape renders, `version` labels `meshd_build_info`.
-  public init(
-    endpoint: Endpoint, version: String = MeshVersion.current, logger: Logger,
-    snapshot: @escaping @Sendable () -> MeshStatus
-  ) throws {
-    listener = try TCPListener(endpoint: endpoint)
-    self.snapshot = snapshot
-    self.version = version
+  /// Binds `endpoint` now (so a bad address is refused before the node starts); `page`
+  /// renders the page for each scrape (see `page(_:facts:)`).
+  public init(endpoint: Endpoint, logger: Logger, page: @escaping @Sendable () -> String) throws {
+    listener = try TCPListener(bindingTo: endpoint)
+    self.page = page
     self.logger = logger
+  }
+
+  /// The `/metrics` page for a status snapshot and the host's facts: the mesh's families and
+  /// the DNS server's (the control socket serves the same page).
+  public static func page(_ status: MeshStatus, facts: MeshStatus.HostFacts) -> String {
+    MetricsExposition.render(status, version: facts.version) + (facts.dns?.prometheus ?? "")
   }
 
   deinit { stop() }
@@ -78,7 +79,7 @@ public final class MetricsServer: @unchecked Sendable {
       }
       if ready.prefix(n).contains(where: { $0.token == 0 }) {
         var accepted = 0
-        while accepted < 16, let stream = try? listener.accept() {
+        while accepted < 16, let (stream, _) = (try? listener.accept()) ?? nil {
           accepted += 1
           guard (try? poller.add(fd: stream.fd, token: nextToken)) != nil else {
             stream.close()
@@ -107,15 +108,17 @@ public final class MetricsServer: @unchecked Sendable {
   /// Reads what a client sent; answers once its request is complete or bad. Returns true when
   /// the connection is done.
   func serveReadable(_ connection: inout Connection) -> Bool {
-    let chunk: [UInt8]
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let count: Int
     do {
-      chunk = try connection.stream.read(max: 4096)
-    } catch let e as SystemError where e.isWouldBlock {
-      return false
+      guard let n = try buffer.withUnsafeMutableBytes({ try connection.stream.read(into: $0) })
+      else { return false }
+      count = n
     } catch {
       return true
     }
-    if chunk.isEmpty { return true }
+    if count == 0 { return true }
+    let chunk = Array(buffer.prefix(count))
     let response: HTTPResponse
     switch connection.parser.feed(chunk) {
     case .needMore: return false
@@ -124,8 +127,7 @@ public final class MetricsServer: @unchecked Sendable {
     }
     // Written blocking but bounded, as the control server does.
     let stream = connection.stream
-    _ = try? stream.setNonBlocking(false)
-    _ = try? stream.setSendTimeout(seconds: MetricsServer.requestTimeoutSeconds)
+    _ = try? stream.setBlocking(sendTimeoutSeconds: MetricsServer.requestTimeoutSeconds)
     try? stream.writeAll(response.serialize())
     return true
   }
@@ -140,7 +142,6 @@ public final class MetricsServer: @unchecked Sendable {
       r.headers.set("Allow", "GET")
       return r
     }
-    let page = MetricsExposition.render(snapshot(), version: version)
-    return .text(page, contentType: MetricsExposition.contentType)
+    return .text(page(), contentType: MetricsExposition.contentType)
   }
 }

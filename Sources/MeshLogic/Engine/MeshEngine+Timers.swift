@@ -56,6 +56,8 @@ extension MeshEngine {
       out.event(.endpointExpired(endpoint))
     }
     dials[endpoint]?.attempts += 1
+    // An operator's endpoint that has not answered yet: its attempts are saved (known peers).
+    if dial.learnedFrom == nil, !dial.expired { endpointsVersion &+= 1 }
     initiate(.dial(endpoint), now: now, out: &out)
     let draw = random.uniform(HandshakeRetry.jitterDrawBound)
     dials[endpoint]?.retry.scheduleAfterDialAttempt(

@@ -136,8 +136,11 @@ struct DialState: Sendable {
   var attempts = 0
   /// Whether a punch request made this dial (a member asked for it through a neighbour).
   var punch = false
-  /// When the dial started, for expiring an operator's endpoint that never answers.
+  /// When the dial started, for expiring an operator's endpoint that never answers; earlier
+  /// than this run's start for an endpoint that went unanswered before a restart.
   var started: MeshInstant
+  /// `started` on the wall clock (ns), saved with the endpoint so its age survives restarts.
+  var startedWall: UInt64 = 0
   /// Set once an operator-asked endpoint has gone unanswered for
   /// `MeshEngineConfiguration.deadEndpointAge` and `deadEndpointAttempts`: still dialled, but
   /// no longer saved to known peers.

@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Binding a socket to one network interface (SO_BINDTODEVICE): it then receives only what
+/// arrives on that interface (and what the host sends itself through it), so a service bound
+/// to the bridge is not reachable from the underlay even by a packet routed there.
+public enum SocketDevice {
+  /// Binds `fd` to the interface `name` (needs CAP_NET_RAW, which meshd has as root).
+  public static func bind(_ fd: Int32, to name: String) throws {
+    var bytes = Array(name.utf8)
+    bytes.append(0)
+    try Syscall.run("setsockopt(SO_BINDTODEVICE, \(name))") {
+      setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, &bytes, socklen_t(bytes.count))
+    }
+  }
+
+  /// A `timeval` of `seconds`, for SO_RCVTIMEO and SO_SNDTIMEO.
+  static func timeout(_ fd: Int32, option: Int32, seconds: Double) throws {
+    var tv = timeval()
+    tv.tv_sec = Int(seconds)
+    tv.tv_usec = Int((seconds - Double(Int(seconds))) * 1_000_000)
+    try Syscall.run("setsockopt(timeout)") {
+      setsockopt(fd, SOL_SOCKET, option, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+  }
+}
+
+extension UDPSocket {
+  /// Restricts the socket to the interface `name` (see ``SocketDevice``).
+  public func bindToDevice(_ name: String) throws {
+    try SocketDevice.bind(fd, to: name)
+  }
+}

@@ -1,0 +1,45 @@
+/// A record type (RFC 1035 3.2.2 and later), open to values this codec does not name.
+public struct DNSRecordType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+  /// The 16-bit type code.
+  public var rawValue: UInt16
+  /// Wraps a type code.
+  public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+  /// An IPv4 address.
+  public static let a = DNSRecordType(rawValue: 1)
+  /// An authoritative name server.
+  public static let ns = DNSRecordType(rawValue: 2)
+  /// An alias.
+  public static let cname = DNSRecordType(rawValue: 5)
+  /// The start of a zone of authority.
+  public static let soa = DNSRecordType(rawValue: 6)
+  /// A pointer (reverse lookups).
+  public static let ptr = DNSRecordType(rawValue: 12)
+  /// Text.
+  public static let txt = DNSRecordType(rawValue: 16)
+  /// An IPv6 address.
+  public static let aaaa = DNSRecordType(rawValue: 28)
+  /// A service location (RFC 2782).
+  public static let srv = DNSRecordType(rawValue: 33)
+  /// The EDNS pseudo-record (RFC 6891).
+  public static let opt = DNSRecordType(rawValue: 41)
+  /// Any type (a query only).
+  public static let any = DNSRecordType(rawValue: 255)
+
+  /// The mnemonic, or `TYPEn` for others.
+  public var description: String {
+    switch self {
+    case .a: "A"
+    case .ns: "NS"
+    case .cname: "CNAME"
+    case .soa: "SOA"
+    case .ptr: "PTR"
+    case .txt: "TXT"
+    case .aaaa: "AAAA"
+    case .srv: "SRV"
+    case .opt: "OPT"
+    case .any: "ANY"
+    default: "TYPE\(rawValue)"
+    }
+  }
+}
