@@ -10,8 +10,9 @@
 B_HOST_IP=$(ip -n "${NS[B]}" -4 -o addr show br0 | awk '{print $4}' | cut -d/ -f1 | head -1)
 mkdir -p "$WORK/B/hostwww"
 echo exposure-marker >"$WORK/B/hostwww/marker"
-in_ns B python3 -m http.server 8099 --bind 0.0.0.0 --directory "$WORK/B/hostwww" \
-  >"$WORK/B/hostwww.log" 2>&1 &
+# nsenter itself (not the in_ns function, whose subshell would be $!) so that $! is the server.
+nsenter --net="$(netns_path B)" -- python3 -m http.server 8099 --bind 0.0.0.0 \
+  --directory "$WORK/B/hostwww" >"$WORK/B/hostwww.log" 2>&1 &
 EXPOSURE_SERVER_PID=$!
 host_service_up() { in_ns B python3 -c 'import urllib.request as u; u.urlopen("http://127.0.0.1:8099/marker", timeout=2)' 2>/dev/null; }
 wait_for 10 host_service_up || fail "B's host service (python3 -m http.server) did not start"
