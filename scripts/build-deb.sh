@@ -100,7 +100,8 @@ install -d "$root/DEBIAN"
 printf '%s\n' /etc/default/meshd /etc/network/if-pre-up.d/meshd >"$root/DEBIAN/conffiles"
 for s in postinst prerm postrm; do install -m 0755 "contrib/debian/$s" "$root/DEBIAN/$s"; done
 
-# Depends, the way dpkg-shlibdeps finds it (from the libraries the binary needs).
+# Depends, the way dpkg-shlibdeps finds it (from the libraries the binary needs), and
+# nftables: meshd's host firewall runs `nft` (the host is hidden from the mesh by default).
 mkdir -p "$stage/shlibs/debian"
 printf 'Source: meshd\n\nPackage: meshd\nArchitecture: any\n' >"$stage/shlibs/debian/control"
 depends=$(cd "$stage/shlibs" && dpkg-shlibdeps -O "$root/usr/sbin/meshd" 2>/dev/null |
@@ -114,7 +115,7 @@ Version: $version
 Architecture: $arch
 Maintainer: meshd developers <meshd@example.org>
 Installed-Size: $installed_size
-Depends: $depends
+Depends: $depends, nftables
 Suggests: docker.io, ifupdown
 Section: net
 Priority: optional

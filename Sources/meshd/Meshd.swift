@@ -12,7 +12,7 @@ struct Meshd: AsyncParsableCommand {
     subcommands: [
       GenKey.self, PubKey.self, GenSecret.self, GenOperatorKey.self, OperatorPubKey.self,
       CreateBridge.self, Up.self, Status.self, Connect.self, Forget.self, ReleaseSubnet.self,
-      DockerOpts.self, DNS.self,
+      DockerOpts.self, DNS.self, Expose.self, Hide.self,
     ])
 }
 

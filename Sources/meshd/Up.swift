@@ -102,6 +102,8 @@ struct Up: AsyncParsableCommand {
       valueName: "path"))
   var dockerEnvFile: String?
 
+  @OptionGroup(title: "Operations") var operations: OperationsOptions
+
   /// Debug flag for tests and soak runs, hidden from `--help`: rekey every N seconds instead
   /// of WireGuard's 120 s, so a short test sees many handshakes. Not for production.
   @Option(
@@ -189,11 +191,7 @@ struct Up: AsyncParsableCommand {
     _ = try state.loadKnownPeers()
     _ = try state.loadClaim()
 
-    LoggingSystem.bootstrap { label in
-      var h = StreamLogHandler.standardError(label: label)
-      h.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-      return h
-    }
+    operations.bootstrapLogging(level: Logger.Level(rawValue: logLevel) ?? .info)
     let logger = Logger(label: "meshd")
 
     var engine = MeshEngineConfiguration(
@@ -243,15 +241,28 @@ struct Up: AsyncParsableCommand {
     } catch {
       throw CLIError("--socket \(socket): cannot listen there: \(error)")
     }
+    let metrics: MetricsServer?
+    let firewall: HostFirewall?
+    do {
+      metrics = try operations.metricsServer(node: node, facts: currentFacts, logger: logger)
+      // The firewall goes in before the TAP joins the bridge: the host is never open by
+      // mistake.
+      firewall = try operations.installFirewall(bridge: bridge, tap: tap, logger: logger)
+    } catch {
+      preflight.removeBridge(ifCreated: !bridgeExisted)
+      throw error
+    }
     if let plan = config.ipam {
       logger.info("IPAM plan \(plan.range) in /\(plan.subnetSize) subnets")
     }
+    server.firewall = firewall
     // SIGHUP and SIGUSR1 are trapped before the node starts, so neither can kill a daemon
     // that has just come up (SIGUSR1's default action would, leaving its socket behind).
     let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
     do {
       try node.start()
     } catch {
+      try? firewall?.remove()
       server.stop()
       preflight.removeBridge(ifCreated: !bridgeExisted)
       throw preflight.explain(error)
@@ -261,12 +272,15 @@ struct Up: AsyncParsableCommand {
       mtu: node.mtu ?? config.effectiveMTU, ipamRange: config.ipam?.range)
     do {
       try server.start()
+      try metrics?.start()
     } catch {
       server.stop()
       node.stop()
+      try? firewall?.remove()
       throw error
     }
     logger.info("control socket at \(socket)")
+    if let metrics { logger.info("metrics at http://\(metrics.endpoint)/metrics") }
     do {
       try dnsServer?.start()
     } catch {
@@ -292,9 +306,13 @@ struct Up: AsyncParsableCommand {
         logger: logger))
     // However the group ends, the socket file goes with the daemon.
     defer {
+      metrics?.stop()
       dnsServer?.stop()
       server.stop()
       node.stop()
+      do { try firewall?.remove() } catch {
+        logger.error("cannot remove the host firewall: \(error)")
+      }
     }
     try await group.run()
   }

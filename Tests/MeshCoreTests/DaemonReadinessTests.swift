@@ -116,6 +116,7 @@ import Testing
     #expect(host.version == MeshVersion.current)
     #expect(host.ipamRange == IPv4Network("10.47.0.0/16"))
     #expect(
-      status().prometheus().contains("\nmeshd_build_info{version=\"\(MeshVersion.current)\"} 1\n"))
+      MetricsServer.page(status(), facts: withIPAM).contains(
+        "\nmeshd_build_info{version=\"\(MeshVersion.current)\"} 1\n"))
   }
 }

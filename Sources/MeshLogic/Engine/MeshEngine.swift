@@ -72,6 +72,8 @@ public struct MeshEngine {
   var handshakeQueue: [QueuedHandshake] = []
   var cookieChecker = CookieChecker()
   var rateLimiter = RateLimiter()
+  /// Handshakes refused as not of this cluster, per source, for rate-limited warnings.
+  var handshakeRefusals = HandshakeRefusals()
   /// The mesh control plane: this host's record, the topology, gossip timers.
   public internal(set) var gossiper: Gossiper
   /// Routes from this host over the topology.

@@ -73,6 +73,12 @@ public struct PeerState: Sendable {
   public internal(set) var handshakesCompleted: UInt64 = 0
   /// Drops attributed to the peer.
   public internal(set) var drops = DropCounters()
+  /// Handshake attempts of ours since the peer last came up (or was met), for status.
+  var attempts = 0
+  /// When the peer last came up or went down; nil while it never was up.
+  var stateSince: MeshInstant?
+  /// Why the peer last went down, for status; nil while it never did.
+  var lastError: String?
 
   /// A peer first met at `now`.
   init(id: PeerID, staticKey: PublicKey, nickname: String, endpoint: Endpoint, now: MeshInstant) {
