@@ -123,6 +123,7 @@ cleanup() {
   set +e
   trap - EXIT INT TERM
   log "cleanup"
+  stop_pid "B's host service" "${EXPOSURE_SERVER_PID:-}" 3
   for h in "${HOSTS[@]}"; do
     # Containers first (SIGKILL at once: httpd as PID 1 ignores SIGTERM), then the daemons.
     if [[ -n ${DOCKERD_PID[$h]:-} ]] && kill -0 "${DOCKERD_PID[$h]}" 2>/dev/null; then
@@ -242,15 +243,19 @@ done
 (umask 077 && "$MESHD" gen-secret >"$WORK/secret")
 
 MESHD_UP_EXTRA=()
-if "$MESHD" up --help 2>/dev/null | grep -q -- '--ipam-range'; then
+# The help texts, read once: `meshd … --help | grep -q` would trip pipefail whenever grep
+# stops reading before meshd has written all of a long help (SIGPIPE).
+UP_HELP=$("$MESHD" up --help 2>/dev/null || true)
+MAIN_HELP=$("$MESHD" --help 2>/dev/null || true)
+if grep -q -- '--ipam-range' <<<"$UP_HELP"; then
   MESHD_UP_EXTRA=(--ipam-range 10.47.0.0/16 --subnet-size 24)
 fi
 # Service discovery: meshd follows its host's dockerd (which starts after it: meshd waits).
 DISCOVERY=0
-if "$MESHD" up --help 2>/dev/null | grep -q -- '--docker-socket'; then DISCOVERY=1; fi
+if grep -q -- '--docker-socket' <<<"$UP_HELP"; then DISCOVERY=1; fi
 # Name resolution (the DNS server on the bridge address, `--dns` in docker-opts).
 RESOLUTION=0
-if "$MESHD" up --help 2>/dev/null | grep -q -- '--dns-domain'; then RESOLUTION=1; fi
+if grep -q -- '--dns-domain' <<<"$UP_HELP"; then RESOLUTION=1; fi
 
 start_meshd() { # start_meshd HOST: the daemon in the background, its PID in MESHD_PID
   local h=$1 peer=${PEER_OF[$1]} names=()
@@ -296,7 +301,7 @@ log "mesh established; meshd MTU A=${MESH_MTU[A]} B=${MESH_MTU[B]}"
 dockerOpts() { # dockerOpts HOST: prints the dockerd flags for the host's bridge
   local h=$1
   # (`meshd X --help` answers 0 for any X: look for the subcommand in the list instead.)
-  if "$MESHD" --help 2>/dev/null | grep -Eq '^[[:space:]]+docker-opts([[:space:]]|$)'; then
+  if grep -Eq '^[[:space:]]+docker-opts([[:space:]]|$)' <<<"$MAIN_HELP"; then
     # The subcommand exists: its answer is authoritative. A new host claims its subnet a few
     # seconds after it joins (it listens to the mesh's claims first), so wait for it.
     local try
@@ -498,6 +503,12 @@ check "after the restart, ping B client -> A web" ping_ok B client "${IP_WEB[A]}
 B_ID_AFTER=$(peer_id_of B 2>/dev/null || true)
 check "meshd on B kept its identity across the restart (peer id $B_ID_BEFORE)" \
   test "$B_ID_AFTER" == "$B_ID_BEFORE"
+
+# Host exposure (meshd expose/hide), when this meshd has it.
+if grep -Eq '^[[:space:]]+expose([[:space:]]|$)' <<<"$MAIN_HELP"; then
+  # shellcheck source=scripts/docker-e2e-exposure.sh
+  source "$(dirname "$(readlink -f "$0")")/docker-e2e-exposure.sh"
+fi
 
 if ((DISCOVERY)); then
   # shellcheck source=scripts/docker-e2e-discovery.sh

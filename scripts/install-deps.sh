@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   libsodium-dev iproute2 iputils-ping tcpdump iperf3 python3 socat procps bind9-dnsutils
   wireguard-go wireguard-tools tinc curl ifupdown util-linux
+  lintian dpkg-dev binutils systemd nftables python3-prometheus-client
 )
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }

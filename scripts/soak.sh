@@ -59,7 +59,8 @@ done
 start_daemon() {
   local i="$1" peers=()
   for j in 1 2 3; do [ "$j" != "$i" ] && peers+=(--peer "192.0.2.$j:6786"); done
-  ip netns exec "$(ns "$i")" "$meshd" up --bridge br0 --debug-rekey-after-seconds 3 \
+  # --expose: iperf3 runs on host 3 itself, which meshd hides from the mesh by default.
+  ip netns exec "$(ns "$i")" "$meshd" up --bridge br0 --debug-rekey-after-seconds 3 --expose \
     --secret-file "$work/secret" --listen "192.0.2.$i:6786" --state-dir "$work/state$i" \
     --socket "$work/meshd$i.sock" "${peers[@]}" >>"$work/meshd$i.log" 2>&1 &
   daemon_pid[$i]=$!

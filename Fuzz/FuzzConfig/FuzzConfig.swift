@@ -11,10 +11,15 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let text = String(decoding: bytes, as: UTF8.self)
 
   // Whole files.
-  if case .success(let peers) = StateDirectory.parseKnownPeers(text: text) {
-    let again = peers.map { "\($0)\n" }.joined()
+  if case .success(let peers) = StateDirectory.parseKnownPeerEntries(text: text) {
+    // The writer's own format (`saveKnownPeers`) reads back as the same entries.
+    let again = peers.map { peer in
+      peer.unanswered.map {
+        "\(peer.endpoint) unanswered-since=\($0.since) attempts=\($0.attempts)\n"
+      } ?? "\(peer.endpoint)\n"
+    }.joined()
     precondition(
-      (try? StateDirectory.parseKnownPeers(text: again).get()) == peers,
+      (try? StateDirectory.parseKnownPeerEntries(text: again).get()) == peers,
       "known peers do not round-trip")
   }
   if case .success(let keys) = StateDirectory.parseAllowedKeys(text: text) {

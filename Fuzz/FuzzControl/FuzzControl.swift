@@ -178,6 +178,9 @@ enum ControlHandlerModel {
     case .names(.add(let name, _)), .names(.remove(let name, _)):
       precondition(NameRules.isValid(name), "the router let a bad name through")
       return .json(["name": .string(name)], status: 201)
+    case .exposure(let exposed):
+      precondition(request.method == .post, "expose and hide are POST only")
+      return .json(["exposed": .bool(exposed)])
     }
   }
 

@@ -16,6 +16,9 @@ public enum ControlRoute: Equatable, Sendable {
   case release(peer: String)
   /// A name route (`GET /v1/dns`, `POST /v1/dns/add`, `POST /v1/dns/remove`).
   case names(NameRoute)
+  /// `POST /v1/expose` (true) or `POST /v1/hide` (false): open this host's own services to
+  /// the mesh, or hide them again.
+  case exposure(Bool)
 }
 
 /// Why a request matches no route, with the response to send.
@@ -62,7 +65,7 @@ public enum ControlRouter {
   private static let table: [(path: String, method: HTTPMethod)] = [
     ("/v1/status", .get), ("/v1/peers", .get), ("/v1/connect", .post), ("/v1/forget", .post),
     ("/metrics", .get), ("/v1/release", .post), ("/v1/dns", .get), ("/v1/dns/add", .post),
-    ("/v1/dns/remove", .post),
+    ("/v1/dns/remove", .post), ("/v1/expose", .post), ("/v1/hide", .post),
   ]
 
   /// The route for `request`, or why there is none.
@@ -76,6 +79,7 @@ public enum ControlRouter {
     case "/v1/status": return .success(.status)
     case "/v1/peers": return .success(.peers)
     case "/metrics": return .success(.metrics)
+    case "/v1/expose", "/v1/hide": return .success(.exposure(request.path == "/v1/expose"))
     case "/v1/release":
       guard let peer = request.queryValue("peer"), PeerID(peer) != nil else {
         return .failure(.badRequest("expected peer=ID, the 16 hex digits of a peer ID"))

@@ -1,10 +1,13 @@
 import MeshLogic
+import MeshTypes
 
 /// The DNS server's part of `/v1/status` (`"dns"`): where it listens, its domain, and its
 /// counters. Absent (null) when the daemon runs with `--no-dns`.
 public struct DNSStatus: Sendable, Equatable {
   /// The bridge address the server is bound to; nil while the bridge has none.
   public var address: String?
+  /// Why the last bind failed (port 53 held by another server, say); nil once bound.
+  public var bindError: String?
   /// The UDP and TCP port.
   public var port: Int
   /// The domain the server is authoritative for.
@@ -36,10 +39,22 @@ public struct DNSStatus: Sendable, Equatable {
     self.upstreams = upstreams
   }
 
+  /// Whether Docker's options must wait for this server: it has not failed to bind, and it
+  /// does not listen yet, or listens on an address of the IPAM `range` outside this host's
+  /// claimed `subnet` (the bridge's address before the claim moved it: containers given that
+  /// address would ask a server that is about to leave it).
+  public func isPending(subnet: IPv4Network?, range: IPv4Network?) -> Bool {
+    if bindError != nil { return false }
+    guard let address, let bound = IPv4Network("\(address)/32")?.address else { return true }
+    if let range, let subnet, range.contains(bound), !subnet.contains(bound) { return true }
+    return false
+  }
+
   /// The JSON object.
   public var json: JSONValue {
     var o = JSONObject()
     o["address"] = address.map { .string($0) } ?? .null
+    if let bindError { o["bind_error"] = .string(bindError) }
     o["port"] = .int(port)
     o["domain"] = .string(domain)
     o["upstreams"] = .array(upstreams.map { .string($0) })
@@ -80,6 +95,7 @@ public struct DNSStatus: Sendable, Equatable {
     if case .array(let list)? = json["upstreams"] { upstreams = list.compactMap(\.stringValue) }
     self.init(
       address: json["address"]?.stringValue, port: port, domain: domain, upstreams: upstreams)
+    bindError = json["bind_error"]?.stringValue
     func count(_ key: String) -> UInt64 { UInt64(max(0, json[key]?.intValue ?? 0)) }
     queries = count("queries")
     answered = count("answered")

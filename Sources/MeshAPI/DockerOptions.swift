@@ -36,7 +36,8 @@ public struct DockerOptions: Hashable, Sendable {
   }
 
   /// Reads the settings from a `/v1/status` document: its `bridge`, `subnet` and `mtu`
-  /// members. A missing or null `subnet` means the daemon runs without IPAM.
+  /// members. A missing or null `subnet` means the daemon runs without IPAM, or, when the
+  /// document names an `ipam_range`, that the claim is pending.
   public init(status: JSONValue) throws(DockerOptionsError) {
     guard case .object = status else { throw .notAnObject }
     guard let bridge = status["bridge"]?.stringValue, !bridge.isEmpty else {
@@ -46,6 +47,7 @@ public struct DockerOptions: Hashable, Sendable {
     let subnet: IPv4Network
     switch status["subnet"] {
     case nil, .null?:
+      if case .string? = status["ipam_range"] { throw .claimPending }
       throw .noSubnet
     case .string(let text)?:
       guard let net = IPv4Network(text), net.address == net.networkAddress else {
@@ -56,26 +58,34 @@ public struct DockerOptions: Hashable, Sendable {
       throw .invalidField("subnet")
     }
     self.init(bridge: bridge, fixedCIDR: subnet, mtu: mtu)
-    setDNS(status["dns"].flatMap(DNSStatus.init(json:)))
+    let range = status["ipam_range"]?.stringValue.flatMap(IPv4Network.init)
+    try setDNS(status["dns"].flatMap(DNSStatus.init(json:)), range: range)
   }
 
   /// Takes `--dns` and `--dns-search` from the DNS server's status when it listens on port 53
   /// (Docker's `--dns` has no port).
-  mutating func setDNS(_ dns: DNSStatus?) {
-    guard let dns, let address = dns.address, dns.port == 53 else { return }
+  /// Throws `.dnsPending` while the server is not settled on the bridge's address (see
+  /// `DNSStatus.isPending(subnet:range:)`).
+  mutating func setDNS(_ dns: DNSStatus?, range: IPv4Network?) throws(DockerOptionsError) {
+    guard let dns else { return }
+    if dns.isPending(subnet: fixedCIDR, range: range) { throw .dnsPending }
+    guard let address = dns.address, dns.port == 53 else { return }
     dnsServer = address
     dnsSearch = dns.domain
   }
 
   /// Reads the settings from a decoded `/v1/status`: the host's bridge and MTU and this
-  /// host's subnet. No subnet means the daemon runs without IPAM.
+  /// host's subnet. No subnet means the daemon runs without IPAM, or, with an IPAM range in
+  /// the host facts, that the claim is pending.
   public init(status: MeshStatus, host: MeshStatus.HostFacts) throws(DockerOptionsError) {
     guard !host.bridge.isEmpty else { throw .invalidField("bridge") }
     guard host.mtu > 0 else { throw .invalidField("mtu") }
-    guard let subnet = status.subnet ?? host.subnet else { throw .noSubnet }
+    guard let subnet = status.subnet ?? host.subnet else {
+      throw host.ipamRange == nil ? .noSubnet : .claimPending
+    }
     guard subnet.address == subnet.networkAddress else { throw .invalidField("subnet") }
     self.init(bridge: host.bridge, fixedCIDR: subnet, mtu: host.mtu)
-    setDNS(host.dns)
+    try setDNS(host.dns, range: host.ipamRange)
   }
 
   /// One line of `dockerd` flags: `--bridge=br0 --fixed-cidr=10.47.5.0/24 --mtu=1425`, then

@@ -39,6 +39,7 @@ extension MeshStatus {
     routes = try f.array("routes") { v, p throws(StatusDecodingError) in
       try Route(json: v, path: p)
     }
+    try decodeDiagnostics(f)
   }
 
   /// Drop counters from an object of `reason: count` members; reasons this build does not
@@ -71,6 +72,7 @@ extension MeshStatus.Peer {
       drops: try MeshStatus.dropCounters(f.value("drops"), path: f.path("drops")),
       duplicateKeyEndpoint: try MeshStatus.Peer.duplicateKeyEndpoint(f),
       pathMTU: f.contains("path_mtu") ? try f.int("path_mtu") : nil)
+    try decodeDiagnostics(f)
   }
 
   /// The refused endpoint of `duplicate_key`, absent or null when there is no duplicate.
@@ -112,7 +114,8 @@ extension MeshStatus.HostFacts {
     let f = try JSONFields(json)
     self.init(
       listen: try f.string("listen"), bridge: try f.string("bridge"), tap: try f.string("tap"),
-      mtu: try f.int("mtu"))
+      mtu: try f.int("mtu"), ipamRange: try f.optionalParsed("ipam_range") { IPv4Network($0) },
+      version: json["version"]?.stringValue ?? "unknown")
     dns = json["dns"].flatMap(DNSStatus.init(json:))
   }
 }

@@ -1,8 +1,8 @@
 import MeshLogic
 import MeshTypes
 
-/// The control API's renderings of a status snapshot: JSON for scripts and `meshd status`, and
-/// Prometheus text for `/metrics`.
+/// The control API's renderings of a status snapshot: JSON for scripts and `meshd status`
+/// (Prometheus text for `/metrics` is in `MetricsExposition`).
 extension MeshStatus {
   /// Extra facts the node knows and the engine does not.
   public struct HostFacts: Sendable, Equatable {
@@ -18,14 +18,24 @@ extension MeshStatus {
     public var subnet: IPv4Network?
     /// The DNS server's address, domain and counters; nil with `--no-dns`.
     public var dns: DNSStatus?
+    /// The cluster's IPAM range when the daemon runs with IPAM: a nil `subnet` then means the
+    /// claim is pending, not that there is no IPAM.
+    public var ipamRange: IPv4Network?
+    /// The daemon's version (``MeshVersion/current`` in the daemon).
+    public var version: String
 
     /// Wraps the facts.
-    public init(listen: String, bridge: String, tap: String, mtu: Int, subnet: IPv4Network? = nil) {
+    public init(
+      listen: String, bridge: String, tap: String, mtu: Int, subnet: IPv4Network? = nil,
+      ipamRange: IPv4Network? = nil, version: String = MeshVersion.current
+    ) {
       self.listen = listen
       self.bridge = bridge
       self.tap = tap
       self.mtu = mtu
       self.subnet = subnet
+      self.ipamRange = ipamRange
+      self.version = version
     }
   }
 
@@ -61,6 +71,7 @@ extension MeshStatus {
         ("handshakes_completed", MeshStatus.count(p.handshakesCompleted)),
         ("drops", MeshStatus.dropsJSON(p.drops)),
       ]
+      fields += MeshStatus.diagnosticsJSON(p)
       if let mtu = p.pathMTU { fields.append(("path_mtu", .int(mtu))) }
       if let other = p.duplicateKeyEndpoint {
         // Two live hosts use this key: `endpoint` keeps it, `refused` is held off.
@@ -75,99 +86,54 @@ extension MeshStatus {
       }
       return MeshStatus.object(fields)
     }
-    return MeshStatus.object([
-      ("peer_id", .string(id.description)),
-      ("nickname", .string(nickname)),
-      ("public_key", .string(publicKey)),
-      ("listen", .string(host.listen)),
-      ("bridge", .string(host.bridge)),
-      ("bridge_state", bridgeState.map { .string($0) } ?? .null),
-      ("tap", .string(host.tap)),
-      ("tap_state", tapState.map { .string($0) } ?? .null),
-      ("mtu", .int(host.mtu)),
-      ("subnet", (subnet ?? host.subnet).map { .string($0.description) } ?? .null),
-      ("mac_table_size", .int(macTableSize)),
-      ("members", .int(members)),
-      ("contested_keys", .array(contestedKeys.map { .string($0.description) })),
-      (
-        "claims",
-        .array(
-          claims.map { c in
-            MeshStatus.object([
-              ("peer_id", .string(c.peer.description)), ("nickname", .string(c.nickname)),
-              ("subnet", .string(c.subnet.description)),
-            ])
-          })
-      ),
-      (
-        "routes",
-        .array(
-          routes.map { r in
-            MeshStatus.object([
-              ("peer_id", .string(r.destination.description)),
-              ("nickname", .string(r.nickname)),
-              ("next_hop", .string(r.nextHop.description)),
-              ("hops", .int(r.hops)),
-              ("connection", .string(r.isDirect ? "direct" : "relayed")),
-              ("path", .string(r.isDirect ? (r.isPunched ? "punched" : "direct") : "relayed")),
-              ("endpoint", r.endpoint.map { .string($0.description) } ?? .null),
-              ("via", r.viaNickname.map { .string($0) } ?? .null),
-              ("in_state_seconds", r.inStateFor.map { .double($0) } ?? .null),
-              ("last_error", r.lastError.map { .string($0) } ?? .null),
-            ])
-          })
-      ),
-      ("peers", .array(peerList)),
-      ("drops", MeshStatus.dropsJSON(drops)),
-      ("dns", host.dns?.json ?? .null),
-    ])
-  }
-
-  /// The `/metrics` page in Prometheus text exposition format.
-  public func prometheus() -> String {
-    var out = ""
-    func metric(_ name: String, _ type: String, _ help: String, _ rows: [(String, UInt64)]) {
-      out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
-      for (labels, v) in rows { out += "\(name)\(labels) \(v)\n" }
-    }
-    let established = peers.filter { $0.state == "established" }.count
-    metric("meshd_peers", "gauge", "Known peers and dials.", [("", UInt64(peers.count))])
-    metric(
-      "meshd_peers_established", "gauge", "Peers with a live session.",
-      [("", UInt64(established))])
-    metric(
-      "meshd_contested_keys", "gauge",
-      "Keys two live hosts appear to use (a cloned host), this host's own included.",
-      [("", UInt64(contestedKeys.count))])
-    metric(
-      "meshd_mac_table_entries", "gauge", "Learned MAC addresses.", [("", UInt64(macTableSize))])
-    let withID = peers.filter { $0.id != nil }
-    func label(_ p: Peer) -> String { "{peer=\"\(p.id!)\",nickname=\"\(escape(p.nickname))\"}" }
-    metric(
-      "meshd_peer_rx_bytes_total", "counter", "Decrypted bytes received from a peer.",
-      withID.map { (label($0), $0.rxBytes) })
-    metric(
-      "meshd_peer_tx_bytes_total", "counter", "Bytes sent to a peer before encryption.",
-      withID.map { (label($0), $0.txBytes) })
-    metric(
-      "meshd_peer_handshakes_total", "counter", "Handshakes completed with a peer.",
-      withID.map { (label($0), $0.handshakesCompleted) })
-    metric(
-      "meshd_drops_total", "counter", "Dropped datagrams and frames, by reason.",
-      DropReason.allCases.map { ("{reason=\"\($0)\"}", drops[$0]) })
-    return out
-  }
-
-  private func escape(_ s: String) -> String {
-    var r = ""
-    for c in s {
-      switch c {
-      case "\\": r += "\\\\"
-      case "\"": r += "\\\""
-      case "\n": r += "\\n"
-      default: r.append(c)
-      }
-    }
-    return r
+    return MeshStatus.object(
+      [
+        ("peer_id", .string(id.description)),
+        ("version", .string(host.version)),
+        ("nickname", .string(nickname)),
+        ("public_key", .string(publicKey)),
+        ("listen", .string(host.listen)),
+        ("bridge", .string(host.bridge)),
+        ("bridge_state", bridgeState.map { .string($0) } ?? .null),
+        ("tap", .string(host.tap)),
+        ("tap_state", tapState.map { .string($0) } ?? .null),
+        ("mtu", .int(host.mtu)),
+        ("subnet", (subnet ?? host.subnet).map { .string($0.description) } ?? .null),
+        ("ipam_range", host.ipamRange.map { .string($0.description) } ?? .null),
+        ("mac_table_size", .int(macTableSize)),
+        ("members", .int(members)),
+        ("contested_keys", .array(contestedKeys.map { .string($0.description) })),
+        (
+          "claims",
+          .array(
+            claims.map { c in
+              MeshStatus.object([
+                ("peer_id", .string(c.peer.description)), ("nickname", .string(c.nickname)),
+                ("subnet", .string(c.subnet.description)),
+              ])
+            })
+        ),
+        (
+          "routes",
+          .array(
+            routes.map { r in
+              MeshStatus.object([
+                ("peer_id", .string(r.destination.description)),
+                ("nickname", .string(r.nickname)),
+                ("next_hop", .string(r.nextHop.description)),
+                ("hops", .int(r.hops)),
+                ("connection", .string(r.isDirect ? "direct" : "relayed")),
+                ("path", .string(r.isDirect ? (r.isPunched ? "punched" : "direct") : "relayed")),
+                ("endpoint", r.endpoint.map { .string($0.description) } ?? .null),
+                ("via", r.viaNickname.map { .string($0) } ?? .null),
+                ("in_state_seconds", r.inStateFor.map { .double($0) } ?? .null),
+                ("last_error", r.lastError.map { .string($0) } ?? .null),
+              ])
+            })
+        ),
+        ("peers", .array(peerList)),
+        ("drops", MeshStatus.dropsJSON(drops)),
+        ("dns", host.dns?.json ?? .null),
+      ] + diagnosticsJSON)
   }
 }

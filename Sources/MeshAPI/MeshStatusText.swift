@@ -9,7 +9,10 @@ public enum MeshStatusText {
   /// The text for `status` and `host`, ending with a newline.
   public static func render(_ status: MeshStatus, host: MeshStatus.HostFacts) -> String {
     var out = ""
-    let subnet = (status.subnet ?? host.subnet)?.description ?? "-"
+    // No subnet: "-" without IPAM, "claim pending" while the claim settles.
+    let subnet =
+      (status.subnet ?? host.subnet)?.description
+      ?? host.ipamRange.map { "claim pending (\($0))" } ?? "-"
     out += "meshd \(DisplayText.escaped(status.nickname)) (\(status.id))\n"
     out += "  public key  \(status.publicKey)\n"
     let bridgeNote = status.bridgeState.map { $0 == "attached" ? "" : " (\($0))" } ?? ""
@@ -17,7 +20,11 @@ public enum MeshStatusText {
     out += "  listening   \(host.listen)   bridge \(host.bridge)\(bridgeNote)"
     out += "   tap \(host.tap)\(tapNote)"
     out += "   mtu \(host.mtu)   macs \(status.macTableSize)\n"
-    out += "  subnet      \(subnet)   members \(status.members)\n"
+    out += "  subnet      \(subnet)   members \(status.members)"
+    out += status.departed.isEmpty ? "\n" : "   departed \(status.departed.count)\n"
+    if let u = status.ipam {
+      out += "  ipam        \(u.range) in /\(u.subnetSize): \(u.used) used, \(u.free) free\n"
+    }
     for key in status.contestedKeys {
       let whose =
         key == status.id
@@ -28,7 +35,12 @@ public enum MeshStatusText {
     out += "\npeers (\(status.peers.count)):\n"
     for p in status.peers {
       out += "  \(p.nickname.isEmpty ? "?" : DisplayText.escaped(p.nickname)) "
-      out += "(\(p.id?.description ?? "-"))  \(p.endpoint)  \(p.state)\n"
+      out += "(\(p.id?.description ?? "-"))  \(p.endpoint)  \(p.state)"
+      if let t = p.stateFor { out += " for \(seconds(t))" }
+      out += p.attempts > 0 ? ", \(p.attempts) attempt(s)\n" : "\n"
+      if let e = p.lastError, p.state != "established" {
+        out += "    last error: \(DisplayText.escaped(e))\n"
+      }
       out += "    session age \(seconds(p.sessionAge))"
       out += "  last handshake \(seconds(p.lastHandshakeAgo)) ago"
       out += "  handshakes \(p.handshakesCompleted)\n"
@@ -60,6 +72,12 @@ public enum MeshStatusText {
       if let t = r.inStateFor { how += ", for \(seconds(t))" }
       out += "  \(DisplayText.escaped(r.nickname)) (\(r.destination))  \(how)\n"
       if let e = r.lastError { out += "    why: \(DisplayText.escaped(e))\n" }
+    }
+    if !status.departed.isEmpty {
+      out += "\ndeparted (\(status.departed.count)):\n"
+      for m in status.departed {
+        out += "  \(DisplayText.escaped(m.nickname)) (\(m.id))  departed\n"
+      }
     }
     out += "\ndropped in all: \(dropList(status.drops))\n"
     return out

@@ -176,7 +176,7 @@ public enum SecureFile {
   }
 
   /// The directory part of a path.
-  static func directory(of path: String) -> String {
+  public static func directory(of path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     return slash == path.startIndex ? "/" : String(path[..<slash])
   }

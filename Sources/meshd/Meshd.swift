@@ -1,4 +1,5 @@
 import ArgumentParser
+import MeshCore
 
 /// The meshd command line: key tools, bridge set-up, the daemon, and clients of its control
 /// socket. Scripts and operators rely on these names; extend them, don't rename them.
@@ -7,10 +8,11 @@ struct Meshd: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "meshd",
     abstract: "An encrypted layer-2 mesh for container hosts.",
+    version: MeshVersion.current,
     subcommands: [
       GenKey.self, PubKey.self, GenSecret.self, GenOperatorKey.self, OperatorPubKey.self,
       CreateBridge.self, Up.self, Status.self, Connect.self, Forget.self, ReleaseSubnet.self,
-      DockerOpts.self, DNS.self,
+      DockerOpts.self, DNS.self, Expose.self, Hide.self,
     ])
 }
 

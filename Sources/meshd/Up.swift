@@ -96,6 +96,13 @@ struct Up: AsyncParsableCommand {
   var logLevel: String = "info"
 
   @OptionGroup(title: "Service discovery (names)") var names: NameOptions
+  @Option(
+    help: ArgumentHelp(
+      "Write dockerd's options (MESHD_DOCKER_OPTS=...) to this environment file once ready.",
+      valueName: "path"))
+  var dockerEnvFile: String?
+
+  @OptionGroup(title: "Operations") var operations: OperationsOptions
 
   /// Debug flag for tests and soak runs, hidden from `--help`: rekey every N seconds instead
   /// of WireGuard's 120 s, so a short test sees many handshakes. Not for production.
@@ -184,11 +191,7 @@ struct Up: AsyncParsableCommand {
     _ = try state.loadKnownPeers()
     _ = try state.loadClaim()
 
-    LoggingSystem.bootstrap { label in
-      var h = StreamLogHandler.standardError(label: label)
-      h.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-      return h
-    }
+    operations.bootstrapLogging(level: Logger.Level(rawValue: logLevel) ?? .info)
     let logger = Logger(label: "meshd")
 
     var engine = MeshEngineConfiguration(
@@ -224,42 +227,60 @@ struct Up: AsyncParsableCommand {
     let facts = HostFactsBox()
     let dnsServer = dns.makeServer(
       bridge: bridge, names: config.names?.directory ?? NameDirectory(), logger: logger)
+    // What the status adds to the node's own: the host's settings and the DNS server's state.
+    let currentFacts: @Sendable () -> MeshStatus.HostFacts = {
+      var f = facts.value
+      f.dns = dnsServer?.status()
+      return f
+    }
     let server: ControlServer
     do {
       server = try ControlServer(
         path: socket, group: socketGroup.flatMap(SystemGroup.id), node: node, logger: logger,
-        facts: {
-          var f = facts.value
-          f.dns = dnsServer?.status()
-          return f
-        })
+        facts: currentFacts)
     } catch {
       throw CLIError("--socket \(socket): cannot listen there: \(error)")
+    }
+    let metrics: MetricsServer?
+    let firewall: HostFirewall?
+    do {
+      metrics = try operations.metricsServer(node: node, facts: currentFacts, logger: logger)
+      // The firewall goes in before the TAP joins the bridge: the host is never open by
+      // mistake.
+      firewall = try operations.installFirewall(bridge: bridge, tap: tap, logger: logger)
+    } catch {
+      preflight.removeBridge(ifCreated: !bridgeExisted)
+      throw error
     }
     if let plan = config.ipam {
       logger.info("IPAM plan \(plan.range) in /\(plan.subnetSize) subnets")
     }
+    server.firewall = firewall
     // SIGHUP and SIGUSR1 are trapped before the node starts, so neither can kill a daemon
     // that has just come up (SIGUSR1's default action would, leaving its socket behind).
     let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
     do {
       try node.start()
     } catch {
+      try? firewall?.remove()
       server.stop()
       preflight.removeBridge(ifCreated: !bridgeExisted)
       throw preflight.explain(error)
     }
     facts.value = MeshStatus.HostFacts(
       listen: node.localEndpoint?.description ?? listen, bridge: bridge, tap: tap,
-      mtu: node.mtu ?? config.effectiveMTU)
+      mtu: node.mtu ?? config.effectiveMTU, ipamRange: config.ipam?.range)
     do {
       try server.start()
+      try metrics?.start()
     } catch {
       server.stop()
       node.stop()
+      try? firewall?.remove()
       throw error
     }
     logger.info("control socket at \(socket)")
+    if let metrics { logger.info("metrics at http://\(metrics.endpoint)/metrics") }
     do {
       try dnsServer?.start()
     } catch {
@@ -268,16 +289,30 @@ struct Up: AsyncParsableCommand {
 
     let service = MeshService(
       node: node, server: server, logger: logger, signals: signals, reload: readSecrets)
+    // Readiness (systemd's READY=1, the Docker environment file) ends with the daemon: its
+    // own end never ends the group.
+    let readiness = ReadinessService(
+      node: node, facts: currentFacts, notifier: ServiceNotifier.fromEnvironment(),
+      environmentFile: dockerEnvFile, logger: logger)
     let group = ServiceGroup(
       configuration: .init(
-        services: [.init(service: service)],
+        services: [
+          .init(service: service),
+          .init(
+            service: readiness, successTerminationBehavior: .ignore,
+            failureTerminationBehavior: .ignore),
+        ],
         gracefulShutdownSignals: [.sigterm, .sigint, .sigquit],
         logger: logger))
     // However the group ends, the socket file goes with the daemon.
     defer {
+      metrics?.stop()
       dnsServer?.stop()
       server.stop()
       node.stop()
+      do { try firewall?.remove() } catch {
+        logger.error("cannot remove the host firewall: \(error)")
+      }
     }
     try await group.run()
   }

@@ -85,16 +85,25 @@ import Testing
     #expect(typed.dnsServer == "10.47.5.1" && typed.dnsSearch == "mesh.internal")
   }
 
-  @Test func noDNSFlagsWhenOffUnboundOrOnAnotherPort() throws {
+  @Test func noDNSFlagsWhenOffFailedOrOnAnotherPort() throws {
     for dns in [
       "\"dns\": null",
-      "\"dns\": {\"address\": null, \"port\": 53, \"domain\": \"mesh.internal\"}",
+      "\"dns\": {\"address\": null, \"bind_error\": \"in use\", \"port\": 53, \"domain\": \"x\"}",
       "\"dns\": {\"address\": \"10.47.5.1\", \"port\": 5353, \"domain\": \"mesh.internal\"}",
     ] {
       let opts = try DockerOptions(
         status: status("\"mtu\": 1425, \"subnet\": \"10.47.5.0/24\", \(dns)"))
       #expect(opts.commandLine == "--bridge=br0 --fixed-cidr=10.47.5.0/24 --mtu=1425")
       #expect(!opts.daemonJSON.contains("dns"))
+    }
+  }
+
+  @Test func aDNSServerNotBoundYetMakesTheOptionsWait() {
+    #expect(throws: DockerOptionsError.dnsPending) {
+      try DockerOptions(
+        status: status(
+          "\"mtu\": 1425, \"subnet\": \"10.47.5.0/24\", "
+            + "\"dns\": {\"address\": null, \"port\": 53, \"domain\": \"mesh.internal\"}"))
     }
   }
 }

@@ -75,6 +75,15 @@ import Testing
     #expect(text.hasSuffix("\ndropped in all: none\n"))
   }
 
+  @Test func aPendingClaimIsNotNoIPAM() {
+    var status = StatusFixtures.status
+    status.subnet = nil
+    var host = StatusFixtures.host
+    host.ipamRange = IPv4Network("10.47.0.0/16")
+    let text = MeshStatusText.render(status, host: host)
+    #expect(text.contains("  subnet      claim pending (10.47.0.0/16)   members 3\n"))
+  }
+
   /// Each value against what C's printf prints for it (`%.1f`, or `%.0f` of minutes).
   @Test(arguments: [
     (0.0, "0.0s"), (0.04, "0.0s"), (0.05, "0.1s"), (0.25, "0.2s"), (0.35, "0.3s"),

@@ -64,4 +64,42 @@ struct StateFileParsingTests {
     #expect(SecureFile.removeStaleTemporaries(of: path) == 1)
     #expect((try? SecureFile.read(path + ".tmp.\(getpid())", requirePrivate: false)) == [1])
   }
+
+  @Test func knownPeersCarryTheAgeOfEndpointsThatNeverAnswered() throws {
+    let text = "# c\n192.0.2.1:6786\n192.0.2.9:6786 unanswered-since=1733390000 attempts=12\n"
+    let entries = try StateDirectory.parseKnownPeerEntries(text: text).get()
+    #expect(
+      entries == [
+        KnownPeer(Endpoint("192.0.2.1:6786")!),
+        KnownPeer(
+          Endpoint("192.0.2.9:6786")!, unanswered: .init(since: 1_733_390_000, attempts: 12)),
+      ])
+    #expect(try StateDirectory.parseKnownPeers(text: text).get().count == 2)
+    for bad in [
+      "192.0.2.9:6786 attempts=3\n", "192.0.2.9:6786 unanswered-since=x attempts=1\n",
+      "192.0.2.9:6786 color=blue\n", "192.0.2.9:6786 attempts=-1 unanswered-since=5\n",
+    ] {
+      guard case .failure(let e) = StateDirectory.parseKnownPeerEntries(text: bad) else {
+        Issue.record("accepted \(bad)")
+        continue
+      }
+      #expect(e.reason.hasPrefix("line 1:"), "\(e.reason)")
+    }
+  }
+
+  @Test func knownPeersWithAgesRoundTripThroughTheFile() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "meshd-known-peers-\(UInt64.random(in: 0...UInt64.max))")
+    try FileManager.default.createDirectory(
+      at: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let state = StateDirectory(path: dir.path)
+    let peers = [
+      KnownPeer(Endpoint("192.0.2.1:6786")!),
+      KnownPeer(Endpoint("[2001:db8::9]:6786")!, unanswered: .init(since: 42, attempts: 3)),
+    ]
+    try state.saveKnownPeers(peers)
+    #expect(try state.loadKnownPeerEntries() == peers)
+    #expect(try state.loadKnownPeers() == peers.map(\.endpoint))
+  }
 }

@@ -26,6 +26,7 @@ extension DNSServerLoop {
       try bind(endpoint)
       (bound, boundIndex) = (wanted, index)
       lastBindError = nil
+      status.bindError = nil
       status.address = DNSServerLoop.dotted(wanted)
       logger.info(
         "DNS server on \(endpoint) (UDP and TCP, bridge \(config.bridge)) for \(config.domain)",
@@ -33,6 +34,7 @@ extension DNSServerLoop {
     } catch {
       closeSockets()
       let why = "\(error)"
+      status.bindError = why
       if why != lastBindError {
         logger.error("DNS server cannot listen on \(endpoint): \(why); retrying")
         lastBindError = why

@@ -25,6 +25,9 @@ public final class ControlServer: @unchecked Sendable {
   let logger: Logger
   var thread: OSThread?
   let stopFlag = StopFlag()
+  /// The host firewall `meshd expose` and `meshd hide` switch; nil when meshd runs without
+  /// one (those routes then answer 409). Set before `start`.
+  public var firewall: HostFirewall?
 
   /// A client whose request is still arriving.
   struct Connection {
@@ -152,8 +155,9 @@ public final class ControlServer: @unchecked Sendable {
     case .status, .peers:
       return .json(node.statusBlocking().json(host: facts()))
     case .metrics:
-      let page = node.statusBlocking().prometheus() + (facts().dns?.prometheus ?? "")
-      return .text(page, contentType: "text/plain; version=0.0.4")
+      return .text(
+        MetricsServer.page(node.statusBlocking(), facts: facts()),
+        contentType: MetricsExposition.contentType)
     case .connect(let text):
       guard let host = HostPort(text) else { return badEndpoint(text) }
       let resolved: [Endpoint]
@@ -206,6 +210,8 @@ public final class ControlServer: @unchecked Sendable {
       }
     case .names(let nameRoute):
       return respondNames(nameRoute)
+    case .exposure(let exposed):
+      return respondExposure(exposed)
     case .forget(let text):
       guard let host = HostPort(text) else { return badEndpoint(text) }
       // A name that no longer resolves is still forgotten, with what it resolved to before.

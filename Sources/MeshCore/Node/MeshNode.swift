@@ -120,13 +120,14 @@ public final class MeshNode: @unchecked Sendable {
     var local: Set<MACAddress> = [MeshNode.tapMAC(for: c.engine.privateKey.publicKey)]
     if let bridgeMAC = try? netlink.linkInfo(name: c.bridge)?.mac { local.insert(bridgeMAC) }
     engine.pinLocalMACs(local)
-    var remembered = try c.stateDirectory?.loadKnownPeers() ?? []
-    remembered.removeAll { endpoint in
-      guard let why = endpoint.unreachableReason(from: c.listen) else { return false }
-      logger.warning("known peer \(endpoint) skipped: \(why)")
+    var remembered = try c.stateDirectory?.loadKnownPeerEntries() ?? []
+    remembered.removeAll { known in
+      guard let why = known.endpoint.unreachableReason(from: c.listen) else { return false }
+      logger.warning("known peer \(known.endpoint) skipped: \(why)")
       return true
     }
-    for p in c.peers + remembered { engine.connect(p, now: clock.now()) }
+    for p in c.peers { engine.connect(p, now: clock.now()) }
+    for known in remembered { engine.connect(known, now: clock.now()) }
     for (host, endpoints) in c.peerHosts.sorted(by: { $0.key.description < $1.key.description }) {
       engine.connect(host, resolvedTo: endpoints, now: clock.now())
     }

@@ -215,7 +215,7 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   func reportKnownPeersIfChanged() {
     guard engine.endpointsVersion != savedEndpointsVersion else { return }
     savedEndpointsVersion = engine.endpointsVersion
-    reports.knownPeersChanged(engine.knownEndpoints)
+    reports.knownPeersChanged(engine.knownPeers)
   }
 
   /// Carries out `commands`, then lets the engine act on them at once.

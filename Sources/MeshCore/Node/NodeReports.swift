@@ -13,7 +13,7 @@ struct NodeReports: Sendable {
   /// This host claimed a subnet (IPAM): persist it and give the bridge its address.
   var subnetClaimed: @Sendable (SubnetClaim) -> Void = { _ in }
   /// The peers to reconnect to after a restart changed: persist them.
-  var knownPeersChanged: @Sendable ([Endpoint]) -> Void = { _ in }
+  var knownPeersChanged: @Sendable ([KnownPeer]) -> Void = { _ in }
   /// The names the mesh serves changed (entries, names refused by the address rule); nil
   /// when nobody reads them, and the loop does not compute them.
   var namesChanged: (@Sendable ([NameEntry], Int) -> Void)?

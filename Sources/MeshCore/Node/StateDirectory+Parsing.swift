@@ -81,12 +81,45 @@ extension StateDirectory {
   /// Parses a known-peers file: one IP endpoint a line, blank lines and `#` comments ignored,
   /// at most `maxKnownPeers` entries.
   public static func parseKnownPeers(text: String) -> Result<[Endpoint], StateFileSyntaxError> {
-    var out: [Endpoint] = []
+    parseKnownPeerEntries(text: text).map { $0.map(\.endpoint) }
+  }
+
+  /// Parses a known-peers file with what each line says beyond its endpoint: `ENDPOINT`, or
+  /// `ENDPOINT unanswered-since=SECONDS attempts=N` for an endpoint that never answered (wall
+  /// clock seconds since 1970, handshake attempts so far).
+  public static func parseKnownPeerEntries(
+    text: String
+  ) -> Result<[KnownPeer], StateFileSyntaxError> {
+    var out: [KnownPeer] = []
     for (n, line) in lines(of: text) {
-      guard let e = Endpoint(line) else {
-        return .failure(StateFileSyntaxError("line \(n): \(line) is not an IP endpoint"))
+      let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+      guard let e = Endpoint(fields[0]) else {
+        return .failure(StateFileSyntaxError("line \(n): \(fields[0]) is not an IP endpoint"))
       }
-      out.append(e)
+      var since: UInt64?
+      var attempts: Int?
+      for field in fields.dropFirst() {
+        if field.hasPrefix("unanswered-since="), since == nil,
+          let v = UInt64(field.dropFirst("unanswered-since=".count))
+        {
+          since = v
+        } else if field.hasPrefix("attempts="), attempts == nil,
+          let v = Int(field.dropFirst("attempts=".count)), v >= 0
+        {
+          attempts = v
+        } else {
+          return .failure(
+            StateFileSyntaxError(
+              "line \(n): \(DisplayText.escaped(field)) is not unanswered-since=SECONDS or "
+                + "attempts=N"))
+        }
+      }
+      guard (since == nil) == (attempts == nil) else {
+        return .failure(
+          StateFileSyntaxError("line \(n): unanswered-since and attempts go together"))
+      }
+      out.append(
+        KnownPeer(e, unanswered: since.map { .init(since: $0, attempts: attempts ?? 0) }))
       guard out.count <= maxKnownPeers else {
         return .failure(StateFileSyntaxError("more than \(maxKnownPeers) peers"))
       }

@@ -70,6 +70,11 @@ public struct StateDirectory: Sendable {
 
   /// The remembered peers; none when the file does not exist yet.
   public func loadKnownPeers() throws(SecureFile.Failure) -> [Endpoint] {
+    try loadKnownPeerEntries().map(\.endpoint)
+  }
+
+  /// The remembered peers with how long each that never answered has gone unanswered.
+  public func loadKnownPeerEntries() throws(SecureFile.Failure) -> [KnownPeer] {
     let bytes: [UInt8]
     do {
       // meshd writes this file itself (atomically, as a regular file): a link here is not
@@ -78,15 +83,23 @@ public struct StateDirectory: Sendable {
     } catch .missing {
       return []
     }
-    return try StateDirectory.parseKnownPeers(text: String(decoding: bytes, as: UTF8.self))
+    return try StateDirectory.parseKnownPeerEntries(text: String(decoding: bytes, as: UTF8.self))
       .mapError(path: knownPeersPath)
   }
 
   /// Replaces the remembered peers, atomically.
   public func saveKnownPeers(_ endpoints: [Endpoint]) throws(SecureFile.Failure) {
-    let text =
-      "# peers meshd reconnects to after a restart\n"
-      + endpoints.prefix(StateDirectory.maxKnownPeers).map { "\($0)\n" }.joined()
+    try saveKnownPeers(endpoints.map { KnownPeer($0) })
+  }
+
+  /// Replaces the remembered peers, atomically, each that never answered with its age and
+  /// attempts.
+  public func saveKnownPeers(_ peers: [KnownPeer]) throws(SecureFile.Failure) {
+    let lines = peers.prefix(StateDirectory.maxKnownPeers).map { peer in
+      guard let u = peer.unanswered else { return "\(peer.endpoint)\n" }
+      return "\(peer.endpoint) unanswered-since=\(u.since) attempts=\(u.attempts)\n"
+    }
+    let text = "# peers meshd reconnects to after a restart\n" + lines.joined()
     try SecureFile.writeAtomically(knownPeersPath, Array(text.utf8), mode: 0o600)
   }
 

@@ -46,8 +46,12 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
   case peerUp(PeerID, nickname: String, endpoint: Endpoint)
   /// A session was replaced by a new handshake.
   case rekeyed(PeerID)
-  /// The peer's session expired or it stopped answering.
-  case peerDown(PeerID)
+  /// The peer's session expired or it stopped answering: its name, and why in words.
+  case peerDown(PeerID, nickname: String, reason: String)
+  /// A handshake from `source` was refused because it is not of this cluster: `reason` says
+  /// which check failed; `count` such refusals from that source since its last report. At
+  /// most one report per source every `HandshakeRefusals.reportInterval` seconds.
+  case handshakeRefused(Endpoint, reason: HandshakeRefusal, count: UInt64)
   /// A peer's underlay address changed (roaming, NAT rebinding, restart on a new port).
   case endpointChanged(PeerID, Endpoint)
   /// A handshake attempt towards the endpoint started.
@@ -93,7 +97,8 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
   /// Whether the event is a fault an operator must see (logged as a warning).
   public var isWarning: Bool {
     switch self {
-    case .macConflict, .duplicateKey, .keyContested, .subnetMoved, .subnetConflict, .dialledSelf:
+    case .macConflict, .duplicateKey, .keyContested, .subnetMoved, .subnetConflict, .dialledSelf,
+      .handshakeRefused:
       true
     default: false
     }
@@ -103,9 +108,12 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .peerUp(let id, let nick, let ep):
-      "peer up: \(DisplayText.escaped(nick)) (\(id)) at \(ep)"
+      "peer up: \(DisplayText.escaped(nick)) (\(id)) at \(ep): handshake completed"
     case .rekeyed(let id): "rekeyed: \(id)"
-    case .peerDown(let id): "peer down: \(id)"
+    case .peerDown(let id, let nick, let reason):
+      "peer down: \(DisplayText.escaped(nick)) (\(id)): \(reason)"
+    case .handshakeRefused(let source, let reason, let count):
+      "refused \(count) handshake(s) from \(source): \(reason)"
     case .endpointChanged(let id, let ep): "endpoint changed: \(id) now at \(ep)"
     case .handshakeStarted(let ep): "handshake started towards \(ep)"
     case .subnetClaimed(let claim): "claimed subnet \(claim.subnet)"

@@ -138,11 +138,17 @@ extension MeshEngine {
       return drops.count(.malformed)
     }
     guard let pending = initiations[msg.receiverIndex] else { return drops.count(.unknownIndex) }
-    guard secretIndex == pending.secretIndex else { return drops.count(.mac1) }
+    guard secretIndex == pending.secretIndex else {
+      drops.count(.mac1)
+      return refuseHandshake(.presharedKey, from: source, now: now, out: &out)
+    }
     var hs = pending.handshake
     guard let payloadBytes = try? hs.readMessage(msg.noise), let remote = hs.remoteStaticKey,
       let payload = try? HandshakePayload.decode(payloadBytes), let keys = try? hs.splitKeys()
-    else { return drops.count(.handshakeFailed) }
+    else {
+      drops.count(.handshakeFailed)
+      return refuseHandshake(.presharedKey, from: source, now: now, out: &out)
+    }
     hs.wipe()
     initiations[msg.receiverIndex] = nil
     let peerID = remote.peerID
@@ -247,6 +253,8 @@ extension MeshEngine {
     let wasUp = p.phase.handshakeCompleted(now: now)
     if !wasUp {
       localRecordDirty = true
+      p.attempts = 0
+      p.stateSince = now
       // Up again after going down: the path may be what failed, so measure it afresh.
       if p.pathMTU.phase != .off { p.pathMTU = newPathMTU(towards: p.endpoint) }
     }

@@ -31,7 +31,10 @@ extension MeshEngine {
     guard datagram.count >= HandshakeMACRanges.minMessageLength,
       datagram.count <= HandshakeInitiation.maxLength + 4
     else { return drops.count(.malformed) }
-    guard let secretIndex = verifyMac1(datagram) else { return drops.count(.mac1) }
+    guard let secretIndex = verifyMac1(datagram) else {
+      drops.count(.mac1)
+      return refuseHandshake(.mac1, from: source, now: now, out: &out)
+    }
     guard handshakeQueue.count < MeshEngine.handshakeQueueCapacity else {
       return drops.count(.handshakeQueueFull)
     }

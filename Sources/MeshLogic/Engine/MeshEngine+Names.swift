@@ -17,9 +17,12 @@ extension MeshEngine {
     localRecordDirty = true
   }
 
-  /// A number that changes whenever the names the mesh serves may have changed (the
-  /// topology's generation: records, and the routes derived from them).
-  public var namesGeneration: UInt64 { gossiper.topology.generation }
+  /// A number that changes whenever the names the mesh serves may have changed: the topology
+  /// generation the routes were last computed for. Not the topology's own generation, which
+  /// moves as soon as a record merges, before the routes that decide which hosts are live
+  /// follow at the next tick: names read in between would leave a host out until its record
+  /// changed again.
+  public var namesGeneration: UInt64 { routesGeneration.map { $0 &+ 1 } ?? 0 }
 
   /// Every name the mesh serves now (`NamePolicy.collect`): this host's and those of every
   /// live member, departed, released and unreachable hosts left out; and how many names

@@ -20,6 +20,7 @@ extension MeshEngine {
       lastHousekeeping = now
       macTable.expire(now: now)
       rateLimiter.expire(now: now)
+      handshakeRefusals.expire(now: now)
       expirePendingResponses(now: now)
       retireGhosts(out: &out)
       cookies = cookies.filter {
@@ -55,6 +56,8 @@ extension MeshEngine {
       out.event(.endpointExpired(endpoint))
     }
     dials[endpoint]?.attempts += 1
+    // An operator's endpoint that has not answered yet: its attempts are saved (known peers).
+    if dial.learnedFrom == nil, !dial.expired { endpointsVersion &+= 1 }
     initiate(.dial(endpoint), now: now, out: &out)
     let draw = random.uniform(HandshakeRetry.jitterDrawBound)
     dials[endpoint]?.retry.scheduleAfterDialAttempt(
@@ -151,7 +154,21 @@ extension MeshEngine {
       peers[id]?.chosenEndpoint = nil
       peers[id]?.candidates = []
       peers[id]?.nextProbeRound = nil
-      out.event(.peerDown(id))
+      let reason = MeshEngine.downReason(health, timers: configuration.timers)
+      peers[id]?.attempts = 0
+      peers[id]?.stateSince = now
+      peers[id]?.lastError = reason
+      out.event(.peerDown(id, nickname: peers[id]?.nickname ?? "", reason: reason))
+    }
+  }
+
+  /// Why a peer whose sessions are in `health` went down, in words for logs and status.
+  static func downReason(_ health: SessionHealth, timers: SessionTimers) -> String {
+    switch health {
+    case .unanswered:
+      "no answer for \(Int(timers.deadPeerTimeout)) s (the host stopped, restarted or the path is cut)"
+    default:
+      "its session expired and no new handshake completed"
     }
   }
 
@@ -164,6 +181,7 @@ extension MeshEngine {
     let draw = random.uniform(HandshakeRetry.jitterDrawBound)
     retry.scheduleAfterPeerAttempt(now: now, timers: timers, cap: peerCap(id), jitterDraw: draw)
     peers[id]?.phase.retry = retry
+    peers[id]?.attempts += 1
     initiate(.peer(id), now: now, out: &out)
   }
 

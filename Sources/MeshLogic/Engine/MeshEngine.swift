@@ -72,6 +72,8 @@ public struct MeshEngine {
   var handshakeQueue: [QueuedHandshake] = []
   var cookieChecker = CookieChecker()
   var rateLimiter = RateLimiter()
+  /// Handshakes refused as not of this cluster, per source, for rate-limited warnings.
+  var handshakeRefusals = HandshakeRefusals()
   /// The mesh control plane: this host's record, the topology, gossip timers.
   public internal(set) var gossiper: Gossiper
   /// Routes from this host over the topology.
@@ -156,6 +158,8 @@ public struct MeshEngine {
       // Asked for again: the operator vouches for it anew, and it is saved again.
       dials[endpoint]?.expired = false
       dials[endpoint]?.started = now
+      let wall = clock.wallNanoseconds()
+      dials[endpoint]?.startedWall = wall
       dials[endpoint]?.attempts = 0
       endpointsVersion &+= 1
       return
@@ -169,8 +173,39 @@ public struct MeshEngine {
     if peers.values.contains(where: { $0.endpoint == endpoint }) || dials[endpoint] != nil {
       return
     }
-    dials[endpoint] = DialState(endpoint: endpoint, now: now)
+    var dial = DialState(endpoint: endpoint, now: now)
+    dial.startedWall = clock.wallNanoseconds()
+    dials[endpoint] = dial
     endpointsVersion &+= 1
+  }
+
+  /// Starts connecting to a remembered endpoint (the known-peers file): as `connect`, but an
+  /// endpoint that went unanswered in earlier runs keeps its age and its attempts, so it
+  /// expires after `deadEndpointAge` and `deadEndpointAttempts` in all, not in each run.
+  public mutating func connect(_ known: KnownPeer, now: MeshInstant) {
+    let isNew = dials[known.endpoint] == nil
+    connect(known.endpoint, now: now)
+    guard isNew, let unanswered = known.unanswered, dials[known.endpoint] != nil else { return }
+    let wall = clock.wallNanoseconds()
+    let sinceNs = unanswered.since.multipliedReportingOverflow(by: 1_000_000_000)
+    guard !sinceNs.overflow, sinceNs.partialValue <= wall else { return }
+    let age = min(wall - sinceNs.partialValue, now.nanoseconds)
+    dials[known.endpoint]?.started = MeshInstant(nanoseconds: now.nanoseconds - age)
+    dials[known.endpoint]?.startedWall = wall - age
+    dials[known.endpoint]?.attempts = max(0, min(unanswered.attempts, 1_000_000))
+  }
+
+  /// `knownEndpoints` with how long each that never answered has gone unanswered: what the
+  /// known-peers file holds.
+  public var knownPeers: [KnownPeer] {
+    knownEndpoints.map { endpoint in
+      guard let dial = dials[endpoint], dial.learnedFrom == nil,
+        !peers.values.contains(where: { $0.endpoint == endpoint })
+      else { return KnownPeer(endpoint) }
+      return KnownPeer(
+        endpoint,
+        unanswered: .init(since: dial.startedWall / 1_000_000_000, attempts: dial.attempts))
+    }
   }
 
   /// Every endpoint this host would reconnect to after a restart, sorted: where its peers

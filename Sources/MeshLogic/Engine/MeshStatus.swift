@@ -36,6 +36,16 @@ public struct MeshStatus: Sendable, Equatable {
     /// The largest underlay packet the path to the peer carries whole, as measured with
     /// probes (see `PathMTU`); nil while not measured (the peer takes no probes).
     public var pathMTU: Int?
+    /// Handshake attempts of this host's since the peer last came up or went down (for a
+    /// dial: since it started).
+    public var attempts = 0
+    /// Seconds the peer has been in its `state` (up, or down), when known.
+    public var stateFor: Double?
+    /// Why the peer last went down (or why a dial gets no answer), when known.
+    public var lastError: String?
+    /// The round trip to the peer's current endpoint in seconds, as path choice measured it;
+    /// nil while not measured.
+    public var roundTrip: Double?
 
     /// A peer row from its fields (the engine builds these; the CLI decodes them).
     public init(
@@ -97,6 +107,42 @@ public struct MeshStatus: Sendable, Equatable {
     }
   }
 
+  /// A member named by ID and host name (a departed one, in `departed`).
+  public struct Member: Sendable, Equatable {
+    /// The member's ID.
+    public var id: PeerID
+    /// Its host name, from its last record.
+    public var nickname: String
+
+    /// A member from its fields.
+    public init(id: PeerID, nickname: String) {
+      self.id = id
+      self.nickname = nickname
+    }
+  }
+
+  /// How full the cluster's IPAM range is.
+  public struct IPAMUsage: Sendable, Equatable {
+    /// The range.
+    public var range: IPv4Network
+    /// The prefix length of each host's subnet.
+    public var subnetSize: Int
+    /// Subnets the range holds.
+    public var total: Int
+    /// Subnets claimed by a member (after conflict resolution).
+    public var used: Int
+    /// Subnets nobody holds.
+    public var free: Int { max(0, total - used) }
+
+    /// Usage from its fields.
+    public init(range: IPv4Network, subnetSize: Int, total: Int, used: Int) {
+      self.range = range
+      self.subnetSize = subnetSize
+      self.total = total
+      self.used = used
+    }
+  }
+
   /// This host's ID.
   public var id: PeerID
   /// This host's name.
@@ -111,8 +157,12 @@ public struct MeshStatus: Sendable, Equatable {
   public var macTableSize: Int
   /// Every member this host can reach, direct or relayed, ordered by ID.
   public var routes: [Route] = []
-  /// Members in the gossiped topology, this host included.
+  /// Members in the gossiped topology, this host included; departed ones are not counted.
   public var members: Int = 1
+  /// Members released for good (their records are tombstones), ordered by ID.
+  public var departed: [Member] = []
+  /// The IPAM range's used and free subnets; nil without IPAM.
+  public var ipam: IPAMUsage?
   /// This host's IPAM subnet, when it holds one.
   public var subnet: IPv4Network?
   /// Every host's IPAM subnet after conflict resolution, ordered by subnet.
@@ -146,7 +196,7 @@ public struct MeshStatus: Sendable, Equatable {
       && a.routes == b.routes && a.members == b.members && a.subnet == b.subnet
       && a.claims.elementsEqual(b.claims) { $0 == $1 }
       && a.bridgeState == b.bridgeState && a.tapState == b.tapState
-      && a.contestedKeys == b.contestedKeys
+      && a.contestedKeys == b.contestedKeys && a.departed == b.departed && a.ipam == b.ipam
   }
 }
 
@@ -157,30 +207,33 @@ extension MeshEngine {
     for p in peers.values {
       let current = p.current.flatMap { keypairs[$0] }
       let established = current != nil && p.isUp
-      list.append(
+      var row =
         MeshStatus.Peer(
           id: p.id, nickname: p.nickname, publicKey: p.staticKey.base64, endpoint: p.endpoint,
-          state: established ? "established" : "handshaking",
-          sessionAge: current.map { $0.age(now) },
+          state: established ? "established" : (p.stateSince == nil ? "handshaking" : "down"),
+          sessionAge: established ? current.map { $0.age(now) } : nil,
           lastHandshakeAgo: p.lastHandshake.map { now.seconds(since: $0) },
           rxBytes: p.rxBytes, txBytes: p.txBytes, rxFrames: p.rxFrames, txFrames: p.txFrames,
           handshakesCompleted: p.handshakesCompleted, drops: p.drops,
           duplicateKeyEndpoint: p.duplicateKey.flatMap { $0.isHolding(now) ? $0.refused : nil },
-          pathMTU: p.pathMTU.pathMTU(ipv6: p.endpoint.isIPv6)))
+          pathMTU: p.pathMTU.pathMTU(ipv6: p.endpoint.isIPv6))
+      describeDiagnostics(of: &row, peer: p, now: now)
+      list.append(row)
     }
     for d in dials.values {
-      list.append(
-        MeshStatus.Peer(
-          id: nil, nickname: "", publicKey: nil, endpoint: d.endpoint, state: "connecting",
-          sessionAge: nil, lastHandshakeAgo: nil, rxBytes: 0, txBytes: 0, rxFrames: 0,
-          txFrames: 0, handshakesCompleted: 0, drops: DropCounters()))
+      var row = MeshStatus.Peer(
+        id: nil, nickname: "", publicKey: nil, endpoint: d.endpoint, state: "connecting",
+        sessionAge: nil, lastHandshakeAgo: nil, rxBytes: 0, txBytes: 0, rxFrames: 0,
+        txFrames: 0, handshakesCompleted: 0, drops: DropCounters())
+      describeDiagnostics(of: &row, dial: d, now: now)
+      list.append(row)
     }
     list.sort { $0.endpoint.description < $1.endpoint.description }
     var status = MeshStatus(
       id: id, nickname: configuration.nickname, publicKey: publicKey.base64, peers: list,
       drops: drops, macTableSize: macTable.count)
     let topology = gossiper.topology
-    status.members = topology.count
+    describeMembers(of: &status)
     status.contestedKeys = gossiper.contests.contested(now: now)
     status.subnet = localSubnet
     status.claims = resolvedClaims.map {

@@ -73,6 +73,12 @@ public struct PeerState: Sendable {
   public internal(set) var handshakesCompleted: UInt64 = 0
   /// Drops attributed to the peer.
   public internal(set) var drops = DropCounters()
+  /// Handshake attempts of ours since the peer last came up (or was met), for status.
+  var attempts = 0
+  /// When the peer last came up or went down; nil while it never was up.
+  var stateSince: MeshInstant?
+  /// Why the peer last went down, for status; nil while it never did.
+  var lastError: String?
 
   /// A peer first met at `now`.
   init(id: PeerID, staticKey: PublicKey, nickname: String, endpoint: Endpoint, now: MeshInstant) {
@@ -130,8 +136,11 @@ struct DialState: Sendable {
   var attempts = 0
   /// Whether a punch request made this dial (a member asked for it through a neighbour).
   var punch = false
-  /// When the dial started, for expiring an operator's endpoint that never answers.
+  /// When the dial started, for expiring an operator's endpoint that never answers; earlier
+  /// than this run's start for an endpoint that went unanswered before a restart.
   var started: MeshInstant
+  /// `started` on the wall clock (ns), saved with the endpoint so its age survives restarts.
+  var startedWall: UInt64 = 0
   /// Set once an operator-asked endpoint has gone unanswered for
   /// `MeshEngineConfiguration.deadEndpointAge` and `deadEndpointAttempts`: still dialled, but
   /// no longer saved to known peers.

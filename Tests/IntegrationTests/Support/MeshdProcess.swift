@@ -35,6 +35,9 @@ final class MeshdProcess {
       "--socket", socket.path,
     ]
     for peer in peers { args += ["--peer", peer] }
+    // The tests reach each host's own addresses across the mesh (ping, iperf, TCP): open
+    // unless a test asks for the default, hidden host (`--no-expose`).
+    if !extraArguments.contains("--no-expose") { args.append("--expose") }
     args += extraArguments
     arguments = args
     process = try MeshdProcess.launch(

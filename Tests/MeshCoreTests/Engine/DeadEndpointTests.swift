@@ -69,6 +69,48 @@ struct DeadEndpointTests {
     #expect(net.established(a, b))
   }
 
+  @Test func theAgeAndAttemptsAreSavedAndCountAcrossARestart() {
+    var (net, a) = network(age: 100, attempts: 5)
+    net.hosts[a]!.connect(typo, now: net.clock.now())
+    net.advance(60)
+    // The known-peers file gets the endpoint with when it was first dialled and the attempts.
+    let saved = net.hosts[a]!.knownPeers
+    #expect(saved.map(\.endpoint) == [typo])
+    let unanswered = try! #require(saved.first?.unanswered)
+    #expect(unanswered.attempts >= 3)
+    let wallNow = net.clock.wallNanoseconds() / 1_000_000_000
+    #expect(unanswered.since <= wallNow - 59 && unanswered.since >= wallNow - 61)
+
+    // A restarted host (a fresh engine) reads it back: the endpoint keeps its age and tries,
+    // so it expires 40 s and a couple of attempts later, not after another 100 s.
+    var (later, b) = network(age: 100, attempts: 5)
+    later.clock.advance(60)
+    later.hosts[b]!.connect(saved[0], now: later.clock.now())
+    #expect(later.hosts[b]!.knownPeers.first?.unanswered?.since == unanswered.since)
+    later.advance(30)
+    #expect(later.hosts[b]!.knownEndpoints == [typo], "too young still")
+    later.advance(60)
+    #expect(later.hosts[b]!.knownEndpoints.isEmpty)
+    #expect(later.outputs[b]!.events.contains(.endpointExpired(typo)))
+  }
+
+  @Test func aRememberedEndpointFromTheFutureStartsAfresh() {
+    var (net, a) = network(age: 100, attempts: 1)
+    let future = net.clock.wallNanoseconds() / 1_000_000_000 + 1_000_000
+    net.hosts[a]!.connect(
+      KnownPeer(typo, unanswered: .init(since: future, attempts: 50)), now: net.clock.now())
+    net.advance(50)
+    #expect(net.hosts[a]!.knownEndpoints == [typo], "a bad clock in the file does not expire it")
+  }
+
+  @Test func aPeerThatAnsweredIsSavedWithoutAnAge() {
+    var (net, a) = network(age: 5, attempts: 2)
+    let b = net.add(2, secret: secret)
+    net.hosts[a]!.connect(b, now: net.clock.now())
+    net.advance(30)
+    #expect(net.hosts[a]!.knownPeers == [KnownPeer(b)])
+  }
+
   @Test func theDefaultsAreADayAndSeveralAttempts() {
     let config = MeshEngineConfiguration(
       privateKey: PrivateKey.generate(), nickname: "x", clusterSecrets: [secret])

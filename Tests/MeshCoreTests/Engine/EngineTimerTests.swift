@@ -120,7 +120,7 @@ struct EngineTimerTests {
     net.advance(1)
     net.cut = [b]
     net.advance(20, step: 0.5)
-    #expect(net.outputs[a]!.events.contains(.peerDown(net.status(b).id)))
+    #expect(net.outputs[a]!.events.contains { $0.downPeer == net.status(b).id })
     net.cut = []
     net.advance(12, step: 0.5)
     #expect(net.established(a, b) && net.established(b, a))

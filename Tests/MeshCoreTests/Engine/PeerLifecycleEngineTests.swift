@@ -78,7 +78,7 @@ struct PeerLifecycleEngineTests {
     net.cut = [b]
     net.advance(13.5)  // 14.4 s of silence: not dead yet
     #expect(phase(net, a, of: idB)?.isUp == true)
-    #expect(!net.outputs[a]!.events.contains(.peerDown(idB)))
+    #expect(!net.outputs[a]!.events.contains { $0.downPeer == idB })
 
     net.advance(1)  // past the dead-peer timeout of 15 s
     guard case .handshaking(let retry)? = phase(net, a, of: idB) else {
@@ -89,8 +89,8 @@ struct PeerLifecycleEngineTests {
     // The first attempt went out at once; the next is a rekey timeout plus jitter away.
     let wait = retry.nextAttempt.seconds(since: retry.started)
     #expect(wait >= 5 && wait <= 5.333)
-    #expect(net.outputs[a]!.events.filter { $0 == .peerDown(idB) }.count == 1)
-    #expect(state(net, a, of: b) == "handshaking")
+    #expect(net.outputs[a]!.events.filter { $0.downPeer == idB }.count == 1)
+    #expect(state(net, a, of: b) == "down")
     #expect(net.hosts[a]!.upPeerEndpoints.isEmpty)
 
     net.cut = []
@@ -99,7 +99,7 @@ struct PeerLifecycleEngineTests {
       Issue.record("not up again: \(String(describing: phase(net, a, of: idB)))")
       return
     }
-    #expect(net.outputs[a]!.events.filter { $0 == .peerDown(idB) }.count == 1)
+    #expect(net.outputs[a]!.events.filter { $0.downPeer == idB }.count == 1)
     #expect(
       net.outputs[a]!.events.filter { if case .peerUp = $0 { true } else { false } }.count == 2)
     #expect(net.hosts[a]!.upPeerEndpoints == [idB: b])
@@ -151,7 +151,7 @@ struct PeerLifecycleEngineTests {
     net.advance(6)
     #expect(phase(net, a, of: idB) == .up(since: since))
     #expect(net.outputs[a]!.events.contains(.rekeyed(idB)))
-    #expect(!net.outputs[a]!.events.contains(.peerDown(idB)))
+    #expect(!net.outputs[a]!.events.contains { $0.downPeer == idB })
   }
 
   @Test func aRekeyingPeerThatDiesGoesDownAndKeepsItsSeries() {
@@ -168,7 +168,7 @@ struct PeerLifecycleEngineTests {
     net.advance(10)  // past the dead-peer timeout
     #expect(phase(net, a, of: idB)?.retry?.started == series?.started)
     #expect(phase(net, a, of: idB)?.isUp == false)
-    #expect(net.outputs[a]!.events.filter { $0 == .peerDown(idB) }.count == 1)
+    #expect(net.outputs[a]!.events.filter { $0.downPeer == idB }.count == 1)
   }
 
   @Test func aGonePeerIsRetriedWithABackoffThatGrowsToTheCap() {
@@ -194,7 +194,7 @@ struct PeerLifecycleEngineTests {
     #expect(backoffs == [10, 20, 40, 80, 160, 320, 360])
     #expect(starts.count == 1)  // one series, never given up
     #expect(attempts > 25)
-    #expect(state(net, a, of: b) == "handshaking")
+    #expect(state(net, a, of: b) == "down")
   }
 
   @Test func forgettingADialWithAnAttemptInFlightDropsTheAttempt() {

@@ -51,7 +51,7 @@ final class RuntimeHost {
     let events = self.events
     let knownPeers = self.knownPeers
     reports.event = { e in events.update { $0.append(e) } }
-    reports.knownPeersChanged = { e in knownPeers.update { $0 = e } }
+    reports.knownPeersChanged = { e in knownPeers.update { $0 = e.map(\.endpoint) } }
     setup.reports = reports
     setup.coalesceUDP = coalesceUDP
     configure(&setup)

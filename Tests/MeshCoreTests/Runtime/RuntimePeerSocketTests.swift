@@ -39,7 +39,7 @@ struct RuntimePeerSocketTests {
     #expect(a.loop.peerSockets.count == 0)
     #expect(b.loop.peerSockets.count == 0)
     #expect(mesh.underlay.sockets(at: a.endpoint).count == 1, "only the main socket is left")
-    #expect(a.events.value.contains(.peerDown(b.id)))
+    #expect(a.events.value.contains { $0.downPeer == b.id })
   }
 
   @Test("forget drops the peer and its socket; status answers through the mailbox")
