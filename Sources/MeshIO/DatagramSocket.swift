@@ -28,6 +28,8 @@ public protocol DatagramSocket: AnyObject {
   func send(_ queue: UDPSendQueue) -> Int
   /// From now on receives only `endpoint`'s datagrams.
   func connect(to endpoint: Endpoint) throws
+  /// Asks for a receive buffer of `bytes`; what is queued already stays.
+  func setReceiveBuffer(bytes: Int)
   /// Closes the socket.
   func close()
 }

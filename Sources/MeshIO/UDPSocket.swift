@@ -84,6 +84,19 @@ public final class UDPSocket: @unchecked Sendable {
     self.fd = fd
   }
 
+  /// Asks for a receive buffer of `bytes` (SO_RCVBUFFORCE, else SO_RCVBUF within the
+  /// kernel's limit, `net.core.rmem_max`); a refusal leaves the buffer as it was.
+  public func setReceiveBuffer(bytes: Int) {
+    let size = Int32(clamping: bytes)
+    if (try? Syscall.setSocketOption(
+      fd, level: SOL_SOCKET, name: SO_RCVBUFFORCE, value: size, call: "SO_RCVBUFFORCE"))
+      == nil
+    {
+      try? Syscall.setSocketOption(
+        fd, level: SOL_SOCKET, name: SO_RCVBUF, value: size, call: "SO_RCVBUF")
+    }
+  }
+
   private static func configure(_ fd: Int32, isIPv6: Bool, options: Options) throws {
     if options.reuseAddress, !options.exclusiveBind {
       try Syscall.setSocketOption(

@@ -3,12 +3,10 @@ import MeshTypes
 /// Opens real peer sockets: non-blocking, dual-stack, with a peer's share of receive buffer,
 /// and UDP_GRO when the main socket has it.
 public struct UDPSocketFactory: DatagramSocketFactory {
-  /// Each socket's receive buffer: a peer's share, smaller than the main socket's, and small
-  /// on purpose. What waits here waits in front of every packet of the peer's (a ping behind
-  /// a bulk transfer's backlog), and a TCP stream through the mesh fills whatever buffer
-  /// the slowest step has until it loses a datagram; 256 KiB is about half a millisecond of
-  /// decryption at the rates measured here (bench/README.md), where 2 MiB held several.
-  public var bufferBytes = 256 << 10
+  /// Each socket's buffers at first: a peer's share, smaller than the main socket's. The data
+  /// thread shrinks the receive buffer while the peer sends bulk traffic (see the runtime's
+  /// `ReceiveBufferSizer`).
+  public var bufferBytes = 2 << 20
   /// Whether new sockets ask for UDP_GRO, like the main socket.
   public var receiveOffload = false
 

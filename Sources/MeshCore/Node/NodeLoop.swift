@@ -177,7 +177,9 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
       case .wake: commands = true
       case .links: drainLinkEvents()
       case nil:
-        if let peer = peerSockets.socket(forToken: ready[i].token) { drainSocket(peer) }
+        if let peer = peerSockets.socket(forToken: ready[i].token), drainSocket(peer) > 0 {
+          peerSockets.noteBatch(token: ready[i].token, averageDatagram: lastDatagramSize)
+        }
       }
     }
     // Strangers last, within their budget.

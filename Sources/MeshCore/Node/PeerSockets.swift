@@ -35,6 +35,8 @@ final class PeerSockets<Factory: DatagramSocketFactory> {
   private let poller: Poller
   private let logger: Logger
   private var slots: [Socket?]
+  /// Each slot's receive-buffer choice, begun afresh with each socket.
+  private var sizers: [ReceiveBufferSizer]
   private var freeSlots: [Int]
   private var attached: [PeerID: Attached] = [:]
   /// Peers whose socket could not be opened, so that a failing `connect` is not retried on
@@ -49,6 +51,7 @@ final class PeerSockets<Factory: DatagramSocketFactory> {
     self.poller = poller
     self.logger = logger
     slots = [Socket?](repeating: nil, count: PeerSockets.capacity)
+    sizers = [ReceiveBufferSizer](repeating: ReceiveBufferSizer(), count: PeerSockets.capacity)
     freeSlots = Array((0..<PeerSockets.capacity).reversed())
   }
 
@@ -60,6 +63,16 @@ final class PeerSockets<Factory: DatagramSocketFactory> {
     let slot = token - PeerSockets.firstToken
     guard slot >= 0, slot < slots.count else { return nil }
     return slots[slot]
+  }
+
+  /// Notes the average datagram size of a receive batch from the socket behind `token`, and
+  /// resizes its receive buffer when the traffic changed between bulk and small packets.
+  func noteBatch(token: Int, averageDatagram: Int) {
+    let slot = token - PeerSockets.firstToken
+    guard slot >= 0, slot < slots.count, let socket = slots[slot],
+      let bytes = sizers[slot].note(averageDatagram: averageDatagram)
+    else { return }
+    socket.setReceiveBuffer(bytes: bytes)
   }
 
   /// Brings the sockets in line with the engine: one per peer that is up, at the peer's
@@ -91,6 +104,7 @@ final class PeerSockets<Factory: DatagramSocketFactory> {
         throw error
       }
       slots[slot] = socket
+      sizers[slot] = ReceiveBufferSizer()
       attached[id] = Attached(endpoint: endpoint, slot: slot)
       failed[id] = nil
       logger.debug("peer \(id) at \(endpoint) has a socket of its own")

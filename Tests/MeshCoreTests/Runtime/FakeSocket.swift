@@ -62,6 +62,11 @@ final class FakeSocket: DatagramSocket, @unchecked Sendable {
 
   func connect(to endpoint: Endpoint) throws { remote = endpoint }
 
+  /// The receive buffers the loop asked for, in order.
+  private(set) var receiveBuffers: [Int] = []
+
+  func setReceiveBuffer(bytes: Int) { receiveBuffers.append(bytes) }
+
   func close() {
     isClosed = true
     underlay.remove(self)
