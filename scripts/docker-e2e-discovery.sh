@@ -91,7 +91,9 @@ while True:
     answer = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + bytes([198, 51, 100, 7]) if known else b""
     s.sendto(head + question + answer, peer)
 PY
-  in_ns B python3 "$WORK/upstream.py" "${UNDERLAY[B]}" >"$WORK/upstream.log" 2>&1 &
+  # nsenter, not in_ns: a backgrounded function is a subshell, and $! must be python's PID.
+  nsenter --net="$(netns_path B)" -- python3 "$WORK/upstream.py" "${UNDERLAY[B]}" \
+    >"$WORK/upstream.log" 2>&1 &
   UPSTREAM_PID=$!
   wait_for 5 grep -q READY "$WORK/upstream.log" || fail "the stand-in upstream did not start"
 
