@@ -1,4 +1,5 @@
 import MeshProtocol
+import MeshTypes
 
 /// A bounds-checked cursor over received bytes for the gossip decoders: every read checks the
 /// remaining length first and throws `WireError.truncated` instead of trapping.
@@ -64,6 +65,17 @@ struct ByteReader {
     return Array(bytes[offset..<offset + count])
   }
 
+  /// An underlay endpoint as `appendEndpoint` writes it; `.malformed` for an unknown family.
+  mutating func endpoint() throws(WireError) -> Endpoint {
+    let address: Endpoint.Address
+    switch try u8() {
+    case HandshakePayload.familyV4: address = .v4(try be32())
+    case HandshakePayload.familyV6: address = .v6(try be64(), try be64())
+    default: throw .malformed
+    }
+    return Endpoint(address: address, port: try le16())
+  }
+
   /// Throws `.malformed` unless every byte was read: decoders are strict about trailing bytes.
   func finish() throws(WireError) {
     guard remaining == 0 else { throw .malformed }
@@ -75,6 +87,21 @@ extension Array where Element == UInt8 {
   /// large mesh's gossip).
   mutating func appendWordLE(_ value: UInt64) {
     Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+  }
+
+  /// Appends an underlay endpoint: family (1: 4 or 6) · address (big-endian) · port (LE16),
+  /// the form records and key alerts carry.
+  mutating func appendEndpoint(_ endpoint: Endpoint) {
+    switch endpoint.address {
+    case .v4(let address):
+      append(HandshakePayload.familyV4)
+      appendBE32(address)
+    case .v6(let high, let low):
+      append(HandshakePayload.familyV6)
+      appendBE64(high)
+      appendBE64(low)
+    }
+    appendLE16(endpoint.port)
   }
 
   /// Appends a big-endian 32-bit value.

@@ -63,18 +63,8 @@ public struct KeyAlert: Hashable, Sendable {
     out.appendWordLE(reporter.rawValue)
     out.appendWordLE(subject.rawValue)
     out.appendWordLE(issued)
-    for endpoint in [kept, refused] {
-      switch endpoint.address {
-      case .v4(let address):
-        out.append(HandshakePayload.familyV4)
-        out.appendBE32(address)
-      case .v6(let high, let low):
-        out.append(HandshakePayload.familyV6)
-        out.appendBE64(high)
-        out.appendBE64(low)
-      }
-      out.appendLE16(endpoint.port)
-    }
+    out.appendEndpoint(kept)
+    out.appendEndpoint(refused)
   }
 
   /// Appends the encoded alert.
@@ -88,19 +78,10 @@ public struct KeyAlert: Hashable, Sendable {
     let reporter = PeerID(rawValue: try reader.le64())
     let subject = PeerID(rawValue: try reader.le64())
     let issued = try reader.le64()
-    var endpoints: [Endpoint] = []
-    for _ in 0..<2 {
-      let address: Endpoint.Address
-      switch try reader.u8() {
-      case HandshakePayload.familyV4: address = .v4(try reader.be32())
-      case HandshakePayload.familyV6: address = .v6(try reader.be64(), try reader.be64())
-      default: throw .malformed
-      }
-      endpoints.append(Endpoint(address: address, port: try reader.le16()))
-    }
+    let kept = try reader.endpoint()
+    let refused = try reader.endpoint()
     var alert = KeyAlert(
-      reporter: reporter, subject: subject, issued: issued, kept: endpoints[0],
-      refused: endpoints[1])
+      reporter: reporter, subject: subject, issued: issued, kept: kept, refused: refused)
     alert.signature = try reader.take(signatureLength)
     return alert
   }

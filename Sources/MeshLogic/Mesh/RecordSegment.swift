@@ -114,18 +114,7 @@ public struct RecordSegment: Equatable, Sendable {
     out.append(UInt8(truncatingIfNeeded: name.count))
     out += name
     out.append(UInt8(truncatingIfNeeded: record.endpoints.count))
-    for endpoint in record.endpoints {
-      switch endpoint.address {
-      case .v4(let address):
-        out.append(HandshakePayload.familyV4)
-        out.appendBE32(address)
-      case .v6(let high, let low):
-        out.append(HandshakePayload.familyV6)
-        out.appendBE64(high)
-        out.appendBE64(low)
-      }
-      out.appendLE16(endpoint.port)
-    }
+    for endpoint in record.endpoints { out.appendEndpoint(endpoint) }
     if !record.names.isEmpty { encodeNames(record.names, into: &out) }
     if case .operator(let key) = record.authority { out += key.bytes }
   }
@@ -161,15 +150,7 @@ public struct RecordSegment: Equatable, Sendable {
     let endpointCount = Int(try reader.u8())
     guard endpointCount <= WireLimits.maxEndpoints else { throw .oversized }
     var endpoints: [Endpoint] = []
-    for _ in 0..<endpointCount {
-      let address: Endpoint.Address
-      switch try reader.u8() {
-      case HandshakePayload.familyV4: address = .v4(try reader.be32())
-      case HandshakePayload.familyV6: address = .v6(try reader.be64(), try reader.be64())
-      default: throw .malformed
-      }
-      endpoints.append(Endpoint(address: address, port: try reader.le16()))
-    }
+    for _ in 0..<endpointCount { endpoints.append(try reader.endpoint()) }
     let names = flags & flagNames == 0 ? [] : try decodeNames(&reader, host: id)
     var authority = RecordAuthority.owner
     if flags & flagOperator != 0 {
