@@ -11,6 +11,7 @@ extension NodeLoop {
   func tapFailed(_ error: any Error) {
     let now = clock.now()
     try? poller.remove(fd: tap.fd)
+    tapReadable = false
     if watch.isFlapping(now: now),
       let line = output.errors.note(.tapRead, "TAP read failed: \(error)")
     {
@@ -75,6 +76,7 @@ extension NodeLoop {
     let now = clock.now()
     try? poller.remove(fd: tap.fd)
     tap.close()
+    tapReadable = false
     guard let reopenTunnel else {
       apply(watch.tapRecreationFailed("nothing can reopen it", now: now))
       return
@@ -88,6 +90,7 @@ extension NodeLoop {
         throw error
       }
       tap = fresh
+      tapReadable = true
       output.tap = fresh
       apply(watch.tapRecreated(index: index, now: now))
     } catch {

@@ -4,45 +4,78 @@ import MeshProtocol
 /// Reading the devices: TAP frames in batches, datagrams in `recvmmsg` batches, and the main
 /// socket within the strangers' budget.
 extension NodeLoop {
-  /// Reads up to `batch` frames, each into its own slot, and lets the engine seal them in
-  /// place; their datagrams queue up and leave together in one `sendmmsg`. Returns how many
-  /// frames it read.
+  /// Reads the TAP ahead into free slots, then seals at most one batch (`batch` frames,
+  /// about `batchBytes`): first the frames just read of flows with nothing waiting, then the
+  /// backlog, oldest first (see `TapBacklog`). The sealed datagrams leave together in one
+  /// `sendmmsg`. Returns how many frames it sealed.
   @discardableResult
   func drainTap() -> Int {
     // With offloads, the TAP puts its virtio-net header right before the frame.
     let header = tap.hasVirtioHeader ? VirtioNetHeader.size : 0
-    let size = MeshEngine.bufferSize
-    defer { output.flush() }
-    var frames = 0
+    defer {
+      output.flush()
+      backlog.sent()
+    }
+    var sealed = 0
     var bytes = 0
-    for slot in 0..<NodeLoop.batch {
-      // Bounded by bytes as well as frames: see `batchBytes`.
-      if bytes >= NodeLoop.batchBytes { return frames }
-      let buffer = UnsafeMutableRawBufferPointer(
-        rebasing: tapSlots[(slot * size)..<((slot + 1) * size)])
+    while tapReadable, let slot = backlog.takeFreeSlot() {
+      let buffer = tapSlot(slot)
       let room = UnsafeMutableRawBufferPointer(
-        rebasing: buffer[(MeshEngine.framePrefix - header)..<(size - MeshEngine.frameSuffix)])
+        rebasing: buffer[
+          (MeshEngine.framePrefix - header)..<(MeshEngine.bufferSize - MeshEngine.frameSuffix)])
       let n: Int
       do {
-        guard let got = try tap.read(into: room) else { return frames }
+        guard let got = try tap.read(into: room) else {
+          backlog.giveBack(slot)
+          break
+        }
         n = got - header
       } catch {
         // A TAP whose link was deleted fails every read at once (EBADFD) and stays readable:
         // it leaves the poller and is recreated, instead of spinning here.
+        backlog.giveBack(slot)
         tapFailed(error)
-        return frames
+        break
       }
-      frames += 1
-      bytes += n
-      guard n > 0 else { continue }
+      guard n > 0 else {
+        backlog.giveBack(slot)
+        continue
+      }
       let offload = header == 0 ? nil : VirtioNetHeader.read(UnsafeRawBufferPointer(room))
-      // The slot stays untouched until the flush: what the engine seals in place there may
-      // wait for the batch's sendmmsg.
-      output.mode = .batching
-      engine.sendFrame(buffer, frameLength: n, offload: offload, now: clock.now(), out: &output)
-      output.mode = .immediate
+      let frameBytes = UnsafeRawBufferPointer(
+        rebasing: buffer[MeshEngine.framePrefix..<(MeshEngine.framePrefix + n)])
+      let frame = TapBacklog.Frame(
+        slot: slot, length: n, offload: offload, flow: FrameFlow.key(of: frameBytes))
+      backlog.add(frame)
     }
-    return frames
+    // Sparse flows' frames first, whatever their bytes; then the bulk within the batch.
+    while sealed < NodeLoop.batch, bytes < NodeLoop.batchBytes || backlog.sparseCount > 0,
+      let frame = backlog.popFirst()
+    {
+      seal(frame)
+      sealed += 1
+      bytes += frame.length
+    }
+    return sealed
+  }
+
+  /// Read slot `slot`: `MeshEngine.bufferSize` bytes, the frame at `framePrefix`.
+  func tapSlot(_ slot: Int) -> UnsafeMutableRawBufferPointer {
+    let size = MeshEngine.bufferSize
+    return UnsafeMutableRawBufferPointer(rebasing: tapSlots[(slot * size)..<((slot + 1) * size)])
+  }
+
+  /// Lets the engine seal `frame` in place in its slot; the datagrams wait for the flush, and
+  /// the slot until they are sent.
+  func seal(_ frame: TapBacklog.Frame) {
+    // The slot stays untouched until the flush: what the engine seals in place there may wait
+    // for the batch's sendmmsg.
+    output.mode = .batching
+    engine.sendFrame(
+      tapSlot(frame.slot), frameLength: frame.length, offload: frame.offload, now: clock.now(),
+      out: &output)
+    output.mode = .immediate
+    backlog.sealedInPlace(frame.slot)
   }
 
   /// Takes one `recvmmsg` batch of datagrams from `socket` and hands each to the engine,
@@ -132,3 +165,4 @@ extension NodeLoop {
     }
   }
 }
+

@@ -27,6 +27,10 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   /// for it. 32 offloaded frames of 64 KiB were 2 MiB, several milliseconds of sealing;
   /// 64 KiB is one such frame, and still 32 full-size ones when frames are not offloaded.
   static var batchBytes: Int { 64 << 10 }
+  /// How many TAP frames the thread may hold read but not sealed: enough for the backlog a
+  /// bulk stream keeps in front of it (its window beyond what the path holds, a few offloaded
+  /// frames here), so that what is read after it is seen, and can go first, at once.
+  static var tapSlotCount: Int { 64 }
   /// The most datagrams the main socket (handshakes, new peers, strangers) may hand the
   /// thread per tick. Members have sockets of their own; past this budget the main socket
   /// is not read until the next tick, and a flood at the mesh port piles up (and is dropped)
@@ -58,8 +62,14 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   var strangerJunk = 0
   /// Whether the main socket is out of the poller because the budget ran out.
   var strangersPaused = false
-  /// `batch` read buffers of `MeshEngine.bufferSize` bytes for TAP frames, back to back.
+  /// `tapSlotCount` read buffers of `MeshEngine.bufferSize` bytes for TAP frames, back to
+  /// back.
   let tapSlots: UnsafeMutableRawBufferPointer
+  /// Which TAP slots hold frames read but not sealed yet, and in which order they go.
+  var backlog = TapBacklog(slots: NodeLoop.tapSlotCount)
+  /// False while the TAP failed and is out of the poller: the backlog is sealed, but the TAP
+  /// is not read until it is recreated.
+  var tapReadable = true
   /// Where `recvmmsg` puts datagrams.
   let received: UDPMessageBatch
   /// How long the thread keeps polling without sleeping after it last had work, in
@@ -107,7 +117,8 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
     peerSockets = PeerSockets(
       factory: setup.peerSockets, listen: setup.socket.localEndpoint, poller: poller,
       logger: setup.logger)
-    tapSlots = .allocate(byteCount: NodeLoop.batch * MeshEngine.bufferSize, alignment: 16)
+    tapSlots = .allocate(
+      byteCount: NodeLoop.tapSlotCount * MeshEngine.bufferSize, alignment: 16)
     received = UDPMessageBatch(capacity: NodeLoop.batch, bufferSize: MeshEngine.bufferSize)
     busyPollNanoseconds = setup.busyPollNanoseconds
     let queue = UDPSendQueue(capacity: NodeLoop.batch)
@@ -149,6 +160,8 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   /// How long the poller may sleep at `now`: not at all while busy-polling, else until the
   /// next tick, rounded up (a wait rounded down to 0 ms would spin until the tick is due).
   func waitTime(now: MeshInstant) -> Int32 {
+    // Frames read ahead wait for their turn: no sleeping until they are sealed.
+    if !backlog.isEmpty { return 0 }
     if Int64(truncatingIfNeeded: now.nanoseconds &- lastWork.nanoseconds) < busyPollNanoseconds {
       return 0  // busy-polling: the next packet is likely close, and a sleep costs a wake-up
     }
@@ -170,9 +183,12 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
     }
     var strangers = false
     var commands = false
+    var tapServed = false
     for i in 0..<n {
       switch Token(rawValue: ready[i].token) {
-      case .tap: drainTap()
+      case .tap:
+        drainTap()
+        tapServed = true
       case .socket: strangers = true
       case .wake: commands = true
       case .links: drainLinkEvents()
@@ -182,6 +198,8 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
         }
       }
     }
+    // The backlog gets a turn in every step, readable TAP or not.
+    if !tapServed, !backlog.isEmpty { drainTap() }
     // Strangers last, within their budget.
     if strangers { drainStrangers() }
     if commands { serve(mailbox.take()) }

@@ -22,7 +22,9 @@ enum TestFrame {
 
   /// A frame from `src` to `dst` with an experimental EtherType and `length` payload bytes
   /// that all hold `tag`.
-  static func make(from src: [UInt8], to dst: [UInt8], tag: UInt8, length: Int = 100) -> [UInt8] {
-    dst + src + [0x88, 0xB5] + [UInt8](repeating: tag, count: length)
+  static func make(
+    from src: [UInt8], to dst: [UInt8], tag: UInt8, length: Int = 100, etherType: UInt8 = 0xB5
+  ) -> [UInt8] {
+    dst + src + [0x88, etherType] + [UInt8](repeating: tag, count: length)
   }
 }
