@@ -22,10 +22,11 @@ extension MeshIntegrationLong {
       let nat = MeshIntegration.NATTraversalTests()
       let (net, hosts) = try nat.natPair(randomFully: false)
       let (p, r1, r2, n1, n2) = (hosts[0], hosts[1], hosts[2], hosts[3], hosts[4])
-      // Usually within 3 s; under load a punch has been seen to miss its first round, so the
-      // test allows 90 s (issue 14 asks for 30: see the closing note) and prints the time.
-      guard let seconds = await nat.secondsUntilDirect(net, n1, n2, timeout: 90) else {
-        Issue.record("the NATed pair did not meet directly within 90 s\n\(net.diagnostics())")
+      // Issue 14 asks for 30 s. Usually 1-3 s (the common member tells both ends where to
+      // meet; each opens its NAT, then dials a second later); a round that misses is retried
+      // after 2 s, 4 s, 8 s... The test prints the time.
+      guard let seconds = await nat.secondsUntilDirect(net, n1, n2, timeout: 30) else {
+        Issue.record("the NATed pair did not meet directly within 30 s\n\(net.diagnostics())")
         return
       }
       print("NAT: two NATed hosts direct after \(String(format: "%.1f", seconds)) s")

@@ -93,6 +93,12 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
   case dialledSelf(Endpoint)
   /// The path to a member changed: direct at an endpoint, or relayed through a neighbour.
   case pathChanged(PeerID, nickname: String, path: String)
+  /// A round of hole punching towards a member brought no session: this host opened its NAT
+  /// towards `endpoints` and asked neighbour `via` (by name) to pass the request on, `after`
+  /// seconds ago; the next round is in `next` seconds. Reported for each of the first rounds
+  /// in a row, then for one in `PunchState.reportEvery`.
+  case punchUnanswered(
+    PeerID, nickname: String, via: String, endpoints: [Endpoint], after: Double, next: Double)
 
   /// Whether the event is a fault an operator must see (logged as a warning).
   public var isWarning: Bool {
@@ -141,6 +147,11 @@ public enum MeshEvent: Sendable, Equatable, CustomStringConvertible {
       "\(ep) is this host itself (it answered with this host's own key): no longer dialled"
     case .pathChanged(let id, let nick, let path):
       "path to \(DisplayText.escaped(nick)) (\(id)): \(path)"
+    case .punchUnanswered(let id, let nick, let via, let endpoints, let after, let next):
+      "punch towards \(DisplayText.escaped(nick)) (\(id)) via \(DisplayText.escaped(via)): "
+        + "no answer from "
+        + (endpoints.isEmpty ? "it" : endpoints.map(\.description).joined(separator: ", "))
+        + " in \(Int(after.rounded())) s, next in \(Int(next.rounded())) s; relayed meanwhile"
     case .subnetConflict(let subnet, let winner):
       "IPAM conflict: \(subnet) is also claimed by "
         + (winner.map(String.init(describing:)) ?? "another host")

@@ -32,7 +32,7 @@ extension MeshEngine {
       switch event {
       case .learned(let peer, let endpoints), .endpointsChanged(let peer, let endpoints):
         dialIfUnconnected(peer, endpoints: endpoints, now: now)
-        punchIfDue(peer, now: now, out: &out)
+        punchEndpointsChanged(peer, endpoints: endpoints, now: now, out: &out)
       case .departed(let peer):
         removePeer(peer)
       case .keyContested(let peer):

@@ -291,8 +291,9 @@ extension MeshEngine {
       }
     }
     retireGhosts(at: source, answeredBy: peerID, out: &out)
-    if peers[peerID]?.isUp != true, punchAttempts[peerID] != nil {
+    if peers[peerID]?.isUp != true, punches[peerID] != nil {
       peers[peerID]?.punched = true
+      punches[peerID]?.answered(now: now)
     }
     peers[peerID]?.nickname = payload.nickname
     peers[peerID]?.announcedEndpoints = payload.endpoints

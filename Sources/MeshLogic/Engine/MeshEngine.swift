@@ -54,8 +54,9 @@ public struct MeshEngine {
   var selfEndpoints: Set<Endpoint> = []
   /// Where each peer with a session says it sees this host (its observed endpoint).
   var observedEndpoints: [PeerID: Endpoint] = [:]
-  /// When this host last tried to punch through to each member (or was asked to).
-  var punchAttempts: [PeerID: MeshInstant] = [:]
+  /// Hole punching towards each member this host tried to reach that way (or was asked to):
+  /// the round under way and the backoff (see `PunchState`).
+  var punches: [PeerID: PunchState] = [:]
   var lastPunchScan: MeshInstant?
   /// Whether each member was reached directly at the last scan, and since when.
   var pathSince: [PeerID: (direct: Bool, at: MeshInstant)] = [:]

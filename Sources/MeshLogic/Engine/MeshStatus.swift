@@ -269,13 +269,16 @@ extension MeshEngine {
     route.viaNickname = gossiper.topology[route.nextHop]?.nickname
     let endpoints = gossiper.topology[destination]?.endpoints ?? []
     let silent = endpoints.filter { unansweredEndpoints[$0] != nil }
-    if let tried = punchAttempts[destination], now.seconds(since: tried) < 5 {
+    if let punch = punches[destination], punch.unanswered == 0,
+      now.seconds(since: punch.started) < 5
+    {
       route.lastError = "hole punching in progress; relayed meanwhile"
-    } else if punchAttempts[destination] != nil {
+    } else if let punch = punches[destination] {
+      let next = max(0, punch.due.seconds(since: now))
       route.lastError =
         "hole punching unanswered at \(endpoints.map(\.description).joined(separator: ", ")): "
         + "a NAT on the way maps each destination to a new port (symmetric NAT) or a firewall "
-        + "drops it; relayed"
+        + "drops it; relayed, next try in \(Int(next.rounded(.up))) s"
     } else if !silent.isEmpty {
       route.lastError =
         "no answer at \(silent.map(\.description).joined(separator: ", ")); relayed"

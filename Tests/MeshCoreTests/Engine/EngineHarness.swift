@@ -102,7 +102,10 @@ struct Network {
       for from in Array(outputs.keys) {
         let queued = outputs[from]!.sent
         outputs[from]!.sent = []
-        for dest in outputs[from]!.limited where filtered.contains(from) {
+        // An opener to a source the NAT already dropped a datagram from leaves from another
+        // port too (conntrack's entry for the dropped one stays): it opens nothing.
+        for dest in outputs[from]!.limited
+        where filtered.contains(from) && !poisoned.contains([from, dest]) {
           opened.insert([from, dest])
         }
         outputs[from]!.limited = []
