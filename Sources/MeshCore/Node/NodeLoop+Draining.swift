@@ -7,9 +7,10 @@ extension NodeLoop {
   /// Reads the TAP ahead into free slots, then seals at most one batch (`batch` frames,
   /// about `batchBytes`): first the frames just read of flows with nothing waiting, then the
   /// backlog, oldest first (see `TapBacklog`). The sealed datagrams leave together in one
-  /// `sendmmsg`. Returns how many frames it sealed.
+  /// `sendmmsg`, small sparse frames in one of their own first. With `read` false (the TAP
+  /// was not readable) it only seals. Returns how many frames it sealed.
   @discardableResult
-  func drainTap() -> Int {
+  func drainTap(read: Bool = true) -> Int {
     // With offloads, the TAP puts its virtio-net header right before the frame.
     let header = tap.hasVirtioHeader ? VirtioNetHeader.size : 0
     defer {
@@ -18,7 +19,7 @@ extension NodeLoop {
     }
     var sealed = 0
     var bytes = 0
-    while tapReadable, let slot = backlog.takeFreeSlot() {
+    while read, tapReadable, let slot = backlog.takeFreeSlot() {
       let buffer = tapSlot(slot)
       let room = UnsafeMutableRawBufferPointer(
         rebasing: buffer[
@@ -48,10 +49,20 @@ extension NodeLoop {
         slot: slot, length: n, offload: offload, flow: FrameFlow.key(of: frameBytes))
       backlog.add(frame)
     }
-    // Sparse flows' frames first, whatever their bytes; then the bulk within the batch.
-    while sealed < NodeLoop.batch, bytes < NodeLoop.batchBytes || backlog.sparseCount > 0,
-      let frame = backlog.popFirst()
+    // Sparse flows' frames first, whatever their bytes; when they are small (a ping, a
+    // keystroke) and a large frame is next, they leave at once, before it is sealed.
+    while sealed < NodeLoop.batch, backlog.sparseCount > 0, let frame = backlog.popFirst() {
+      seal(frame)
+      sealed += 1
+      bytes += frame.length
+    }
+    if sealed > 0, bytes <= NodeLoop.smallSparseBytes,
+      let next = backlog.nextLength, next > NodeLoop.smallSparseBytes
     {
+      output.flush()
+    }
+    // Then the bulk, within the batch.
+    while sealed < NodeLoop.batch, bytes < NodeLoop.batchBytes, let frame = backlog.popFirst() {
       seal(frame)
       sealed += 1
       bytes += frame.length
@@ -87,7 +98,7 @@ extension NodeLoop {
     let count: Int
     do {
       // About `batchBytes` of datagrams, as many as the last batch's average size suggests.
-      let wanted = max(1, min(limit, NodeLoop.batchBytes / max(lastDatagramSize, 1)))
+      let wanted = max(1, min(limit, NodeLoop.receiveBatchBytes / max(lastDatagramSize, 1)))
       guard let got = try socket.receiveBatch(into: received, limit: wanted) else { return 0 }
       count = got
     } catch {

@@ -27,6 +27,11 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   /// for it. 32 offloaded frames of 64 KiB were 2 MiB, several milliseconds of sealing;
   /// 64 KiB is one such frame, and still 32 full-size ones when frames are not offloaded.
   static var batchBytes: Int { 64 << 10 }
+  /// The bytes of datagrams one receive batch aims at, by the last batch's average size.
+  static var receiveBatchBytes: Int { 256 << 10 }
+  /// Sparse flows' frames of at most this many bytes in all leave in a send of their own,
+  /// ahead of the bulk sealed after them.
+  static var smallSparseBytes: Int { 4 << 10 }
   /// How many TAP frames the thread may hold read but not sealed: enough for the backlog a
   /// bulk stream keeps in front of it (its window beyond what the path holds, a few offloaded
   /// frames here), so that what is read after it is seen, and can go first, at once.
@@ -183,23 +188,29 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
     }
     var strangers = false
     var commands = false
-    var tapServed = false
+    var tap = false
+    var bulk = 0
+    // Cheap batches first: sockets of small datagrams (replies, acknowledgements), then the
+    // TAP, then sockets of bulk datagrams, whose batches take longest to open.
     for i in 0..<n {
-      switch Token(rawValue: ready[i].token) {
-      case .tap:
-        drainTap()
-        tapServed = true
+      let token = ready[i].token
+      switch Token(rawValue: token) {
+      case .tap: tap = true
       case .socket: strangers = true
       case .wake: commands = true
       case .links: drainLinkEvents()
       case nil:
-        if let peer = peerSockets.socket(forToken: ready[i].token), drainSocket(peer) > 0 {
-          peerSockets.noteBatch(token: ready[i].token, averageDatagram: lastDatagramSize)
+        if peerSockets.carriesBulk(token: token) {
+          ready.swapAt(bulk, i)
+          bulk += 1
+        } else {
+          drainPeer(token: token)
         }
       }
     }
-    // The backlog gets a turn in every step, readable TAP or not.
-    if !tapServed, !backlog.isEmpty { drainTap() }
+    // The backlog gets a turn in every step; the TAP is read only when it is readable.
+    if tap || !backlog.isEmpty { drainTap(read: tap) }
+    for i in 0..<bulk { drainPeer(token: ready[i].token) }
     // Strangers last, within their budget.
     if strangers { drainStrangers() }
     if commands { serve(mailbox.take()) }
@@ -220,6 +231,13 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
       peerSockets.reconcile(with: engine)
     }
     return true
+  }
+
+  /// Takes a batch from the peer socket behind `token`, and lets its buffer follow the sizes.
+  func drainPeer(token: Int) {
+    if let peer = peerSockets.socket(forToken: token), drainSocket(peer) > 0 {
+      peerSockets.noteBatch(token: token, averageDatagram: lastDatagramSize)
+    }
   }
 
   /// Closes the mailbox (answering what is still in it) and every device.

@@ -75,6 +75,16 @@ final class PeerSockets<Factory: DatagramSocketFactory> {
     socket.setReceiveBuffer(bytes: bytes)
   }
 
+  /// Whether the socket behind `token` carries bulk traffic (large datagrams, as the
+  /// receive-buffer choice saw them): the loop serves such sockets after the TAP and the
+  /// sockets of small datagrams, whose batches cost little and carry what waits (replies,
+  /// acknowledgements).
+  func carriesBulk(token: Int) -> Bool {
+    let slot = token - PeerSockets.firstToken
+    guard slot >= 0, slot < sizers.count else { return false }
+    return sizers[slot].bytes == ReceiveBufferSizer.bulkBytes
+  }
+
   /// Brings the sockets in line with the engine: one per peer that is up, at the peer's
   /// endpoint. A peer that went silent loses its socket, so that whatever it sends next
   /// (a new handshake, from wherever) meets the main socket, as before it was up.

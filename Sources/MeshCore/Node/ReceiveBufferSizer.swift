@@ -2,15 +2,19 @@
 ///
 /// What waits in a peer socket's receive buffer waits in front of every later datagram of the
 /// peer's: a bulk TCP stream through the mesh fills whatever buffer its slowest step has until
-/// it loses a datagram, and a ping or a keystroke behind that backlog waits milliseconds. A
-/// small buffer bounds that wait, but a flood of small datagrams needs a deep one to ride out
-/// the moments the data thread is not scheduled (the kernel counts each small datagram at
-/// about a kilobyte). So the buffer follows the traffic: large datagrams (offloaded TCP
-/// segments) get a small buffer, small ones a large buffer, with a moving average and a gap
-/// between the two thresholds so that it changes seldom (one `setsockopt` when it does).
+/// it loses a datagram, and a ping or a keystroke behind that backlog waits. The sending side
+/// now keeps a bulk stream's backlog in its own TAP slots, where small flows overtake it (see
+/// `TapBacklog`), so what reaches this buffer comes in bursts, not as a standing queue, and
+/// the buffer must absorb those: an offloaded frame is one datagram of up to 64 KiB that the
+/// kernel counts at about half as much again, and every datagram lost to a full buffer is a
+/// lost window of TCP segments. So large datagrams get 1 MiB, bounding what can wait here if
+/// this side is ever the slower, and small ones 2 MiB, because a flood of small datagrams
+/// needs the depth to ride out the moments the data thread is not scheduled (the kernel
+/// counts each at about a kilobyte). A moving average with a gap between the two thresholds
+/// changes it seldom (one `setsockopt` when it does).
 struct ReceiveBufferSizer {
-  /// The buffer while the datagrams are large: about half a millisecond of decryption here.
-  static let bulkBytes = 256 << 10
+  /// The buffer while the datagrams are large: a few offloaded frames' worth.
+  static let bulkBytes = 1 << 20
   /// The buffer while they are small, and at first.
   static let packetBytes = 2 << 20
   /// An average at or above this many bytes per datagram is bulk traffic.

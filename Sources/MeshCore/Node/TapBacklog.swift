@@ -56,6 +56,9 @@ struct TapBacklog {
   /// How many waiting frames go ahead of the bulk: sealed before any bulk frame.
   var sparseCount: Int { sparse.count }
 
+  /// The length of the frame `popFirst()` would return next, or nil when none waits.
+  var nextLength: Int? { sparse.first?.length ?? bulk.first?.length }
+
   /// A free slot to read into, or nil when every slot holds a frame; give it back with
   /// `giveBack(_:)` if the read brought nothing.
   mutating func takeFreeSlot() -> Int? {
@@ -105,6 +108,8 @@ private struct FrameRing {
     entries = Array(
       repeating: TapBacklog.Frame(slot: 0, length: 0, offload: nil, flow: 0), count: capacity)
   }
+
+  var first: TapBacklog.Frame? { count > 0 ? entries[head] : nil }
 
   func holds(flow: UInt32) -> Bool {
     var i = head

@@ -43,8 +43,10 @@ struct ReceiveBufferSizerTests {
     let token = PeerSockets<FakeSocketFactory>.firstToken
     for _ in 0..<40 { b.loop.peerSockets.noteBatch(token: token, averageDatagram: 65_000) }
     #expect(own.receiveBuffers == [ReceiveBufferSizer.bulkBytes])
+    #expect(b.loop.peerSockets.carriesBulk(token: token), "served after the TAP")
     for _ in 0..<40 { b.loop.peerSockets.noteBatch(token: token, averageDatagram: 100) }
     #expect(own.receiveBuffers == [ReceiveBufferSizer.bulkBytes, ReceiveBufferSizer.packetBytes])
+    #expect(!b.loop.peerSockets.carriesBulk(token: token), "served before the TAP again")
     #expect(mesh.underlay.sockets(at: b.endpoint).first?.receiveBuffers == [], "main socket kept")
   }
 }
