@@ -1,8 +1,8 @@
 import MeshAPI
 import MeshCore
 
-/// libFuzzer entry point: runs every datagram, inner-message, payload and control-API parser
-/// on the input. A parser may reject the input; it must never crash, trap or over-read.
+/// libFuzzer entry point: runs every datagram, inner-message, payload and control-API parser,
+/// and the frame flow key, on the input. A parser may reject the input; it must never crash, trap or over-read.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let input = UnsafeRawBufferPointer(start: data, count: size)
@@ -42,6 +42,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   _ = try? HandshakeMACRanges(messageLength: size)
   checkInner(input)
   checkCoalescer(input)
+  // The flow key of a frame read from the TAP: any bytes, never a trap or an over-read, and
+  // the same key for the same bytes.
+  precondition(
+    FrameFlow.key(of: input) == FrameFlow.key(of: UnsafeRawBufferPointer(rebasing: input[...])))
   if let p = try? HandshakePayload.decode(input) {
     precondition((try? p.encode()) == bytes, "payload does not round-trip")
   }
