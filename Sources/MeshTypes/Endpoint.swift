@@ -108,21 +108,37 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
     return false
   }
 
-  /// `A.B.C.D:PORT` or `[V6]:PORT`.
+  /// `A.B.C.D:PORT` or `[V6]:PORT`, the IPv6 address in the canonical text form of RFC 5952
+  /// (lowercase, the longest run of two or more zero groups, the first of equals, as `::`).
   public var description: String {
     switch address {
     case .v4(let a):
       return "\(a >> 24).\(a >> 16 & 0xFF).\(a >> 8 & 0xFF).\(a & 0xFF):\(port)"
     case .v6(let hi, let lo):
-      var g: [String] = []
-      for i in 0..<4 {
-        g.append(String(UInt16(truncatingIfNeeded: hi >> (48 - 16 * i)), radix: 16))
+      let groups = (0..<8).map { i in
+        UInt16(truncatingIfNeeded: (i < 4 ? hi : lo) >> (48 - 16 * (i % 4)))
       }
-      for i in 0..<4 {
-        g.append(String(UInt16(truncatingIfNeeded: lo >> (48 - 16 * i)), radix: 16))
-      }
-      return "[\(g.joined(separator: ":"))]:\(port)"
+      return "[\(Endpoint.ipv6Text(groups))]:\(port)"
     }
+  }
+
+  /// The eight 16-bit groups of an IPv6 address as RFC 5952 text.
+  static func ipv6Text(_ groups: [UInt16]) -> String {
+    var (bestStart, bestLength, start, length) = (-1, 1, 0, 0)
+    for (i, g) in groups.enumerated() {
+      if g == 0 {
+        if length == 0 { start = i }
+        length += 1
+        if length > bestLength { (bestStart, bestLength) = (start, length) }
+      } else {
+        length = 0
+      }
+    }
+    let hex = groups.map { String($0, radix: 16) }
+    guard bestStart >= 0 else { return hex.joined(separator: ":") }
+    let head = hex[..<bestStart].joined(separator: ":")
+    let tail = hex[(bestStart + bestLength)...].joined(separator: ":")
+    return "\(head)::\(tail)"
   }
 }
 
