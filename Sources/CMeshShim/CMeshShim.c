@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 
 _Static_assert(sizeof(struct cmesh_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
 _Static_assert(offsetof(struct cmesh_mmsghdr, msg_len) == offsetof(struct mmsghdr, msg_len),
@@ -122,4 +123,8 @@ int cmesh_msg_gro_segment(const struct msghdr *msg) {
     }
   }
   return 0;
+}
+
+int cmesh_set_thread_name(const char *name) {
+  return prctl(PR_SET_NAME, (unsigned long)name, 0UL, 0UL, 0UL);
 }

@@ -56,7 +56,7 @@ public final class DNSServer: @unchecked Sendable {
     let wake = try EventNotifier()
     let loop = try DNSServerLoop(server: self, wake: wake)
     self.wake = wake
-    thread = try OSThread.spawn { loop.run() }
+    thread = try OSThread.spawn(name: "meshd-dns") { loop.run() }
   }
 
   /// Stops the thread and closes the sockets. Safe to call more than once.

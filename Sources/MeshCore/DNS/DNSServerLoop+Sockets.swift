@@ -151,7 +151,7 @@ extension DNSServerLoop {
     nextWorker += 1
     let done = tcpDone
     let notifier = tcpNotifier
-    let thread = try? OSThread.spawn {
+    let thread = try? OSThread.spawn(name: "meshd-dns-tcp") {
       var answer: [UInt8]?
       for upstream in upstreams {
         if let a = try? DNSServerLoop.exchangeTCP(bytes, with: upstream) {

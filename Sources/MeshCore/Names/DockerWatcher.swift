@@ -49,7 +49,7 @@ final class DockerWatcher: @unchecked Sendable {
 
   /// Starts the watcher's thread.
   func start() throws {
-    thread = try OSThread.spawn { [self] in run() }
+    thread = try OSThread.spawn(name: "meshd-docker") { [self] in run() }
   }
 
   /// Stops the thread (within `pollSeconds`) and waits for it.

@@ -57,7 +57,7 @@ public final class ControlServer: @unchecked Sendable {
   public func start() throws {
     let poller = try Poller(capacity: 64)
     try poller.add(fd: listener.fd, token: 0)
-    thread = try OSThread.spawn { [self] in serve(poller) }
+    thread = try OSThread.spawn(name: "meshd-control") { [self] in serve(poller) }
   }
 
   /// Stops serving and removes the socket file (also when serving never started).

@@ -157,7 +157,7 @@ public final class MeshNode: @unchecked Sendable {
     self.mailbox = mailbox
     localEndpoint = socket.localEndpoint
     do {
-      thread = try OSThread.spawn { loop.run() }
+      thread = try OSThread.spawn(name: "meshd-data") { loop.run() }
     } catch {
       self.mailbox = nil
       throw error

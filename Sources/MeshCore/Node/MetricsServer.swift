@@ -53,7 +53,7 @@ public final class MetricsServer: @unchecked Sendable {
   public func start() throws {
     let poller = try Poller(capacity: 32)
     try poller.add(fd: listener.fd, token: 0)
-    thread = try OSThread.spawn { [self] in serve(poller) }
+    thread = try OSThread.spawn(name: "meshd-metrics") { [self] in serve(poller) }
   }
 
   /// Stops serving and closes the socket.
