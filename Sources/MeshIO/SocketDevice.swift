@@ -14,16 +14,6 @@ public enum SocketDevice {
       setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, &bytes, socklen_t(bytes.count))
     }
   }
-
-  /// A `timeval` of `seconds`, for SO_RCVTIMEO and SO_SNDTIMEO.
-  static func timeout(_ fd: Int32, option: Int32, seconds: Double) throws {
-    var tv = timeval()
-    tv.tv_sec = Int(seconds)
-    tv.tv_usec = Int((seconds - Double(Int(seconds))) * 1_000_000)
-    try Syscall.run("setsockopt(timeout)") {
-      setsockopt(fd, SOL_SOCKET, option, &tv, socklen_t(MemoryLayout<timeval>.size))
-    }
-  }
 }
 
 extension UDPSocket {

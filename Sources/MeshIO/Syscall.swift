@@ -73,6 +73,17 @@ public enum Syscall {
     }
   }
 
+  /// Sets SO_SNDTIMEO or SO_RCVTIMEO (`option`) to `seconds`; 0 waits forever.
+  public static func setTimeout(_ fd: Int32, option: Int32, seconds: Double) throws {
+    var tv = timeval()
+    tv.tv_sec = Int(seconds)
+    tv.tv_usec = Int((seconds - Double(Int(seconds))) * 1_000_000)
+    let name = option == SO_SNDTIMEO ? "SO_SNDTIMEO" : "SO_RCVTIMEO"
+    try run("setsockopt(\(name))") {
+      setsockopt(fd, SOL_SOCKET, option, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+  }
+
   /// Reads an integer socket option.
   public static func socketOption(_ fd: Int32, level: Int32, name: Int32, call: String) throws
     -> Int32

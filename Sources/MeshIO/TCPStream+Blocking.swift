@@ -8,12 +8,6 @@ extension TCPStream {
   /// not read holds it for at most that long.
   public func setBlocking(sendTimeoutSeconds seconds: Double) throws {
     try Syscall.setNonBlocking(fd, false)
-    var tv = timeval()
-    tv.tv_sec = Int(seconds)
-    tv.tv_usec = Int((seconds - Double(Int(seconds))) * 1_000_000)
-    let fd = self.fd
-    try Syscall.run("setsockopt(SO_SNDTIMEO)") {
-      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    }
+    try Syscall.setTimeout(fd, option: SO_SNDTIMEO, seconds: seconds)
   }
 }

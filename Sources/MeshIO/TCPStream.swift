@@ -23,8 +23,8 @@ public final class TCPStream: @unchecked Sendable {
       socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     }
     let stream = TCPStream(ownedDescriptor: fd)
-    try SocketDevice.timeout(fd, option: SO_SNDTIMEO, seconds: timeoutSeconds)
-    try SocketDevice.timeout(fd, option: SO_RCVTIMEO, seconds: timeoutSeconds)
+    try Syscall.setTimeout(fd, option: SO_SNDTIMEO, seconds: timeoutSeconds)
+    try Syscall.setTimeout(fd, option: SO_RCVTIMEO, seconds: timeoutSeconds)
     var storage = sockaddr_storage()
     let length = endpoint.write(to: &storage)
     _ = try withUnsafePointer(to: &storage) { p in

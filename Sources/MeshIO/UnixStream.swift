@@ -23,12 +23,7 @@ public final class UnixStream: @unchecked Sendable {
     }
     let stream = UnixStream(ownedDescriptor: fd)
     if let timeoutSeconds {
-      var tv = timeval()
-      tv.tv_sec = Int(timeoutSeconds)
-      tv.tv_usec = Int((timeoutSeconds - Double(Int(timeoutSeconds))) * 1_000_000)
-      try Syscall.run("setsockopt(SO_SNDTIMEO)") {
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-      }
+      try Syscall.setTimeout(fd, option: SO_SNDTIMEO, seconds: timeoutSeconds)
     }
     _ = try withUnsafePointer(to: &address) { p in
       try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
@@ -47,25 +42,13 @@ public final class UnixStream: @unchecked Sendable {
   /// Makes reads fail with a ``SystemError`` whose ``SystemError/isWouldBlock`` is true when
   /// nothing arrives within `seconds` (SO_RCVTIMEO); 0 waits forever.
   public func setReceiveTimeout(seconds: Double) throws {
-    var tv = timeval()
-    tv.tv_sec = Int(seconds)
-    tv.tv_usec = Int((seconds - Double(Int(seconds))) * 1_000_000)
-    let fd = self.fd
-    try Syscall.run("setsockopt(SO_RCVTIMEO)") {
-      setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    }
+    try Syscall.setTimeout(fd, option: SO_RCVTIMEO, seconds: seconds)
   }
 
   /// Bounds each write (SO_SNDTIMEO): a send that cannot progress for `seconds` fails with a
   /// ``SystemError`` whose ``SystemError/isWouldBlock`` is true; 0 waits forever.
   public func setSendTimeout(seconds: Double) throws {
-    var tv = timeval()
-    tv.tv_sec = Int(seconds)
-    tv.tv_usec = Int((seconds - Double(Int(seconds))) * 1_000_000)
-    let fd = self.fd
-    try Syscall.run("setsockopt(SO_SNDTIMEO)") {
-      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    }
+    try Syscall.setTimeout(fd, option: SO_SNDTIMEO, seconds: seconds)
   }
 
   /// With `true`, reads fail at once with a would-block ``SystemError`` when nothing is

@@ -21,11 +21,10 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   /// into separate buffers whose datagrams leave in one `sendmmsg`, and the datagrams one
   /// `recvmmsg` takes from the socket.
   static var batch: Int { 32 }
-  /// The bytes one batch aims at, TAP frames or received datagrams (at least one of either):
-  /// the thread seals or opens a whole batch before it serves anything else, so a small
-  /// packet that arrives meanwhile (an interactive session's, a TCP acknowledgement) waits
-  /// for it. 32 offloaded frames of 64 KiB were 2 MiB, several milliseconds of sealing;
-  /// 64 KiB is one such frame, and still 32 full-size ones when frames are not offloaded.
+  /// The bytes of backlog one TAP step seals (at least one frame): the thread seals a whole
+  /// step before it serves anything else, so a small packet that arrives meanwhile waits for
+  /// it. 32 offloaded frames of 64 KiB were 2 MiB, several milliseconds of sealing; 64 KiB is
+  /// one such frame, and still 32 full-size ones when frames are not offloaded.
   static var batchBytes: Int { 64 << 10 }
   /// The bytes of datagrams one receive batch aims at, by the last batch's average size.
   static var receiveBatchBytes: Int { 256 << 10 }
@@ -84,7 +83,7 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   /// False once a `stop` command was served.
   private(set) var running = true
   /// The average size of the datagrams of the last receive batch, which sizes the next one
-  /// (see `batchBytes`).
+  /// (see `receiveBatchBytes`).
   var lastDatagramSize = 1500
   /// The engine's endpoints version last reported as known peers.
   var savedEndpointsVersion: UInt64 = 0

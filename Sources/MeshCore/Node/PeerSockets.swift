@@ -82,7 +82,7 @@ final class PeerSockets<Factory: DatagramSocketFactory> {
   func carriesBulk(token: Int) -> Bool {
     let slot = token - PeerSockets.firstToken
     guard slot >= 0, slot < sizers.count else { return false }
-    return sizers[slot].bytes == ReceiveBufferSizer.bulkBytes
+    return sizers[slot].carriesBulk
   }
 
   /// Brings the sockets in line with the engine: one per peer that is up, at the peer's

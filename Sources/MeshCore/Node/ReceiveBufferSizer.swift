@@ -27,6 +27,9 @@ struct ReceiveBufferSizer {
   /// The buffer size chosen last.
   private(set) var bytes = ReceiveBufferSizer.packetBytes
 
+  /// Whether the datagrams are large (the bulk buffer is chosen).
+  var carriesBulk: Bool { bytes == ReceiveBufferSizer.bulkBytes }
+
   /// Notes one receive batch's average datagram size; returns the new buffer size when it
   /// should change, nil when it stays.
   mutating func note(averageDatagram: Int) -> Int? {
