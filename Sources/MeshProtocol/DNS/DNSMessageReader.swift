@@ -32,6 +32,11 @@ struct DNSMessageReader {
     for _ in 0..<an { message.answers.append(try readRecord()) }
     for _ in 0..<ns { message.authorities.append(try readRecord()) }
     for _ in 0..<ar { message.additionals.append(try readRecord()) }
+    // One OPT at most, and only among the additionals: the message has one EDNS setting.
+    guard !message.answers.contains(where: { $0.type == .opt }),
+      !message.authorities.contains(where: { $0.type == .opt }),
+      message.additionals.lazy.filter({ $0.type == .opt }).count <= 1
+    else { throw .badOPT }
     return message
   }
 

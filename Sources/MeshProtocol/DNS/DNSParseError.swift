@@ -16,6 +16,8 @@ public enum DNSParseError: Error, Equatable, Hashable, Sendable {
   /// A record's data does not match its type (an A record that is not 4 bytes, a name that
   /// runs past its record, …).
   case badRecordData
+  /// More than one OPT record, or one outside the additional section (RFC 6891 6.1.1).
+  case badOPT
   /// The message is longer than ``DNSLimits/maxMessage``.
   case oversized
 }

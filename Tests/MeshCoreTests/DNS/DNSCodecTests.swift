@@ -130,6 +130,21 @@ import Testing
     }
   }
 
+  @Test func refusesASecondOPTAndOneOutsideTheAdditionals() throws {
+    var two = DNSMessage(id: 1, flags: 0)
+    two.questions = [DNSQuestion(name: DNSFixture.domain, type: .a, recordClass: 1)]
+    two.additionals = [.opt(udpSize: 1232)]
+    #expect(try DNSMessage(parsing: two.serialized()).additionals.count == 1)
+    // The writer keeps one OPT; a second is spliced in by hand: header's ARCOUNT 2.
+    var bytes = two.serialized()
+    bytes[11] = 2
+    bytes += bytes.suffix(11)
+    #expect(throws: DNSParseError.badOPT) { try DNSMessage(parsing: bytes) }
+    var answered = DNSMessage(id: 2, flags: 0)
+    answered.answers = [.opt(udpSize: 512)]
+    #expect(throws: DNSParseError.badOPT) { try DNSMessage(parsing: answered.serialized()) }
+  }
+
   @Test func refusesCountsTheMessageCannotHold() {
     let many = DNSFixture.header(qd: 1, an: 600) + DNSFixture.wireName(["a"]) + [0, 1, 0, 1]
     #expect(throws: DNSParseError.tooManyRecords) { try DNSMessage(parsing: many) }
