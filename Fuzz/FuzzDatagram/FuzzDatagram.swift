@@ -32,6 +32,22 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let inner = UnsafeRawBufferPointer(rebasing: input[h.ciphertextRange])
         checkInner(inner)
       }
+    case .forwarded:
+      if let h = try? ForwardHeader.parse(input) {
+        precondition(h.innerRange.upperBound == size, "inner range")
+        // The header writes back as it was read, and the hop tag's associated data is read
+        // within the datagram.
+        var again = [UInt8](repeating: 0, count: ForwardHeader.tagOffset)
+        again.withUnsafeMutableBytes { h.write(into: $0) }
+        precondition(again[...] == bytes[0..<ForwardHeader.tagOffset], "forward header")
+        let n = ForwardHeader.withAuthenticatedData(of: input) { $0.count }
+        precondition(n == ForwardHeader.authenticatedLength)
+        if let inner = try? WireMessageType.peek(
+          UnsafeRawBufferPointer(rebasing: input[h.innerRange])), inner == .transport
+        {
+          _ = try? TransportHeader.parse(UnsafeRawBufferPointer(rebasing: input[h.innerRange]))
+        }
+      }
     }
   }
   // Every decoder on the raw input, whatever its type byte says.
@@ -39,6 +55,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   _ = try? HandshakeResponse.decode(input)
   _ = try? CookieReply.decode(input)
   _ = try? TransportHeader.parse(input)
+  _ = try? ForwardHeader.parse(input)
   _ = try? HandshakeMACRanges(messageLength: size)
   checkInner(input)
   checkCoalescer(input)
@@ -50,10 +67,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     precondition((try? p.encode()) == bytes, "payload does not round-trip")
   }
 
-  // Control API text. Inputs starting with a wire type byte (0...4) would fail on the first
+  // Control API text. Inputs starting with a wire type byte (0...5) would fail on the first
   // byte anyway; skipping them keeps the allocation-heavy text parsers from slowing the
   // binary parsers' exploration.
-  guard let lead = bytes.first, lead > 4 else { return 0 }
+  guard let lead = bytes.first, lead > 5 else { return 0 }
   // The whole input at once, then split at a point the first byte picks.
   var whole = HTTPRequestParser()
   let first = whole.feed(bytes)

@@ -41,6 +41,15 @@ struct JSONFields {
     }
   }
 
+  /// A Boolean member that may be null or absent.
+  func optionalBool(_ key: String) throws(StatusDecodingError) -> Bool? {
+    switch object[key] {
+    case nil, .null?: return nil
+    case .bool(let b)?: return b
+    default: throw fail(key)
+    }
+  }
+
   /// A string member parsed by `parse`, which returns nil for text it refuses.
   func parsed<T>(_ key: String, _ parse: (String) -> T?) throws(StatusDecodingError) -> T {
     guard let v = parse(try string(key)) else { throw fail(key) }

@@ -18,6 +18,7 @@ extension MeshStatus {
       drops: try MeshStatus.dropCounters(f.value("drops"), path: f.path("drops")),
       macTableSize: try f.int("mac_table_size"))
     members = try f.int("members")
+    if f.contains("forwarded_datagrams") { forwardedDatagrams = try f.count("forwarded_datagrams") }
     subnet = try f.optionalParsed("subnet") { IPv4Network($0) }
     claims = try f.array("claims") { v, p throws(StatusDecodingError) in
       let c = try JSONFields(v, path: p)
@@ -102,6 +103,7 @@ extension MeshStatus.Route {
     isPunched = try f.optionalString("path") == "punched"
     endpoint = try f.optionalParsed("endpoint") { Endpoint($0) }
     viaNickname = try f.optionalString("via")
+    isEndToEnd = try f.optionalBool("end_to_end") ?? false
     inStateFor = try f.optionalDouble("in_state_seconds")
     lastError = try f.optionalString("last_error")
   }

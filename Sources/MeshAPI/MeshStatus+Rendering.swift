@@ -101,6 +101,7 @@ extension MeshStatus {
         ("subnet", (subnet ?? host.subnet).map { .string($0.description) } ?? .null),
         ("ipam_range", host.ipamRange.map { .string($0.description) } ?? .null),
         ("mac_table_size", .int(macTableSize)),
+        ("forwarded_datagrams", .int(Int(clamping: forwardedDatagrams))),
         ("members", .int(members)),
         ("contested_keys", .array(contestedKeys.map { .string($0.description) })),
         (
@@ -126,6 +127,7 @@ extension MeshStatus {
                 ("path", .string(r.isDirect ? (r.isPunched ? "punched" : "direct") : "relayed")),
                 ("endpoint", r.endpoint.map { .string($0.description) } ?? .null),
                 ("via", r.viaNickname.map { .string($0) } ?? .null),
+                ("end_to_end", .bool(r.isEndToEnd)),
                 ("in_state_seconds", r.inStateFor.map { .double($0) } ?? .null),
                 ("last_error", r.lastError.map { .string($0) } ?? .null),
               ])

@@ -68,6 +68,7 @@ public enum MeshStatusText {
       } else {
         let via = r.viaNickname.map { "\(DisplayText.escaped($0)) (\(r.nextHop))" }
         how = "relayed via \(via ?? r.nextHop.description), \(r.hops) hops"
+        if r.isEndToEnd { how += ", end to end" }
       }
       if let t = r.inStateFor { how += ", for \(seconds(t))" }
       out += "  \(DisplayText.escaped(r.nickname)) (\(r.destination))  \(how)\n"
@@ -78,6 +79,9 @@ public enum MeshStatusText {
       for m in status.departed {
         out += "  \(DisplayText.escaped(m.nickname)) (\(m.id))  departed\n"
       }
+    }
+    if status.forwardedDatagrams > 0 {
+      out += "\nforwarded unopened for other members: \(status.forwardedDatagrams) datagrams\n"
     }
     out += "\ndropped in all: \(dropList(status.drops))\n"
     return out

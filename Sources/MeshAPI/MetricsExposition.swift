@@ -43,6 +43,10 @@ public enum MetricsExposition {
     }
     renderPeers(status, into: &page)
     renderRoutes(status, into: &page)
+    page.family(
+      "meshd_forwarded_datagrams_total", "counter",
+      "End-to-end datagrams of other members passed on unopened."
+    ) { $0.sample("", Double(status.forwardedDatagrams)) }
     page.family("meshd_drops_total", "counter", "Dropped datagrams and frames, by reason.") {
       for r in DropReason.allCases { $0.sample("{reason=\"\(r)\"}", Double(status.drops[r])) }
     }

@@ -45,7 +45,7 @@ extension MeshIntegration {
       #expect(routeCA.isRelayed && routeCA.nextHop == idB, "C reaches A relayed via B")
     }
 
-    @Test("a 20 MB TCP transfer A→C through B arrives intact (B re-seals frames in place)")
+    @Test("a 20 MB TCP transfer A→C through B arrives intact, end to end: B opens none of it")
     func relayedBulkTransfer() async throws {
       let net = try TestNetwork(hostCount: 3) { [[1], [1, 2], [2]][$0 - 1] }
       defer { net.shutdown() }
@@ -57,10 +57,21 @@ extension MeshIntegration {
       try await net.requirePing(from: a, to: c.overlayIP, timeout: 25)
       let idC = try net.status(c).peerID
       #expect(try net.status(a).route(to: idC)?.isRelayed == true, "A reaches C relayed")
+      // The pings started A's end-to-end session with C; the transfer goes through it.
+      let idA = try net.status(a).peerID
+      let endToEnd = await waitUntil(timeout: 10) {
+        (try? net.status(a).route(to: idC)?.endToEnd) == true
+          && (try? net.status(c).route(to: idA)?.endToEnd) == true
+      }
+      #expect(endToEnd, "A's and C's routes to each other are end to end\n\(net.diagnostics())")
+      let forwardedBefore = try net.status(b).forwardedDatagrams ?? 0
 
       let file = try TcpTransfer.randomFile(in: net, name: "relayed.bin", count: 20 << 20)
       let transfer = try await TcpTransfer.run(in: net, from: a, to: c, file: file)
       #expect(transfer.isIntact, "\(transfer.summary)\n\(net.diagnostics())")
+      // 20 MB in datagrams of at most 64 KiB: B passed on at least 320 unopened.
+      let forwarded = (try net.status(b).forwardedDatagrams ?? 0) - forwardedBefore
+      #expect(forwarded >= 320, "B forwarded \(forwarded) datagrams unopened")
       #expect([a, b, c].allSatisfy { net.meshd(on: $0)?.isRunning == true })
     }
   }

@@ -41,7 +41,7 @@ func wireError(_ body: () throws -> Void) -> WireError? {
     #expect(wireError { _ = try WireMessageType.peek([]) } == .truncated)
     #expect(wireError { _ = try WireMessageType.peek([1, 0, 0]) } == .truncated)
     #expect(wireError { _ = try WireMessageType.peek([0, 0, 0, 0]) } == .unknownType(0))
-    #expect(wireError { _ = try WireMessageType.peek([5, 0, 0, 0]) } == .unknownType(5))
+    #expect(wireError { _ = try WireMessageType.peek([6, 0, 0, 0]) } == .unknownType(6))
     #expect(wireError { _ = try WireMessageType.peek([2, 0, 1, 0]) } == .badReserved)
     #expect(wireError { _ = try WireMessageType.peek([2, 0, 0, 0x80]) } == .badReserved)
   }

@@ -22,6 +22,8 @@ extension MeshEngine {
       rateLimiter.expire(now: now)
       handshakeRefusals.expire(now: now)
       expirePendingResponses(now: now)
+      expireEndToEnd(now: now)
+      endToEndLimiter.expire(now: now)
       retireGhosts(out: &out)
       cookies = cookies.filter {
         now.seconds(since: $0.value.received) < CookieChecker.secretLifetime

@@ -16,6 +16,7 @@ extension MeshEngine {
     case .handshakeInitiation, .handshakeResponse:
       admitHandshake(raw, from: source, now: now, out: &out)
     case .cookieReply: handleCookieReply(raw, now: now)
+    case .forwarded: receiveForwarded(datagram, now: now, out: &out)
     }
   }
 
@@ -196,6 +197,11 @@ extension MeshEngine {
           return sendEncapsulated(
             buffer, frameStart: MeshEngine.framePrefix, frameLength: frameLength,
             offload: offload, relay: nil, toPeerAt: p, inPlace: true, now: now, out: &out)
+        }
+        if sendFrameEndToEnd(
+          buffer, frameLength: frameLength, offload: offload, to: target, now: now, out: &out)
+        {
+          return
         }
         let relay = RelayHeader(
           origin: id, destination: target, hopLimit: MeshEngine.maxHops)

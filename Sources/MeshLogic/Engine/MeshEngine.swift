@@ -10,8 +10,9 @@ public struct MeshEngine {
   /// Room that must precede a frame in the buffer given to `sendFrame`, so that the frame can be
   /// encrypted in place: the transport header (16), a relay header with the inner kind byte
   /// (18) and a virtio-net header (10), 44 bytes.
-  public static let framePrefix =
-    TransportHeader.size + RelayHeader.size + VirtioNetHeader.size
+  public static let framePrefix = max(
+    TransportHeader.size + RelayHeader.size + VirtioNetHeader.size,
+    ForwardHeader.size + TransportHeader.size + 1 + VirtioNetHeader.size)
   /// Bytes before every delivered frame that the output may overwrite.
   public static let deliveryHeadroom = VirtioNetHeader.size
   /// The most hosts a relayed frame crosses.
@@ -48,6 +49,15 @@ public struct MeshEngine {
   /// when; not dialled again from gossip for `unansweredEndpointMemory`.
   var unansweredEndpoints: [Endpoint: MeshInstant] = [:]
   package var keypairs: [UInt32: Keypair] = [:]
+  /// End-to-end sessions with members reached through relays, by member.
+  var endToEnd: [PeerID: EndToEndLink] = [:]
+  /// The end-to-end initiations in flight, by local index.
+  var endToEndInitiations: [UInt32: PeerID] = [:]
+  /// End-to-end initiations handed on by each neighbour, limited like handshakes from an
+  /// address.
+  var endToEndLimiter = RateLimiter()
+  /// Forwarded datagrams this host passed on unopened.
+  public internal(set) var forwardedDatagrams: UInt64 = 0
   /// Peers the operator gave by host name, resolved by the runtime.
   var namedPeers: [HostPort: NamedPeer] = [:]
   /// Endpoints that turned out to be this host (our own initiation came back): never dialled.
@@ -282,7 +292,9 @@ public struct MeshEngine {
   mutating func newIndex() -> UInt32 {
     while true {
       let i = random.next32()
-      if i != 0, keypairs[i] == nil, initiations[i] == nil { return i }
+      if i != 0, keypairs[i] == nil, initiations[i] == nil, endToEndInitiations[i] == nil {
+        return i
+      }
     }
   }
 

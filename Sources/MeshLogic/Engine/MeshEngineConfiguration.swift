@@ -23,6 +23,10 @@ public struct MeshEngineConfiguration: Sendable {
   /// Whether this host's TAP takes offloaded frames (large TCP segments, partial
   /// checksums); announced to peers in the handshake.
   public var acceptsOffloadedFrames = false
+  /// Whether this host starts end-to-end sessions with members it reaches only through
+  /// relays (`EndToEndLink`). Off, its frames for them are relayed hop by hop, opened and
+  /// sealed again by every relay; it still answers the end-to-end handshakes of others.
+  public var startsEndToEndSessions = true
   /// The MTU of this host's underlay interface: the largest packet it sends unfragmented,
   /// the top of every path-MTU search (see `PathMTU`). Too high is harmless (the probes above
   /// the real one are fragmented like data); too low only makes the search stop short.
@@ -79,6 +83,9 @@ package enum MeshHandshake {
   /// Bound into every handshake hash, so meshd sessions cannot be confused with another
   /// protocol's.
   static let prologue: [UInt8] = Array("meshd handshake v1".utf8)
+  /// The prologue of end-to-end handshakes (carried through relays), so that neither kind of
+  /// message is ever taken for the other.
+  static let endToEndPrologue: [UInt8] = Array("meshd end-to-end v1".utf8)
   /// Handshake payload flag: the sender takes offloaded frames.
   static let flagAcceptsOffload: UInt8 = 1
   /// Handshake payload flag: the sender answers path probes and takes pieces (kind 7), so

@@ -90,6 +90,9 @@ public struct MeshStatus: Sendable, Equatable {
     public var endpoint: Endpoint?
     /// The next hop's name, when relayed.
     public var viaNickname: String?
+    /// Whether frames for a relayed member are sealed for it alone (an end-to-end session
+    /// through the relays, which pass them on unopened), rather than hop by hop.
+    public var isEndToEnd = false
     /// Seconds the route has been direct, or relayed, without a change.
     public var inStateFor: Double?
     /// Why a relayed member is not direct (what direct attempts found), when known.
@@ -155,6 +158,8 @@ public struct MeshStatus: Sendable, Equatable {
   public var drops: DropCounters
   /// Learned MAC addresses.
   public var macTableSize: Int
+  /// Forwarded datagrams (end-to-end traffic of other members) this host passed on unopened.
+  public var forwardedDatagrams: UInt64 = 0
   /// Every member this host can reach, direct or relayed, ordered by ID.
   public var routes: [Route] = []
   /// Members in the gossiped topology, this host included; departed ones are not counted.
@@ -197,6 +202,7 @@ public struct MeshStatus: Sendable, Equatable {
       && a.claims.elementsEqual(b.claims) { $0 == $1 }
       && a.bridgeState == b.bridgeState && a.tapState == b.tapState
       && a.contestedKeys == b.contestedKeys && a.departed == b.departed && a.ipam == b.ipam
+      && a.forwardedDatagrams == b.forwardedDatagrams
   }
 }
 
@@ -232,6 +238,7 @@ extension MeshEngine {
     var status = MeshStatus(
       id: id, nickname: configuration.nickname, publicKey: publicKey.base64, peers: list,
       drops: drops, macTableSize: macTable.count)
+    status.forwardedDatagrams = forwardedDatagrams
     let topology = gossiper.topology
     describeMembers(of: &status)
     status.contestedKeys = gossiper.contests.contested(now: now)
@@ -267,6 +274,9 @@ extension MeshEngine {
       return
     }
     route.viaNickname = gossiper.topology[route.nextHop]?.nickname
+    route.isEndToEnd =
+      endToEnd[destination]?.current.flatMap { keypairs[$0] }?.isUsable(now, configuration.timers)
+      ?? false
     let endpoints = gossiper.topology[destination]?.endpoints ?? []
     let silent = endpoints.filter { unansweredEndpoints[$0] != nil }
     if let punch = punches[destination], punch.unanswered == 0,

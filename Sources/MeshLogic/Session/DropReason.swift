@@ -52,6 +52,8 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
   /// A message arriving in pieces that lost its reassembly slot before it was whole (its
   /// peer started too many at once, or it waited past `PieceReassembly.maxAge`).
   case reassemblyEvicted
+  /// A forwarded datagram larger than the next hop's path takes whole.
+  case forwardTooLarge
 
   /// The snake_case name used in status output and metrics.
   public var description: String {
@@ -80,6 +82,7 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case .macConflict: "mac_conflict"
     case .duplicateKey: "duplicate_key"
     case .reassemblyEvicted: "reassembly_evicted"
+    case .forwardTooLarge: "forward_too_large"
     }
   }
 }

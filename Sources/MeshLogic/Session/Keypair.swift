@@ -15,6 +15,9 @@ public struct Keypair: Sendable {
   public let created: MeshInstant
   /// True when this host initiated the handshake; the initiator is the one that rekeys.
   public let isInitiator: Bool
+  /// True for a session with a member reached through relays (`EndToEndLink`), whose
+  /// messages arrive inside forwarded datagrams; false for a neighbour's.
+  public let endToEnd: Bool
   /// The key for messages we send. Copies of the keypair share its storage, which is zeroed
   /// when the last one goes away.
   var sendKey: SymmetricKey
@@ -30,13 +33,14 @@ public struct Keypair: Sendable {
   /// Creates a keypair from a handshake's split keys.
   init(
     localIndex: UInt32, remoteIndex: UInt32, peer: PeerID, created: MeshInstant,
-    isInitiator: Bool, sendKey: SymmetricKey, receiveKey: SymmetricKey
+    isInitiator: Bool, sendKey: SymmetricKey, receiveKey: SymmetricKey, endToEnd: Bool = false
   ) {
     self.localIndex = localIndex
     self.remoteIndex = remoteIndex
     self.peer = peer
     self.created = created
     self.isInitiator = isInitiator
+    self.endToEnd = endToEnd
     self.sendKey = sendKey
     self.receiveKey = receiveKey
     self.confirmed = isInitiator

@@ -17,6 +17,10 @@
 /// 4. `transport` (`TransportHeader`):
 ///    header (4) · receiverIndex (u32) · counter (u64) · ciphertext (sealed inner plaintext,
 ///    16-byte tag included). Total length `WireLimits.minTransport ... WireLimits.maxDatagram`.
+/// 5. `forwarded` (`ForwardHeader`):
+///    header (4) · receiverIndex (u32) · counter (u64) · destination (u64 Peer ID) ·
+///    hopLimit (u8) · reserved (3) · hop tag (16) · inner datagram (a type 1, 2 or 4 message
+///    between two members, sealed end to end, that the hosts on the way pass on unopened).
 ///
 /// In handshake messages mac1 covers bytes `[0, length − 32)` and mac2 covers
 /// `[0, length − 16)`; see `HandshakeMACRanges`.
@@ -50,6 +54,8 @@ public enum WireMessageType: UInt8, Sendable, CaseIterable {
   case cookieReply = 3
   /// An encrypted inner message within an established session.
   case transport = 4
+  /// An end-to-end datagram passed on through relays, authenticated for each hop.
+  case forwarded = 5
 
   /// The length of the common header: type and three reserved bytes.
   public static let headerSize = 4

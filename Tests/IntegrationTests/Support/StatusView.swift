@@ -118,6 +118,8 @@ struct StatusView: Decodable, Sendable {
     var via: String?
     /// Why a relayed member is not direct.
     var lastError: String?
+    /// Whether frames for a relayed member go end to end (the relays pass them on unopened).
+    var endToEnd: Bool?
 
     enum CodingKeys: String, CodingKey {
       case peerID = "peer_id"
@@ -128,6 +130,7 @@ struct StatusView: Decodable, Sendable {
       case path
       case via
       case lastError = "last_error"
+      case endToEnd = "end_to_end"
     }
 
     /// Decodes leniently: a field of an unexpected type reads as nil.
@@ -141,6 +144,7 @@ struct StatusView: Decodable, Sendable {
       path = try? c.decodeIfPresent(String.self, forKey: .path)
       via = try? c.decodeIfPresent(String.self, forKey: .via)
       lastError = try? c.decodeIfPresent(String.self, forKey: .lastError)
+      endToEnd = try? c.decodeIfPresent(Bool.self, forKey: .endToEnd)
     }
 
     /// Whether the member is reached over its own session.
@@ -175,6 +179,8 @@ struct StatusView: Decodable, Sendable {
   var members: Int?
   /// Learned MAC addresses.
   var macTableSize: Int?
+  /// Forwarded datagrams of other members this host passed on unopened.
+  var forwardedDatagrams: Int?
   /// This host's subnet (IPAM claim or bridge network), when it has one.
   var subnet: String?
   /// Keys two live hosts appear to use (a cloned host), this host's own included.
@@ -194,6 +200,7 @@ struct StatusView: Decodable, Sendable {
     case routes
     case members
     case macTableSize = "mac_table_size"
+    case forwardedDatagrams = "forwarded_datagrams"
     case contestedKeys = "contested_keys"
     case subnet
   }
@@ -214,6 +221,7 @@ struct StatusView: Decodable, Sendable {
     routes = (try? c.decodeIfPresent([Route].self, forKey: .routes)) ?? []
     members = StatusView.integer(c, .members)
     macTableSize = StatusView.integer(c, .macTableSize)
+    forwardedDatagrams = StatusView.integer(c, .forwardedDatagrams)
     subnet = try? c.decodeIfPresent(String.self, forKey: .subnet)
     contestedKeys = (try? c.decodeIfPresent([String].self, forKey: .contestedKeys)) ?? []
   }

@@ -29,7 +29,8 @@ final class RuntimeHost {
     _ n: Int, underlay: FakeUnderlay, clock: FakeClock, virtioHeader: Bool = false,
     coalesceUDP: Bool = false, peers: [Endpoint] = [], secret: SymmetricKey = RuntimeHost.secret,
     logger: Logger? = nil,
-    configure: (inout NodeLoopSetup<FakeTunnel, FakeSocketFactory, FakeClock>) -> Void = { _ in }
+    configure: (inout NodeLoopSetup<FakeTunnel, FakeSocketFactory, FakeClock>) -> Void = { _ in },
+    engine configureEngine: (inout MeshEngineConfiguration) -> Void = { _ in }
   ) throws {
     endpoint = Endpoint("192.0.2.\(n):6786")!
     self.clock = clock
@@ -39,6 +40,7 @@ final class RuntimeHost {
       clusterSecrets: [secret])
     config.advertisedEndpoints = [endpoint]
     config.acceptsOffloadedFrames = virtioHeader
+    configureEngine(&config)
     var engine = MeshEngine(configuration: config, clock: clock, random: random)
     for p in peers { engine.connect(p, now: clock.now()) }
     tap = try FakeTunnel(virtioHeader: virtioHeader)
