@@ -52,7 +52,10 @@ extension MeshEngine {
     let base = innerBase - ForwardHeader.size
     precondition(base >= 0, "no room for the forwarded and transport headers")
     let innerLength = TransportHeader.size + payloadLength + ChaChaPoly.tagLength
-    guard ForwardHeader.size + innerLength <= peers.values[p].datagramLimit() else { return false }
+    guard
+      ForwardHeader.size + innerLength
+        <= min(peers.values[p].datagramLimit(), ForwardHeader.maxInSession)
+    else { return false }
     guard
       let sealed = keypairs.values[slot].seal(
         UnsafeMutableRawBufferPointer(rebasing: buffer[innerBase...]),
@@ -114,8 +117,20 @@ extension MeshEngine {
     guard let p = peers.index(forKey: from) else { return drops.count(.unknownIndex) }
     peers.values[p].lastReceived = now
     peers.values[p].rxBytes &+= UInt64(header.innerLength)
-    let inner = UnsafeMutableRawBufferPointer(rebasing: datagram[header.innerRange])
+    routeForwarded(datagram, header, from: from, inPlace: true, now: now, out: &out)
+  }
+
+  /// Opens a forwarded datagram from neighbour `from` whose hop is authenticated, when it is
+  /// for this host, or passes it on: sealed for the next hop's session, with a new hop tag,
+  /// in place when `inPlace` (the caller's received datagram, as for `forwardInPlace`), or
+  /// inside that session (inner kind 13, in pieces) when the path to the next hop does not
+  /// take it whole.
+  mutating func routeForwarded(
+    _ datagram: UnsafeMutableRawBufferPointer, _ header: ForwardHeader, from: PeerID,
+    inPlace: Bool, now: MeshInstant, out: inout some EngineOutput
+  ) {
     if header.destination == id {
+      let inner = UnsafeMutableRawBufferPointer(rebasing: datagram[header.innerRange])
       return receiveEndToEnd(inner, via: from, now: now, out: &out)
     }
     guard header.hopLimit > 1 else { return drops.count(.hopLimit) }
@@ -124,14 +139,47 @@ extension MeshEngine {
       let q = peers.index(forKey: hop), let hopIndex = peers.values[q].sendingSession(),
       let hopSlot = keypairs.index(forKey: hopIndex), keypairs.values[hopSlot].isUsable(now, timers)
     else { return drops.count(.noRoute) }
+    datagram[24] = header.hopLimit - 1
+    forwardedDatagrams &+= 1
     guard datagram.count <= peers.values[q].datagramLimit() else {
+      return forwardInSession(UnsafeRawBufferPointer(datagram), toPeerAt: q, now: now, out: &out)
+    }
+    _ = keypairs.values[hopSlot].tagForwarded(datagram, now: now, timers: timers)
+    let endpoint = peers.values[q].noteSent(now: now, bytes: header.innerLength, frames: 1)
+    if inPlace {
+      out.sendInPlace(UnsafeRawBufferPointer(datagram), to: endpoint)
+    } else {
+      out.send(UnsafeRawBufferPointer(datagram), to: endpoint)
+    }
+  }
+
+  /// Sends a forwarded datagram inside the session of neighbour `q` (inner kind 13), which
+  /// cuts it into pieces for a path that takes no datagram that large.
+  mutating func forwardInSession(
+    _ datagram: UnsafeRawBufferPointer, toPeerAt q: Dictionary<PeerID, PeerState>.Index,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    guard datagram.count <= ForwardHeader.maxInSession else {
       return drops.count(.forwardTooLarge)
     }
-    datagram[24] = header.hopLimit - 1
-    _ = keypairs.values[hopSlot].tagForwarded(datagram, now: now, timers: timers)
-    forwardedDatagrams &+= 1
-    let endpoint = peers.values[q].noteSent(now: now, bytes: header.innerLength, frames: 1)
-    out.sendInPlace(raw, to: endpoint)
+    let s = scratch.bytes
+    s[TransportHeader.size] = InnerKind.forwardedDatagram.rawValue
+    UnsafeMutableRawBufferPointer(
+      rebasing: s[(TransportHeader.size + 1)..<(TransportHeader.size + 1 + datagram.count)]
+    ).copyMemory(from: datagram)
+    sealAndSend(s, payloadLength: 1 + datagram.count, toPeerAt: q, frames: 1, now: now, out: &out)
+  }
+
+  /// A forwarded datagram that neighbour `peer` sent inside its session (inner kind 13):
+  /// the session authenticated the hop, so its hop fields are not checked.
+  mutating func receiveForwardedInSession(
+    _ datagram: UnsafeMutableRawBufferPointer, from peer: PeerID, now: MeshInstant,
+    out: inout some EngineOutput
+  ) {
+    guard let header = try? ForwardHeader.parse(UnsafeRawBufferPointer(datagram)) else {
+      return drops.count(.malformedInner)
+    }
+    routeForwarded(datagram, header, from: peer, inPlace: false, now: now, out: &out)
   }
 
   /// Handles the inner datagram of a forwarded datagram for this host, which neighbour `hop`

@@ -117,6 +117,10 @@ extension MeshEngine {
     case .relayedOffloadedFrame(let r, let v, let range):
       receiveFrame(
         room, range, offload: v, relay: r, from: p, resealable: resealable, now: now, out: &out)
+    case .forwardedDatagram(let range):
+      receiveForwardedInSession(
+        UnsafeMutableRawBufferPointer(rebasing: room[range]), from: peers.keys[p], now: now,
+        out: &out)
     case .piece(let header, let range):
       receivePiece(
         header, UnsafeRawBufferPointer(rebasing: room[range]), from: p, now: now, out: &out)

@@ -25,6 +25,10 @@ public struct ForwardHeader: Equatable, Sendable {
   public static let minDatagram = size + minInner
   /// The largest forwarded datagram.
   public static let maxDatagram = WireLimits.maxDatagram
+  /// The largest forwarded datagram that a hop can still carry inside its session (inner kind
+  /// 13) when it is too large for the path to the next hop: what fits a message cut into
+  /// pieces, after the kind byte. meshd sends nothing larger end to end.
+  public static let maxInSession = WireLimits.maxReassembled - 1
 
   /// The index the receiving hop chose for the session this hop is crossing.
   public var receiverIndex: UInt32

@@ -30,11 +30,15 @@ public enum InnerKind: UInt8, Sendable, CaseIterable {
   /// me" (no endpoint); from the member to `peer`, "dial the sender at `endpoint`" (where the
   /// member sees it).
   case punchRequest = 12
+  /// A forwarded datagram (type 5, `ForwardHeader`) too large for the path to the next hop,
+  /// carried inside the hop's session so that it can go in pieces. Its hop fields are ignored:
+  /// the session authenticates the hop.
+  case forwardedDatagram = 13
 
   /// The bytes of this kind's header, kind byte included: where its payload starts.
   public var headerLength: Int {
     switch self {
-    case .keepalive, .frame, .gossip, .observedEndpoint: return 1
+    case .keepalive, .frame, .gossip, .observedEndpoint, .forwardedDatagram: return 1
     case .endpointProbe: return EndpointProbe.size
     case .punchRequest: return 1 + 8
     case .relayedFrame: return RelayHeader.size

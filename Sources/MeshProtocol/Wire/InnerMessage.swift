@@ -27,6 +27,9 @@ public enum InnerMessage: Equatable, Sendable {
   case endpointProbe(EndpointProbe)
   /// A hole-punching request about `peer`, with the endpoint to dial when relayed.
   case punchRequest(PeerID, Endpoint?)
+  /// A whole forwarded datagram occupying the range (`ForwardHeader.minDatagram` ...
+  /// `ForwardHeader.maxInSession`), its type byte checked.
+  case forwardedDatagram(Range<Int>)
 
   /// The kind byte of this message.
   public var kind: InnerKind {
@@ -42,6 +45,7 @@ public enum InnerMessage: Equatable, Sendable {
     case .observedEndpoint: return .observedEndpoint
     case .endpointProbe: return .endpointProbe
     case .punchRequest: return .punchRequest
+    case .forwardedDatagram: return .forwardedDatagram
     }
   }
 
@@ -118,6 +122,12 @@ public enum InnerMessage: Equatable, Sendable {
       // The endpoint as in kind 10, after the peer ID.
       let endpoint = try observedEndpoint(UnsafeRawBufferPointer(rebasing: plaintext[8...]))
       return .punchRequest(peer, endpoint)
+    case .forwardedDatagram:
+      let length = count - 1
+      guard length >= ForwardHeader.minDatagram else { throw .truncated }
+      guard length <= ForwardHeader.maxInSession else { throw .oversized }
+      guard plaintext[1] == WireMessageType.forwarded.rawValue else { throw .malformed }
+      return .forwardedDatagram(1..<count)
     case .endpointProbe:
       guard count >= EndpointProbe.size else { throw .truncated }
       guard count == EndpointProbe.size, plaintext[5] <= 1 else { throw .malformed }

@@ -165,6 +165,30 @@ struct EndToEndTests {
     #expect(isEndToEnd(net, c, to: a))
   }
 
+  @Test func aForwardedDatagramTooLargeForTheNextHopCrossesItInPieces() {
+    var net = Network()
+    let a = net.add(1, secret: secret)
+    let b = net.add(2, secret: secret)
+    let c = net.add(3, secret: secret) { $0.underlayMTU = 1400 }
+    net.linkLimit[c] = 1372  // B's datagrams to C: nothing larger arrives
+    net.blocked = [[a, c]]
+    net.hosts[a]!.connect(b, now: net.clock.now())
+    net.hosts[c]!.connect(b, now: net.clock.now())
+    net.advance(10, step: 0.1)
+    net.sendFrame(from: c, ethernetFrame(dst: .broadcast, src: mac(3)))
+    net.sendFrame(from: a, ethernetFrame(dst: mac(3), src: mac(1)))
+    net.advance(1)
+    #expect(isEndToEnd(net, a, to: c))
+    let big = ethernetFrame(dst: mac(3), src: mac(1), payload: [UInt8](repeating: 9, count: 3000))
+    let forwarded = net.hosts[b]!.forwardedDatagrams
+    net.wire.removeAll()
+    net.sendFrame(from: a, big)
+    #expect(net.outputs[c]!.delivered.last == big)
+    #expect(net.hosts[b]!.forwardedDatagrams == forwarded + 1, "B passed it on unopened")
+    #expect(net.wire.filter { $0.to == c }.allSatisfy { $0.bytes.count <= 1372 }, "in pieces")
+    #expect(net.hosts[b]!.drops.total == 0 && net.hosts[c]!.drops.total == 0)
+  }
+
   @Test func unansweredHandshakesBackOff() {
     var link = EndToEndLink()
     let timers = SessionTimers()
