@@ -110,6 +110,11 @@ func checkInner(_ plaintext: UnsafeRawBufferPointer) {
     var buffer = [UInt8](repeating: 0, count: 20)
     let n = buffer.withUnsafeMutableBytes { try? InnerMessage.writeObservedEndpoint(e, into: $0) }
     precondition(n == plaintext.count, "observed endpoint round trip")
+  case .forwardedDatagram(let r):
+    // A forwarded datagram carried in a session: the range is the rest of the plaintext, and
+    // its header parses like a type 5 datagram's (or is refused).
+    precondition(r.upperBound == plaintext.count, "forwarded datagram range")
+    _ = try? ForwardHeader.parse(UnsafeRawBufferPointer(rebasing: plaintext[r]))
   case .keepalive, .pathProbe, .endpointProbe, .punchRequest:
     break
   }

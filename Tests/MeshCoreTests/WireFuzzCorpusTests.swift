@@ -50,6 +50,17 @@ import Testing
       }
       seeds.append(("transport-" + name, d + plaintext + [UInt8](repeating: 0xAB, count: 16)))
     }
+    // A forwarded datagram around the transport frame, and the same carried in a session.
+    let transportFrame = seeds.first { $0.0 == "transport-frame" }!.1
+    var forwarded = [UInt8](repeating: 0, count: ForwardHeader.size) + transportFrame
+    forwarded.withUnsafeMutableBytes {
+      ForwardHeader(
+        receiverIndex: 7, counter: 43, destination: PeerID(rawValue: 9), hopLimit: 16,
+        innerLength: transportFrame.count
+      ).write(into: $0)
+    }
+    seeds.append(("forwarded", forwarded))
+    seeds.append(("inner-forwarded", [InnerKind.forwardedDatagram.rawValue] + forwarded))
     seeds.append(("http-get", Array("GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n".utf8)))
     let body = #"{"endpoint":"192.0.2.1:6786","n":[1,2.5,true,null]}"#
     seeds.append(
@@ -67,6 +78,7 @@ import Testing
     let seeds = try Self.seeds()
     for (name, bytes) in seeds {
       if name.hasPrefix("inner-") { _ = try InnerMessage.parse(bytes) }
+      if name == "forwarded" { _ = try bytes.withUnsafeBytes { try ForwardHeader.parse($0) } }
       if name.hasPrefix("transport-") {
         let h = try bytes.withUnsafeBytes { try TransportHeader.parse($0) }
         _ = try InnerMessage.parse(Array(bytes[h.ciphertextRange].dropLast(16)))

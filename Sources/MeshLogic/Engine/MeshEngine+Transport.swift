@@ -27,9 +27,10 @@ extension MeshEngine {
     guard let header = try? TransportHeader.parse(UnsafeRawBufferPointer(datagram)) else {
       return drops.count(.malformed)
     }
-    guard let slot = keypairs.index(forKey: header.receiverIndex) else {
-      return drops.count(.unknownIndex)
-    }
+    // An end-to-end session's messages come only inside forwarded datagrams.
+    guard let slot = keypairs.index(forKey: header.receiverIndex),
+      !keypairs.values[slot].endToEnd
+    else { return drops.count(.unknownIndex) }
     let sealed = UnsafeMutableRawBufferPointer(
       rebasing: datagram[
         header.ciphertextOffset..<(header.ciphertextOffset + header.ciphertextLength)])

@@ -120,6 +120,12 @@ struct EndToEndTests {
     stranger[4] ^= 0xFF  // an index no session has
     deliver(stranger)
     #expect(net.hosts[b]!.drops[.unknownIndex] == drops[.unknownIndex] + 1)
+    // The end-to-end message alone, sent straight to its destination: refused there, since an
+    // end-to-end session's messages come only inside forwarded datagrams.
+    let c = net.hosts.keys.first { $0 != a && $0 != b }!
+    let cDrops = net.hosts[c]!.drops[.unknownIndex]
+    inject(&net, Array(seen[44...]), to: c, from: a)
+    #expect(net.hosts[c]!.drops[.unknownIndex] == cDrops + 1)
     var truncated = Array(seen.prefix(ForwardHeader.minDatagram - 1))
     truncated[0] = 5
     deliver(truncated)
