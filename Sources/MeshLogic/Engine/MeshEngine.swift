@@ -8,8 +8,9 @@ import MeshTypes
 /// from a single thread; tests and fuzzers drive it directly, with no devices and no sleeps.
 public struct MeshEngine {
   /// Room that must precede a frame in the buffer given to `sendFrame`, so that the frame can be
-  /// encrypted in place: the transport header (16), a relay header with the inner kind byte
-  /// (18) and a virtio-net header (10), 44 bytes.
+  /// encrypted in place: the larger of a relayed frame's headers (transport 16, relay header
+  /// with the inner kind byte 18, virtio-net 10) and an end-to-end frame's (forwarded 44,
+  /// transport 16, kind 1, virtio-net 10), 71 bytes.
   public static let framePrefix = max(
     TransportHeader.size + RelayHeader.size + VirtioNetHeader.size,
     ForwardHeader.size + TransportHeader.size + 1 + VirtioNetHeader.size)
