@@ -27,26 +27,25 @@ extension MeshEngine {
     buffer[start] = (offload == nil ? InnerKind.frame : InnerKind.offloadedFrame).rawValue
     return sealAndForward(
       buffer, payloadStart: start, payloadLength: MeshEngine.framePrefix + frameLength - start,
-      to: target, frames: 1, inPlace: true, now: now, out: &out)
+      link: l, frames: 1, inPlace: true, now: now, out: &out)
   }
 
-  /// Seals the `payloadLength` bytes at `payloadStart` in `buffer` in the end-to-end session
-  /// with `target`, puts a forwarded header for the first hop in front (`buffer` has
+  /// Seals the `payloadLength` bytes at `payloadStart` in `buffer` in the session of the
+  /// end-to-end link at `l`, puts a forwarded header for the first hop in front (`buffer` has
   /// `endToEndOverhead` bytes before `payloadStart`, and a tag's room after the payload), tags
   /// it for that hop and sends it. Returns false, having changed nothing, when there is no
   /// usable session, no route, or the datagram would not go whole to the first hop.
   /// `inPlace` as for `sealAndSend`.
   mutating func sealAndForward(
     _ buffer: UnsafeMutableRawBufferPointer, payloadStart: Int, payloadLength: Int,
-    to target: PeerID, frames: UInt64, inPlace: Bool, now: MeshInstant,
-    out: inout some EngineOutput
+    link l: Dictionary<PeerID, EndToEndLink>.Index, frames: UInt64, inPlace: Bool,
+    now: MeshInstant, out: inout some EngineOutput
   ) -> Bool {
     let timers = configuration.timers
-    guard let l = endToEnd.index(forKey: target), let index = endToEnd.values[l].current,
-      let slot = keypairs.index(forKey: index), keypairs.values[slot].isUsable(now, timers),
-      let hop = nextHop(to: target), let p = peers.index(forKey: hop),
-      let hopIndex = peers.values[p].sendingSession(),
-      let hopSlot = keypairs.index(forKey: hopIndex), keypairs.values[hopSlot].isUsable(now, timers)
+    let target = endToEnd.keys[l]
+    guard let index = endToEnd.values[l].current, let slot = keypairs.index(forKey: index),
+      keypairs.values[slot].isUsable(now, timers),
+      let (p, hopSlot) = forwardingHop(towards: target, now: now)
     else { return false }
     let innerBase = payloadStart - TransportHeader.size
     let base = innerBase - ForwardHeader.size
@@ -67,16 +66,43 @@ extension MeshEngine {
       receiverIndex: 0, counter: 0, destination: target, hopLimit: MeshEngine.maxHops,
       innerLength: sealed
     ).write(into: datagram)
-    let tagged = keypairs.values[hopSlot].tagForwarded(datagram, now: now, timers: timers)
-    precondition(tagged, "the hop session was checked usable")
     endToEnd.values[l].txFrames &+= frames
-    let endpoint = peers.values[p].noteSent(now: now, bytes: payloadLength, frames: frames)
+    sendForwardedDatagram(
+      datagram, toPeerAt: p, session: hopSlot, bytes: payloadLength, frames: frames,
+      inPlace: inPlace, now: now, out: &out)
+    return true
+  }
+
+  /// The next hop towards `destination`, unless it is `excluded`, when its session can tag a
+  /// forwarded datagram now: its positions in the peer and session tables.
+  mutating func forwardingHop(
+    towards destination: PeerID, excluding excluded: PeerID? = nil, now: MeshInstant
+  ) -> (peer: Dictionary<PeerID, PeerState>.Index, session: Dictionary<UInt32, Keypair>.Index)? {
+    guard let hop = nextHop(to: destination), hop != excluded,
+      let p = peers.index(forKey: hop), let index = peers.values[p].sendingSession(),
+      let slot = keypairs.index(forKey: index),
+      keypairs.values[slot].isUsable(now, configuration.timers)
+    else { return nil }
+    return (p, slot)
+  }
+
+  /// Tags a forwarded datagram, its other fields in place, for the session at `slot` (checked
+  /// usable by `forwardingHop`) and sends it to the neighbour at `p`, counting `bytes` and
+  /// `frames` as sent to it. `inPlace` as for `sealAndSend`.
+  mutating func sendForwardedDatagram(
+    _ datagram: UnsafeMutableRawBufferPointer, toPeerAt p: Dictionary<PeerID, PeerState>.Index,
+    session slot: Dictionary<UInt32, Keypair>.Index, bytes: Int, frames: UInt64, inPlace: Bool,
+    now: MeshInstant, out: inout some EngineOutput
+  ) {
+    let tagged = keypairs.values[slot].tagForwarded(
+      datagram, now: now, timers: configuration.timers)
+    precondition(tagged, "the hop session was checked usable")
+    let endpoint = peers.values[p].noteSent(now: now, bytes: bytes, frames: frames)
     if inPlace {
       out.sendInPlace(UnsafeRawBufferPointer(datagram), to: endpoint)
     } else {
       out.send(UnsafeRawBufferPointer(datagram), to: endpoint)
     }
-    return true
   }
 
   /// Bytes an end-to-end message needs before its payload: the forwarded header and the
@@ -87,10 +113,11 @@ extension MeshEngine {
   mutating func sendEndToEndKeepalive(
     to target: PeerID, now: MeshInstant, out: inout some EngineOutput
   ) {
+    guard let l = endToEnd.index(forKey: target) else { return }
     let s = scratch.bytes
     s[MeshEngine.endToEndOverhead] = InnerKind.keepalive.rawValue
     _ = sealAndForward(
-      s, payloadStart: MeshEngine.endToEndOverhead, payloadLength: 1, to: target, frames: 0,
+      s, payloadStart: MeshEngine.endToEndOverhead, payloadLength: 1, link: l, frames: 0,
       inPlace: false, now: now, out: &out)
   }
 
@@ -134,23 +161,16 @@ extension MeshEngine {
       return receiveEndToEnd(inner, via: from, now: now, out: &out)
     }
     guard header.hopLimit > 1 else { return drops.count(.hopLimit) }
-    let timers = configuration.timers
-    guard let hop = nextHop(to: header.destination), hop != from,
-      let q = peers.index(forKey: hop), let hopIndex = peers.values[q].sendingSession(),
-      let hopSlot = keypairs.index(forKey: hopIndex), keypairs.values[hopSlot].isUsable(now, timers)
+    guard let (q, hopSlot) = forwardingHop(towards: header.destination, excluding: from, now: now)
     else { return drops.count(.noRoute) }
     datagram[24] = header.hopLimit - 1
     forwardedDatagrams &+= 1
     guard datagram.count <= peers.values[q].datagramLimit() else {
       return forwardInSession(UnsafeRawBufferPointer(datagram), toPeerAt: q, now: now, out: &out)
     }
-    _ = keypairs.values[hopSlot].tagForwarded(datagram, now: now, timers: timers)
-    let endpoint = peers.values[q].noteSent(now: now, bytes: header.innerLength, frames: 1)
-    if inPlace {
-      out.sendInPlace(UnsafeRawBufferPointer(datagram), to: endpoint)
-    } else {
-      out.send(UnsafeRawBufferPointer(datagram), to: endpoint)
-    }
+    sendForwardedDatagram(
+      datagram, toPeerAt: q, session: hopSlot, bytes: header.innerLength, frames: 1,
+      inPlace: inPlace, now: now, out: &out)
   }
 
   /// Sends a forwarded datagram inside the session of neighbour `q` (inner kind 13), which

@@ -20,9 +20,9 @@ extension MeshEngine {
     with target: PeerID, now: MeshInstant, out: inout some EngineOutput
   ) {
     if let l = endToEnd.index(forKey: target) {
-      let link = endToEnd.values[l]
-      let slot = link.current.flatMap { keypairs.index(forKey: $0) }
-      let due = link.wantsHandshake(
+      // Read in place: this runs for every frame relayed towards `target`.
+      let slot = endToEnd.values[l].current.flatMap { keypairs.index(forKey: $0) }
+      let due = endToEnd.values[l].wantsHandshake(
         age: slot.map { keypairs.values[$0].age(now) },
         isInitiator: slot.map { keypairs.values[$0].isInitiator } ?? true,
         sent: slot.map { keypairs.values[$0].sendCounter } ?? 0, now: now,
@@ -150,8 +150,8 @@ extension MeshEngine {
     guard let msg = try? HandshakeResponse.decode(message) else {
       return drops.count(.malformed)
     }
-    guard let target = endToEndInitiations[msg.receiverIndex],
-      let pending = endToEnd[target]?.pending, pending.index == msg.receiverIndex
+    guard let target = endToEndInitiations[msg.receiverIndex], var link = endToEnd[target],
+      let pending = link.pending, pending.index == msg.receiverIndex
     else { return drops.count(.unknownIndex) }
     guard secretIndex == 0 else { return drops.count(.mac1) }
     var hs = pending.handshake
@@ -167,7 +167,6 @@ extension MeshEngine {
     keypairs[msg.receiverIndex] = Keypair(
       localIndex: msg.receiverIndex, remoteIndex: msg.senderIndex, peer: target, created: now,
       isInitiator: true, sendKey: keys.send, receiveKey: keys.receive, endToEnd: true)
-    guard var link = endToEnd[target] else { return }
     link.pending = nil
     link.acceptsOffload = payload.flags & MeshHandshake.flagAcceptsOffload != 0
     let old = link.install(msg.receiverIndex)
@@ -180,11 +179,9 @@ extension MeshEngine {
   mutating func sendForwarded(
     _ message: [UInt8], to target: PeerID, now: MeshInstant, out: inout some EngineOutput
   ) {
-    let timers = configuration.timers
-    guard let hop = nextHop(to: target), let p = peers.index(forKey: hop),
-      let hopIndex = peers.values[p].sendingSession(),
-      let hopSlot = keypairs.index(forKey: hopIndex)
-    else { return drops.count(.noRoute) }
+    guard let (p, hopSlot) = forwardingHop(towards: target, now: now) else {
+      return drops.count(.noRoute)
+    }
     let length = ForwardHeader.size + message.count
     let s = scratch.bytes
     message.withUnsafeBytes {
@@ -195,11 +192,9 @@ extension MeshEngine {
       receiverIndex: 0, counter: 0, destination: target, hopLimit: MeshEngine.maxHops,
       innerLength: message.count
     ).write(into: datagram)
-    guard keypairs.values[hopSlot].tagForwarded(datagram, now: now, timers: timers) else {
-      return drops.count(.expiredKeys)
-    }
-    let endpoint = peers.values[p].noteSent(now: now, bytes: message.count, frames: 0)
-    out.send(UnsafeRawBufferPointer(datagram), to: endpoint)
+    sendForwardedDatagram(
+      datagram, toPeerAt: p, session: hopSlot, bytes: message.count, frames: 0, inPlace: false,
+      now: now, out: &out)
   }
 
   /// Forgets expired sessions, unanswered initiations and unconfirmed answers of end-to-end

@@ -12,12 +12,18 @@ struct EndToEndTests {
 
   func mac(_ n: Int) -> MACAddress { MACAddress(0x02, 0, 0, 0, 0, UInt8(n)) }
 
-  /// The line A – B – C with A's end-to-end session to C up.
-  func line() -> (net: Network, a: Endpoint, b: Endpoint, c: Endpoint) {
+  /// The line A – B – C after A's first frame for C, which starts A's end-to-end session to C
+  /// (when A starts them). `configureA` and `configureC` set up those hosts; `limitToC` is
+  /// the largest datagram that reaches C.
+  func line(
+    configureA: (inout MeshEngineConfiguration) -> Void = { _ in },
+    configureC: (inout MeshEngineConfiguration) -> Void = { _ in }, limitToC: Int? = nil
+  ) -> (net: Network, a: Endpoint, b: Endpoint, c: Endpoint) {
     var net = Network()
-    let a = net.add(1, secret: secret)
+    let a = net.add(1, secret: secret, configure: configureA)
     let b = net.add(2, secret: secret)
-    let c = net.add(3, secret: secret)
+    let c = net.add(3, secret: secret, configure: configureC)
+    net.linkLimit[c] = limitToC
     net.blocked = [[a, c]]
     net.hosts[a]!.connect(b, now: net.clock.now())
     net.hosts[c]!.connect(b, now: net.clock.now())
@@ -25,8 +31,8 @@ struct EndToEndTests {
     net.sendFrame(from: c, ethernetFrame(dst: .broadcast, src: mac(3)))
     net.sendFrame(from: a, ethernetFrame(dst: .broadcast, src: mac(1)))
     // The first frame goes relayed hop by hop and starts the handshake.
-    net.sendFrame(from: a, ethernetFrame(dst: mac(3), src: mac(1), payload: [0]))
-    net.advance(0.5)
+    net.sendFrame(from: a, ethernetFrame(dst: mac(3), src: mac(1)))
+    net.advance(1)
     return (net, a, b, c)
   }
 
@@ -151,18 +157,7 @@ struct EndToEndTests {
   }
 
   @Test func aHostWithEndToEndOffRelaysHopByHopAndStillAnswers() {
-    var net = Network()
-    let a = net.add(1, secret: secret) { $0.startsEndToEndSessions = false }
-    let b = net.add(2, secret: secret)
-    let c = net.add(3, secret: secret)
-    net.blocked = [[a, c]]
-    net.hosts[a]!.connect(b, now: net.clock.now())
-    net.hosts[c]!.connect(b, now: net.clock.now())
-    net.advance(10, step: 0.1)
-    net.sendFrame(from: c, ethernetFrame(dst: .broadcast, src: mac(3)))
-    net.sendFrame(from: a, ethernetFrame(dst: .broadcast, src: mac(1)))
-    net.sendFrame(from: a, ethernetFrame(dst: mac(3), src: mac(1)))
-    net.advance(1)
+    var (net, a, _, c) = line(configureA: { $0.startsEndToEndSessions = false })
     #expect(!isEndToEnd(net, a, to: c))
     #expect(net.outputs[c]!.delivered.last == ethernetFrame(dst: mac(3), src: mac(1)))
     // C starts its own session, and A answers it.
@@ -172,18 +167,8 @@ struct EndToEndTests {
   }
 
   @Test func aForwardedDatagramTooLargeForTheNextHopCrossesItInPieces() {
-    var net = Network()
-    let a = net.add(1, secret: secret)
-    let b = net.add(2, secret: secret)
-    let c = net.add(3, secret: secret) { $0.underlayMTU = 1400 }
-    net.linkLimit[c] = 1372  // B's datagrams to C: nothing larger arrives
-    net.blocked = [[a, c]]
-    net.hosts[a]!.connect(b, now: net.clock.now())
-    net.hosts[c]!.connect(b, now: net.clock.now())
-    net.advance(10, step: 0.1)
-    net.sendFrame(from: c, ethernetFrame(dst: .broadcast, src: mac(3)))
-    net.sendFrame(from: a, ethernetFrame(dst: mac(3), src: mac(1)))
-    net.advance(1)
+    // B's datagrams to C: nothing larger than 1372 bytes arrives.
+    var (net, a, b, c) = line(configureC: { $0.underlayMTU = 1400 }, limitToC: 1372)
     #expect(isEndToEnd(net, a, to: c))
     let big = ethernetFrame(dst: mac(3), src: mac(1), payload: [UInt8](repeating: 9, count: 3000))
     let forwarded = net.hosts[b]!.forwardedDatagrams
