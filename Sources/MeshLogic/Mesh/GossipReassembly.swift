@@ -64,7 +64,9 @@ public struct GossipReassembly: Sendable {
     var header = record
     header.connections = []
     if entries[record.id] == nil { open(header, total: total) }
-    guard var entry = entries[record.id], entry.header == header else {
+    // The same record's segments must agree on the header and on the number of slots.
+    guard var entry = entries[record.id], entry.header == header, entry.slots.count == total
+    else {
       dropped += 1
       return nil
     }

@@ -156,4 +156,19 @@ struct GossipCodecTests {
     #expect(overlap == nil)
     #expect(reassembly.dropped == before + 1)
   }
+
+  /// FuzzGossip found it: a segment of a pending record that claims more slots than the
+  /// record's first segment trapped on an index out of range. It is refused now.
+  @Test func aSegmentDisagreeingOnTheSlotCountIsRefused() {
+    var random = SeededRandom(seed: 6)
+    var reassembly = GossipReassembly()
+    var header = MeshFixtures.record(
+      MeshFixtures.key(&random), version: 1, connections: [PeerID(rawValue: 5)])
+    #expect(reassembly.add(RecordSegment(record: header, totalConnections: 4, offset: 0)) == nil)
+    header.connections = [PeerID(rawValue: 6)]
+    let before = reassembly.dropped
+    #expect(reassembly.add(RecordSegment(record: header, totalConnections: 100, offset: 50)) == nil)
+    #expect(reassembly.dropped == before + 1)
+    #expect(reassembly.count == 1)
+  }
 }
