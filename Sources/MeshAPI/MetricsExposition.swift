@@ -109,7 +109,8 @@ public enum MetricsExposition {
     }
   }
 
-  /// Per-member path families: how each reachable member is reached, and over how many hops.
+  /// Per-member path families: how each reachable member is reached, over how many hops, and
+  /// whether a relayed one is reached end to end.
   static func renderRoutes(_ status: MeshStatus, into page: inout Page) {
     func label(_ r: MeshStatus.Route) -> String {
       "{peer=\"\(r.destination)\",nickname=\"\(escape(r.nickname))\""
@@ -128,6 +129,15 @@ public enum MetricsExposition {
     page.family("meshd_member_hops", "gauge", "Hops on the route to the member; 1 when direct.") {
       f in
       for r in status.routes { f.sample(label(r) + "}", Double(r.hops)) }
+    }
+    page.family(
+      "meshd_member_end_to_end", "gauge",
+      "For a relayed member: 1 while its frames travel in a session of its own that relays "
+        + "pass on unopened, 0 while they are opened and sealed again at every hop."
+    ) { f in
+      for r in status.routes where !r.isDirect {
+        f.sample(label(r) + "}", r.isEndToEnd ? 1 : 0)
+      }
     }
   }
 

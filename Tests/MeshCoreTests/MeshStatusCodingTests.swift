@@ -20,6 +20,29 @@ import Testing
     #expect(status.json(host: host).serializedBytes() == StatusFixtures.document)
   }
 
+  /// The end-to-end fields (a route's `end_to_end`, the host's `forwarded_datagrams`) survive
+  /// the document; a document from before them reads as hop by hop and none forwarded.
+  @Test func endToEndFieldsRoundTrip() throws {
+    var status = StatusFixtures.status
+    status.routes[1].isEndToEnd = true
+    status.forwardedDatagrams = 7
+    let bytes = status.json(host: StatusFixtures.host).serializedBytes()
+    let (back, _) = try decode(bytes)
+    #expect(back.routes[1].isEndToEnd)
+    #expect(!back.routes[0].isEndToEnd)
+    #expect(back.forwardedDatagrams == 7)
+    let text = String(decoding: bytes, as: UTF8.self)
+    #expect(text.contains("\"end_to_end\":true"))
+    #expect(text.contains("\"forwarded_datagrams\":7"))
+    let older = text.replacingOccurrences(of: "\"forwarded_datagrams\":7,", with: "")
+      .replacingOccurrences(of: "\"end_to_end\":true,", with: "")
+      .replacingOccurrences(of: "\"end_to_end\":false,", with: "")
+    #expect(!older.contains("end_to_end") && !older.contains("forwarded_datagrams"))
+    let (old, _) = try decode(Array(older.utf8))
+    #expect(old.routes.allSatisfy { !$0.isEndToEnd })
+    #expect(old.forwardedDatagrams == 0)
+  }
+
   @Test func roundTripsTheEngineStatusWithoutIPAM() throws {
     var status = StatusFixtures.status
     status.subnet = nil

@@ -61,6 +61,24 @@ import Testing
     #expect(decoded.peers.first?.nickname == hostile)
   }
 
+  /// A relayed member reached in a session of its own says so on its route line, and a host
+  /// that passed datagrams on for others says how many, after the routes.
+  @Test func endToEndRoutesAndForwardedDatagrams() {
+    var status = StatusFixtures.status
+    #expect(!MeshStatusText.render(status, host: StatusFixtures.host).contains("end to end"))
+    #expect(!MeshStatusText.render(status, host: StatusFixtures.host).contains("forwarded"))
+    status.routes[1].isEndToEnd = true
+    status.forwardedDatagrams = 42
+    let text = MeshStatusText.render(status, host: StatusFixtures.host)
+    #expect(
+      text.contains(
+        "  host-c (00000000000000c3)  relayed via 00000000000000b2, 2 hops, end to end\n"))
+    #expect(
+      text.contains(
+        "\n\nforwarded unopened for other members: 42 datagrams\n\ndropped in all: auth=2 mac1=5\n")
+    )
+  }
+
   @Test func aHostWithoutPeersClaimsOrIPAM() {
     var status = StatusFixtures.status
     status.peers = []

@@ -84,6 +84,23 @@ struct MetricsExpositionTests {
     #expect(!page.contains("peer=\"nil\""))
   }
 
+  /// Whether a relay can read a member's frames is an alert an operator sets up: the relayed
+  /// member gets 1 once its frames go end to end, 0 while hop by hop; direct members get no
+  /// series. The host's forwarded datagrams are a counter.
+  @Test func endToEndRelayingAndForwardedDatagrams() {
+    var s = MetricsExpositionTests.status
+    s.forwardedDatagrams = 321
+    let c = "{peer=\"\(StatusFixtures.c)\",nickname=\"host-c\"}"
+    let b = "{peer=\"\(StatusFixtures.b)\",nickname=\"host-b\"}"
+    var page = MetricsExposition.render(s, version: "x")
+    #expect(page.contains("meshd_forwarded_datagrams_total 321\n"))
+    #expect(page.contains("meshd_member_end_to_end\(c) 0\n"))
+    #expect(!page.contains("meshd_member_end_to_end\(b)"))
+    s.routes[1].isEndToEnd = true
+    page = MetricsExposition.render(s, version: "x")
+    #expect(page.contains("meshd_member_end_to_end\(c) 1\n"))
+  }
+
   @Test func noIPAMNoIPAMFamilies() {
     var s = MetricsExpositionTests.status
     s.ipam = nil
