@@ -3,14 +3,10 @@ import MeshAPI
 import MeshIO
 import MeshLogic
 import MeshTypes
-import Synchronization
 
 /// The local control API: HTTP/1.1 with JSON on a Unix socket (mode 0660), served from its own
-/// thread so that a slow client never stalls the data path. One request per connection.
-///
-/// One thread serves many clients at once from an epoll loop: each connection reads without
-/// blocking and has its own deadline, so idle or trickling clients cannot delay another
-/// client's `meshd status`. At most `maxConnections` are open; past that the oldest is closed.
+/// thread so that a slow client never stalls the data path. One request per connection; many
+/// clients at once, each with a deadline (see `RequestServer`).
 public final class ControlServer: @unchecked Sendable {
   /// How long a client may take to send its whole request (not per read: a client that
   /// trickles one byte at a time is cut off as surely as an idle one).
@@ -19,23 +15,13 @@ public final class ControlServer: @unchecked Sendable {
   /// of idle clients costs bounded memory and descriptors and never locks the operator out.
   public static let maxConnections = 64
 
-  let listener: UnixSocketListener
+  let server: RequestServer<UnixSocketListener>
   let node: MeshNode
   let facts: @Sendable () -> MeshStatus.HostFacts
   let logger: Logger
-  var thread: OSThread?
-  let stopFlag = StopFlag()
   /// The host firewall `meshd expose` and `meshd hide` switch; nil when meshd runs without
   /// one (those routes then answer 409). Set before `start`.
   public var firewall: HostFirewall?
-
-  /// A client whose request is still arriving.
-  struct Connection {
-    let token: Int
-    let stream: UnixStream
-    let deadline: MeshInstant
-    var parser = HTTPRequestParser()
-  }
 
   /// Listens on `path` (replacing a stale socket there) with mode 0660 and, when given, group
   /// `group`. The socket is bound here, before the node starts, so a path that cannot be used
@@ -45,105 +31,24 @@ public final class ControlServer: @unchecked Sendable {
     facts: @escaping @Sendable () -> MeshStatus.HostFacts
   ) throws {
     let listener = try UnixSocketListener(path: path, mode: 0o660, groupID: group)
-    self.listener = listener
+    server = RequestServer(
+      listener: listener, name: "meshd-control", maxConnections: ControlServer.maxConnections,
+      requestTimeoutSeconds: Double(ControlServer.requestTimeoutSeconds))
     self.node = node
     self.facts = facts
     self.logger = logger
   }
 
-  deinit { stop() }
-
   /// Starts serving on a new thread.
   public func start() throws {
-    let poller = try Poller(capacity: 64)
-    try poller.add(fd: listener.fd, token: 0)
-    thread = try OSThread.spawn(name: "meshd-control") { [self] in serve(poller) }
+    let logger = self.logger
+    try server.start(respond: { [self] in respond(to: $0) }) {
+      logger.debug("control request refused: \($0.message)")
+    }
   }
 
   /// Stops serving and removes the socket file (also when serving never started).
-  public func stop() {
-    if let t = thread {
-      thread = nil
-      stopFlag.set()
-      t.join()
-    }
-    listener.close()
-  }
-
-  func serve(_ poller: Poller) {
-    var open: [Connection] = []
-    var nextToken = 1
-    var ready = [ReadyEvent](repeating: ReadyEvent(), count: 64)
-    let clock = SystemClock()
-    while !stopFlag.isSet {
-      let n = (try? poller.wait(timeoutMilliseconds: 100, into: &ready)) ?? 0
-      for event in ready.prefix(n) where event.token != 0 {
-        guard let i = open.firstIndex(where: { $0.token == event.token }) else { continue }
-        if serveReadable(&open[i]) { close(open.remove(at: i), poller) }
-      }
-      if n > 0, ready.prefix(n).contains(where: { $0.token == 0 }) {
-        // Accept what is waiting (bounded per round, so the open ones get their turn).
-        var accepted = 0
-        while accepted < 16, listener.waitForConnection(timeoutMilliseconds: 0),
-          let stream = try? listener.accept()
-        {
-          accepted += 1
-          guard (try? stream.setNonBlocking(true)) != nil,
-            (try? poller.add(fd: stream.fd, token: nextToken)) != nil
-          else {
-            stream.close()
-            continue
-          }
-          if open.count >= ControlServer.maxConnections {
-            close(open.removeFirst(), poller)
-          }
-          let deadline = clock.now().adding(seconds: Double(ControlServer.requestTimeoutSeconds))
-          open.append(Connection(token: nextToken, stream: stream, deadline: deadline))
-          nextToken = nextToken == Int.max ? 1 : nextToken + 1
-        }
-      }
-      let now = clock.now()
-      while let i = open.firstIndex(where: { $0.deadline <= now }) {
-        close(open.remove(at: i), poller)
-      }
-    }
-    for c in open { close(c, poller) }
-    poller.close()
-  }
-
-  func close(_ connection: Connection, _ poller: Poller) {
-    try? poller.remove(fd: connection.stream.fd)
-    connection.stream.close()
-  }
-
-  /// Reads what a client sent; answers once its request is complete or bad. Returns true when
-  /// the connection is done (answered, closed by the client, or failed).
-  func serveReadable(_ connection: inout Connection) -> Bool {
-    let chunk: [UInt8]
-    do {
-      chunk = try connection.stream.read(max: 4096)
-    } catch let e as SystemError where e.isWouldBlock {
-      return false
-    } catch {
-      return true
-    }
-    if chunk.isEmpty { return true }
-    let response: HTTPResponse
-    switch connection.parser.feed(chunk) {
-    case .needMore: return false
-    case .complete(let request): response = respond(to: request)
-    case .error(let e):
-      logger.debug("control request refused: \(e.message)")
-      response = e.response
-    }
-    // The answer is written blocking, but bounded: a client that does not read it holds the
-    // server for at most the request timeout.
-    let stream = connection.stream
-    _ = try? stream.setNonBlocking(false)
-    _ = try? stream.setSendTimeout(seconds: Double(ControlServer.requestTimeoutSeconds))
-    try? stream.writeAll(response.serialize())
-    return true
-  }
+  public func stop() { server.stop() }
 
   func respond(to request: HTTPRequest) -> HTTPResponse {
     let route: ControlRoute
@@ -228,11 +133,4 @@ public final class ControlServer: @unchecked Sendable {
       ["error": .string("\(text) is not HOST[:PORT] with HOST a host name or an IP address")],
       status: 400)
   }
-}
-
-/// A flag one thread sets and another polls.
-final class StopFlag: @unchecked Sendable {
-  private let value = Mutex(false)
-  func set() { value.withLock { $0 = true } }
-  var isSet: Bool { value.withLock { $0 } }
 }
