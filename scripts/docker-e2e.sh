@@ -491,6 +491,7 @@ check "with meshd on B stopped, ping A client -> B web fails" no_traffic
 
 # meshd on B comes back with the same state directory: traffic resumes.
 start_meshd B
+T_RESTART_B=$(date +%s%N)
 t0=$SECONDS
 resumed() { timeout 5 "$DOCKER_CLI" -H "unix://$WORK/A/docker.sock" exec client \
   ping -c 1 -W 2 -w 2 "${IP_WEB[B]}" >/dev/null 2>&1; }

@@ -52,6 +52,10 @@ public struct GossipStats: Sendable, Equatable {
   public var staleAlerts = 0
   /// Key alerts dropped because their reporter or subject is not a known member.
   public var unknownAlerts = 0
+  /// Summaries sent to a new neighbour that did not send its own (see
+  /// `Gossiper.awaitSummaries`): mostly after this host restarted within that neighbour's
+  /// dead-peer timeout.
+  public var newNeighborSummaries = 0
 
   /// All zero.
   public init() {}

@@ -37,6 +37,7 @@ extension Gossiper {
       for segment in segments { accept(segment, from: from, now: now, wall: wall) }
       if pushAllowed(now: now) { push(now: now, into: &out) }
     case .summary(let summary):
+      heardSummary(from: from, now: now)
       let differing = topology.differingBuckets(summary)
       let byBucket = topology.digest(buckets: Set(differing))
       for bucket in differing {

@@ -31,7 +31,11 @@ import MeshTypes
 ///   two sides then send each other the newer records and `.request` the rest.
 /// - A new neighbour: the side with the lower ID sends a membership summary, so a joining host
 ///   learns every record it lacks in a few round trips without re-sending records whose
-///   versions merely differ in flight.
+///   versions merely differ in flight. The side with the higher ID starts an anti-entropy
+///   exchange with it when no summary came from it within `newNeighborWait`: a host that
+///   restarted within its neighbour's dead-peer timeout is new only to itself (the neighbour
+///   merely saw a rekey), and would otherwise hold none of the mesh's records until the next
+///   anti-entropy round, up to `antiEntropyInterval` later.
 public struct Gossiper: Sendable {
   /// Timing knobs.
   public struct Configuration: Sendable, Equatable {
@@ -56,6 +60,10 @@ public struct Gossiper: Sendable {
     /// The operator keys whose signed tombstones this host accepts; empty accepts none, so
     /// only a host itself can publish its tombstone.
     public var operatorKeys: Set<OperatorPublicKey>
+    /// How long a new neighbour with a lower ID has to send its membership summary, in
+    /// seconds, before this host sends it an anti-entropy summary itself (see the type's
+    /// notes). The neighbour sends at its next tick once its session is up: a round trip.
+    public var newNeighborWait: Double = 2
 
     /// Creates a configuration; the defaults suit a LAN or WAN mesh of up to thousands.
     public init(
@@ -114,6 +122,12 @@ public struct Gossiper: Sendable {
   public internal(set) var contests = KeyContests()
   /// The newest key alert seen from each reporter about each key (issue time, wall ns).
   var seenAlerts: [AlertOrigin: UInt64] = [:]
+  /// New neighbours with a lower ID that have not sent a summary yet, with when they joined
+  /// (see `awaitSummaries`).
+  var awaitingSummary: [PeerID: MeshInstant] = [:]
+  /// When each peer's last summary arrived, kept for `newNeighborWait`: a neighbour's
+  /// summary may arrive before the tick that reports it as a neighbour.
+  var summaryHeard: [PeerID: MeshInstant] = [:]
 
   /// A gossiper for the host described by `local`, which `signer` signs (now and on every
   /// change); throws when the record is invalid or `signer` holds another host's key.
@@ -189,6 +203,10 @@ public struct Gossiper: Sendable {
   /// then; nil before the first tick. Calling `tick` earlier or more often is harmless.
   public var nextWakeup: MeshInstant? {
     var wake = nextAntiEntropy
+    if let joined = awaitingSummary.values.min() {
+      let at = joined.adding(seconds: configuration.newNeighborWait)
+      wake = wake.map { min($0, at) } ?? at
+    }
     if let due = relayDue {
       let at = max(due, lastPush?.adding(seconds: configuration.pushInterval) ?? due)
       wake = wake.map { min($0, at) } ?? at
@@ -205,8 +223,9 @@ public struct Gossiper: Sendable {
   }
 
   /// Advances time. `neighbors` are the peers with an established direct session. Sends a
-  /// membership summary to each new neighbour (from the lower ID), runs a push round when one
-  /// is pending and allowed, and runs anti-entropy when due.
+  /// membership summary to each new neighbour (from the lower ID; the higher ID sends a
+  /// summary later if none came, see `awaitSummaries`), runs a push round when one is pending
+  /// and allowed, and runs anti-entropy when due.
   public mutating func tick(
     now: MeshInstant, neighbors current: [PeerID], random: inout some RandomSource
   ) -> [Outgoing] {
@@ -220,6 +239,7 @@ public struct Gossiper: Sendable {
       let summary = try! GossipMessage.summary(topology.summary(mode: .membership)).encode()
       for peer in joined where id < peer { out.append((peer, summary)) }
     }
+    awaitSummaries(joined: joined, now: now, into: &out)
     if pushAllowed(now: now) { push(now: now, into: &out) }
     if nextAntiEntropy == nil { nextAntiEntropy = antiEntropyDeadline(after: now, &random) }
     if let due = nextAntiEntropy, now >= due {
