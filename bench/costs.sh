@@ -27,7 +27,7 @@ KEEP_WORK=0
 WORK=""
 
 log() { printf '[costs %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-# die, in_ns, start_bg, stop_pid, mac_of
+# die, in_ns, start_bg, stop_pid, wait_for, mesh_pair
 source "$ROOT/bench/lib.sh"
 
 while (($#)); do
@@ -77,38 +77,8 @@ snapshot() {
 
 # measure BINARY: one run; prints its line.
 measure() {
-  local bin=$1 ns
-  for ns in "$NS_A" "$NS_B"; do
-    ip netns add "$ns"
-    ip -n "$ns" link set lo up
-  done
-  ip -n "$NS_A" link add mshbcva type veth peer name mshbcvb netns "$NS_B"
-  ip -n "$NS_A" addr add 192.0.2.1/24 dev mshbcva
-  ip -n "$NS_B" addr add 192.0.2.2/24 dev mshbcvb
-  ip -n "$NS_A" link set mshbcva up
-  ip -n "$NS_B" link set mshbcvb up
-  (umask 077 && "$bin" gen-secret >"$WORK/secret")
-  in_ns "$NS_A" "$bin" create-bridge --bridge mshbcbr --address 10.47.1.1/24 >/dev/null
-  in_ns "$NS_B" "$bin" create-bridge --bridge mshbcbr --address 10.47.1.2/24 >/dev/null
-  in_ns "$NS_A" ip neigh replace 10.47.1.2 lladdr "$(mac_of "$NS_B" mshbcbr)" dev mshbcbr
-  in_ns "$NS_B" ip neigh replace 10.47.1.1 lladdr "$(mac_of "$NS_A" mshbcbr)" dev mshbcbr
-  local help expose=()
-  help=$("$bin" up --help 2>&1) || true
-  [[ $help == *--expose* ]] && expose=(--expose)
-  local side ns address peer
-  for side in b a; do
-    if [[ $side == a ]]; then
-      ns=$NS_A address=192.0.2.1 peer=(--peer 192.0.2.2:6786)
-    else
-      ns=$NS_B address=192.0.2.2 peer=()
-    fi
-    # `env` and `ip netns exec` exec the daemon, so the PID is its own.
-    start_bg "MESHD_${side^^}" "$WORK/meshd-$side.log" "$ns" env "${ENV_ARGS[@]}" \
-      "$bin" up --bridge mshbcbr --tap mshbctap --secret-file "$WORK/secret" \
-      --listen "$address:6786" --state-dir "$WORK/state-$side" --socket "$WORK/$side.sock" \
-      --nickname "costs-$side" "${expose[@]}" "${peer[@]}"
-  done
-  wait_for 20 in_ns "$NS_A" ping -q -n -c 1 -w 1 10.47.1.2 || die "the mesh does not answer pings"
+  local bin=$1
+  mesh_pair mshbc costs "$bin" "${ENV_ARGS[@]}"
   start_bg IPERF_S "$WORK/iperf3-s.log" "$NS_B" iperf3 -s -1
   sleep 0.5
   in_ns "$NS_A" nstat -n >/dev/null

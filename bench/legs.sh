@@ -26,7 +26,7 @@ KEEP_WORK=0
 WORK=""
 
 log() { printf '[legs %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-# die, in_ns, start_bg, stop_pid, mac_of
+# die, in_ns, start_bg, stop_pid, mesh_pair
 source "$ROOT/bench/lib.sh"
 
 while (($#)); do
@@ -56,39 +56,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 WORK=$(mktemp -d /tmp/mshbl.XXXXXX)
 
-for ns in "$NS_A" "$NS_B"; do
-  ip netns del "$ns" 2>/dev/null || true
-  ip netns add "$ns"
-  ip -n "$ns" link set lo up
-done
-ip -n "$NS_A" link add mshblva type veth peer name mshblvb netns "$NS_B"
-ip -n "$NS_A" addr add 192.0.2.1/24 dev mshblva
-ip -n "$NS_B" addr add 192.0.2.2/24 dev mshblvb
-ip -n "$NS_A" link set mshblva up
-ip -n "$NS_B" link set mshblvb up
-
-(umask 077 && "$BIN" gen-secret >"$WORK/secret")
-in_ns "$NS_A" "$BIN" create-bridge --bridge mshblbr --address 10.47.1.1/24 >/dev/null
-in_ns "$NS_B" "$BIN" create-bridge --bridge mshblbr --address 10.47.1.2/24 >/dev/null
-in_ns "$NS_A" ip neigh replace 10.47.1.2 lladdr "$(mac_of "$NS_B" mshblbr)" dev mshblbr
-in_ns "$NS_B" ip neigh replace 10.47.1.1 lladdr "$(mac_of "$NS_A" mshblbr)" dev mshblbr
-help=$("$BIN" up --help 2>&1) || true
-expose=()
-[[ $help == *--expose* ]] && expose=(--expose)
-up() { # up VAR NS SIDE ADDRESS [ARGS...]
-  local var=$1 ns=$2 side=$3 address=$4
-  shift 4
-  start_bg "$var" "$WORK/meshd-$side.log" "$ns" "$BIN" up --bridge mshblbr --tap mshbltap \
-    --secret-file "$WORK/secret" --listen "$address:6786" --state-dir "$WORK/state-$side" \
-    --socket "$WORK/$side.sock" --nickname "legs-$side" "${expose[@]}" "$@"
-}
-up MESHD_B "$NS_B" b 192.0.2.2
-up MESHD_A "$NS_A" a 192.0.2.1 --peer 192.0.2.2:6786
-for _ in $(seq 100); do
-  in_ns "$NS_A" ping -q -n -c 1 -w 1 10.47.1.2 >/dev/null 2>&1 && break
-  sleep 0.1
-done
-in_ns "$NS_A" ping -q -n -c 1 -w 1 10.47.1.2 >/dev/null || die "the mesh does not answer pings"
+mesh_pair mshbl legs "$BIN"
 
 start_bg IPERF_S "$WORK/iperf3-s.log" "$NS_B" iperf3 -s -1
 capture() { # capture NS DEV DIRECTION FILTER FILE

@@ -54,3 +54,45 @@ cpu_ticks() {
 
 # mac_of NS DEV: the interface's MAC address.
 mac_of() { in_ns "$1" cat "/sys/class/net/$2/address"; }
+
+# mesh_pair PREFIX NICK BIN [ENV...]: the two-host lab of bench/legs.sh and bench/costs.sh.
+# Namespaces NS_A and NS_B (the caller's names) joined by a veth (PREFIXva 192.0.2.1, PREFIXvb
+# 192.0.2.2), a bridge PREFIXbr on each (10.47.1.1 and .2, each pinning the other's MAC), and
+# a meshd on each (TAP PREFIXtap, nickname NICK-a / NICK-b, environment ENV), B's first and A
+# dialling it. Sets MESHD_A and MESHD_B to the daemons' PIDs and returns once the mesh answers
+# a ping. Logs and state go to WORK.
+mesh_pair() {
+  local prefix=$1 nick=$2 bin=$3 ns side address help
+  shift 3
+  local env=("$@") expose=() peer=()
+  for ns in "$NS_A" "$NS_B"; do
+    ip netns del "$ns" 2>/dev/null || true
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+  done
+  ip -n "$NS_A" link add "${prefix}va" type veth peer name "${prefix}vb" netns "$NS_B"
+  ip -n "$NS_A" addr add 192.0.2.1/24 dev "${prefix}va"
+  ip -n "$NS_B" addr add 192.0.2.2/24 dev "${prefix}vb"
+  ip -n "$NS_A" link set "${prefix}va" up
+  ip -n "$NS_B" link set "${prefix}vb" up
+  (umask 077 && "$bin" gen-secret >"$WORK/secret")
+  in_ns "$NS_A" "$bin" create-bridge --bridge "${prefix}br" --address 10.47.1.1/24 >/dev/null
+  in_ns "$NS_B" "$bin" create-bridge --bridge "${prefix}br" --address 10.47.1.2/24 >/dev/null
+  in_ns "$NS_A" ip neigh replace 10.47.1.2 lladdr "$(mac_of "$NS_B" "${prefix}br")" dev "${prefix}br"
+  in_ns "$NS_B" ip neigh replace 10.47.1.1 lladdr "$(mac_of "$NS_A" "${prefix}br")" dev "${prefix}br"
+  help=$("$bin" up --help 2>&1) || true
+  [[ $help == *--expose* ]] && expose=(--expose)
+  for side in b a; do
+    if [[ $side == a ]]; then
+      ns=$NS_A address=192.0.2.1 peer=(--peer 192.0.2.2:6786)
+    else
+      ns=$NS_B address=192.0.2.2 peer=()
+    fi
+    # `env` and `ip netns exec` exec the daemon, so the PID is its own.
+    start_bg "MESHD_${side^^}" "$WORK/meshd-$side.log" "$ns" env "${env[@]}" \
+      "$bin" up --bridge "${prefix}br" --tap "${prefix}tap" --secret-file "$WORK/secret" \
+      --listen "$address:6786" --state-dir "$WORK/state-$side" --socket "$WORK/$side.sock" \
+      --nickname "$nick-$side" "${expose[@]}" "${peer[@]}"
+  done
+  wait_for 20 in_ns "$NS_A" ping -q -n -c 1 -w 1 10.47.1.2 || die "the mesh does not answer pings"
+}

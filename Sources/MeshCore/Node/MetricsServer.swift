@@ -42,7 +42,10 @@ public final class MetricsServer: @unchecked Sendable {
 
   /// Starts serving on a new thread.
   public func start() throws {
-    try server.start(respond: { [self] in respond(to: $0) })
+    let logger = self.logger
+    try server.start(respond: { [self] in respond(to: $0) }) {
+      logger.debug("metrics request refused: \($0.message)")
+    }
   }
 
   /// Stops serving and closes the socket.
