@@ -60,6 +60,14 @@ extension MeshEngine {
   /// and moves to a better one that answered.
   mutating func tickPaths(of peer: PeerID, now: MeshInstant, out: inout some EngineOutput) {
     guard let p = peers[peer], p.isUp, p.current != nil else { return }
+    // The current path left its probe unanswered: the candidates that answered are compared
+    // without it.
+    if let i = p.candidates.firstIndex(where: { $0.endpoint == p.endpoint }),
+      p.candidates[i].pendingProbe != nil, !p.candidates[i].isAwaitingAnswer(now: now)
+    {
+      peers[peer]?.candidates[i].pendingProbe = nil
+      choosePath(of: peer, now: now, out: &out)
+    }
     if let next = p.nextProbeRound, next > now { return }
     if p.nextProbeRound == nil {
       peers[peer]?.nextProbeRound = now.adding(seconds: EndpointCandidate.firstProbeDelay)
@@ -99,7 +107,11 @@ extension MeshEngine {
   /// Moves the peer to the best candidate that answered, if it beats the current endpoint.
   mutating func choosePath(of peer: PeerID, now: MeshInstant, out: inout some EngineOutput) {
     guard let p = peers[peer] else { return }
-    let currentRTT = p.candidates.first { $0.endpoint == p.endpoint }?.roundTrip
+    // A candidate is compared with the current path's answer to the same round, never raced
+    // against it (the current path's probe leaves last): while that answer may come, wait.
+    let current = p.candidates.first { $0.endpoint == p.endpoint }
+    if current?.isAwaitingAnswer(now: now) == true { return }
+    let currentRTT = current?.roundTrip
     let better = p.candidates.filter {
       $0.endpoint != p.endpoint && $0.isBetter(than: p.endpoint, currentRTT: currentRTT, now: now)
     }

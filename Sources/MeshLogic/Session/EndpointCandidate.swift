@@ -27,6 +27,15 @@ struct EndpointCandidate: Sendable, Equatable {
     return comparable && endpoint.isPrivate && !current.isPrivate
   }
 
+  /// Whether a probe is out and its answer may still come (`answerWait`).
+  func isAwaitingAnswer(now: MeshInstant) -> Bool {
+    guard pendingProbe != nil, let sentAt else { return false }
+    return now.seconds(since: sentAt) < EndpointCandidate.answerWait
+  }
+
+  /// How long a round waits for the current path's answer before the candidates that
+  /// answered are compared without it, in seconds: far above any round trip between sites.
+  static let answerWait = 1.0
   /// How long an answer counts, in seconds: two probe rounds.
   static let freshness = 2 * probeInterval + 5
   /// How often a peer's other endpoints are probed while its session is up, in seconds:
