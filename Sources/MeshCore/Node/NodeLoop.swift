@@ -23,8 +23,9 @@ final class NodeLoop<Tunnel: TunnelDevice, Sockets: DatagramSocketFactory, Clock
   static var batch: Int { 32 }
   /// The bytes of backlog one TAP step seals (at least one frame): the thread seals a whole
   /// step before it serves anything else, so a small packet that arrives meanwhile waits for
-  /// it. 32 offloaded frames of 64 KiB were 2 MiB, several milliseconds of sealing; 64 KiB is
-  /// one such frame, and still 32 full-size ones when frames are not offloaded.
+  /// it. 32 offloaded frames of 64 KiB were 2 MiB, several milliseconds of sealing; a step now
+  /// stops once 64 KiB are sealed, which is two offloaded frames (about 63 KiB each) or the
+  /// 32 full-size ones `batch` allows when frames are not offloaded.
   static var batchBytes: Int { 64 << 10 }
   /// The bytes of datagrams one receive batch aims at, by the last batch's average size.
   static var receiveBatchBytes: Int { 256 << 10 }
