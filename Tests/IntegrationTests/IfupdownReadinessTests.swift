@@ -8,7 +8,7 @@ import Testing
 extension MeshIntegration {
   /// The ifupdown hook's options for the daemon (nickname, log level, allow-list, next secret,
   /// Docker environment file, extra options) and its post-up that returns only once the mesh
-  /// is ready: with IPAM, once the subnet is claimed.
+  /// is ready: with IPAM, once the subnet is claimed and the environment file holds the options.
   @Suite(.serialized, .enabled(if: IfupdownRig.canRun, "needs root and /dev/net/tun"))
   struct IfupdownReadinessTests {
     func writePrivate(_ text: String, _ path: String) {
@@ -46,12 +46,14 @@ extension MeshIntegration {
       let up = try rig.run(hook, env: env)
       #expect(up.status == 0 && up.stderr.isEmpty, "post-up is quiet: \(up)")
 
-      // post-up returned after the claim: docker-opts answers at once, without --wait.
+      // post-up returned after the claim and once the environment file holds the options: a
+      // dockerd started now reads them, and docker-opts answers at once, without --wait.
+      let written = try #require(
+        try? String(contentsOfFile: envFile, encoding: .utf8), "\(envFile) is written")
       let opts = try rig.run([rig.meshd, "docker-opts", "--socket", h.socket])
       #expect(opts.status == 0, "\(opts)")
       #expect(
         opts.stdout.hasPrefix("--bridge=\(IfupdownRig.bridge) --fixed-cidr=10.48."), "\(opts)")
-      let written = try String(contentsOfFile: envFile, encoding: .utf8)
       #expect(
         written.contains(
           "MESHD_DOCKER_OPTS=\"\(opts.stdout.trimmingCharacters(in: .whitespacesAndNewlines))\""))
